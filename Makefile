@@ -1,0 +1,91 @@
+# sretrace: one static binary. `make`, `make test`, `make install`, `make clean`.
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+LLVM_STRIP ?= llvm-strip
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD := build
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -I$(BUILD)/skel -Iuser
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ibpf
+LDLIBS := -lbpf -lelf -lz -lm
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_HDRS := $(wildcard bpf/*.h)
+SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
+LIB_SRCS := $(wildcard user/lib/*.c)
+TOOL_SRCS := $(wildcard user/*.c)
+GEN_SRCS := $(BUILD)/gen/names.c
+LIB_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(BUILD)/obj/gen/names.o
+TOOL_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(TOOL_SRCS))
+TOOLS := syslat
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+WORKLOAD_SRCS := $(wildcard tests/workload/*.c)
+WORKLOADS := $(patsubst tests/workload/%.c,$(BUILD)/workload/%,$(WORKLOAD_SRCS))
+
+.PHONY: all test unit e2e install clean bench
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(BUILD)/sretrace $(WORKLOADS)
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	@mkdir -p $(@D)
+	$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<))_bpf > $@
+
+$(BUILD)/gen/names.c: scripts/gen-names.sh
+	@mkdir -p $(@D)
+	./scripts/gen-names.sh "$(CC)" $@
+
+$(BUILD)/obj/gen/names.o: $(BUILD)/gen/names.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Iuser/lib -c $< -o $@
+
+# Loaders include their skeleton, so every skeleton exists before any compile.
+$(BUILD)/obj/%.o: user/%.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(BUILD)/sretrace: $(TOOL_OBJS) $(LIB_OBJS)
+	$(CC) -static $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/workload/%: tests/workload/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $<
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do $$t; done
+
+e2e: all
+	bats --tap tests/e2e
+
+# The test command of the README: unit tests then end-to-end tests, TAP.
+test: all $(UNIT_BINS)
+	./tests/run-all
+
+bench: all
+	./scripts/bench/run-all
+
+install: $(BUILD)/sretrace
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -s -m 0755 $(BUILD)/sretrace $(DESTDIR)$(PREFIX)/bin/sretrace
+	for t in $(TOOLS); do ln -sf sretrace $(DESTDIR)$(PREFIX)/bin/sretrace-$$t; done
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

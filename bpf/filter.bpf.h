@@ -1,0 +1,133 @@
+/* Task filters shared by every tool: -p, -t, -c, -C and "-- COMMAND".
+ * Userspace fills the rodata knobs and maps before load; knobs left false
+ * are pruned by the verifier, so unused filters cost nothing. */
+#ifndef SRETRACE_FILTER_BPF_H
+#define SRETRACE_FILTER_BPF_H
+
+#include "common.h"
+
+const volatile bool filter_tgid = false;
+const volatile bool filter_tid = false;
+const volatile bool filter_comm = false;
+const volatile bool filter_cgroup = false;
+const volatile char target_comm[TASK_COMM_LEN] = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FILTER_MAX_PIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} wanted_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FILTER_MAX_PIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} wanted_tids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} wanted_cgroup SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SRE_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} sre_counters SEC(".maps");
+
+static __always_inline void count_event(enum sre_counter which)
+{
+	__u32 key = which;
+	__u64 *v = bpf_map_lookup_elem(&sre_counters, &key);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline bool comm_matches(const char *comm)
+{
+	for (int i = 0; i < TASK_COMM_LEN; i++) {
+		if (comm[i] != target_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* Whether the current task is one the user asked about. */
+static __always_inline bool current_wanted(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+
+	if (filter_tgid && !bpf_map_lookup_elem(&wanted_tgids, &tgid))
+		return false;
+	if (filter_tid && !bpf_map_lookup_elem(&wanted_tids, &tid))
+		return false;
+	if (filter_cgroup && bpf_current_task_under_cgroup(&wanted_cgroup, 0) != 1)
+		return false;
+	if (filter_comm) {
+		char comm[TASK_COMM_LEN];
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!comm_matches(comm))
+			return false;
+	}
+	return true;
+}
+
+/* "-- COMMAND" traces the command and everything it starts: children of a
+ * wanted process become wanted. Userspace loads these only in that mode. */
+static __always_inline int follow_fork(struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&wanted_tgids, &ptgid))
+		bpf_map_update_elem(&wanted_tgids, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+/* Forget a followed process when it exits so a reused pid is not traced. */
+static __always_inline int follow_exit(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+
+	if ((__u32)id == tgid)
+		bpf_map_delete_elem(&wanted_tgids, &tgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(follow_fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+	return follow_fork(parent, child);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(follow_fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	return follow_fork(parent, child);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(follow_exit_btf)
+{
+	return follow_exit();
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(follow_exit_raw)
+{
+	return follow_exit();
+}
+
+#endif

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/* syslat: syscall latency histograms aggregated in the kernel. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "syslat.h"
+#include "filter.bpf.h"
+
+const volatile bool per_process = false;
+const volatile bool failures_only = false;
+const volatile __s64 only_errno = 0;         /* >0: only calls failing with -only_errno */
+const volatile bool filter_syscall = false;
+const volatile __u8 syscall_wanted[SYSLAT_NR_MAX] = {};
+const volatile __s64 slow_ns = -1;           /* >=0: emit an event per call this slow */
+
+/* Written by userspace through the mmaped .bss between intervals. */
+__u32 current_gen = 0;
+
+struct syscall_start {
+	__u64 ts;
+	__u32 nr;
+};
+
+/* Per-task start time: no shared hash keyed by tid on the hot path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct syscall_start);
+} starts SEC(".maps");
+
+/* Default mode: one per-CPU row per syscall, no atomics. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SYSLAT_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct syslat_stats);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * SYSLAT_NR_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} max_by_nr SEC(".maps");
+
+/* -P mode: shared rows keyed by process, updated atomically. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYSLAT_PROC_MAX);
+	__type(key, struct syslat_proc_key);
+	__type(value, struct syslat_proc_val);
+} proc_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * SYSLAT_PROC_MAX);
+	__type(key, struct syslat_max_key);
+	__type(value, __u64);
+} proc_max SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+static const struct syslat_proc_val zero_proc;
+
+static __always_inline int on_enter(long id)
+{
+	struct syscall_start *s;
+
+	if (id < 0 || id >= SYSLAT_NR_MAX)
+		return 0;
+	if (filter_syscall && !syscall_wanted[id])
+		return 0;
+	if (!current_wanted())
+		return 0;
+	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
+		count_event(SRE_CNT_MISSED);
+		return 0;
+	}
+	s->nr = id;
+	s->ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline void record_shared(struct syslat_stats *st, __u64 lat, bool failed, __u64 b)
+{
+	__sync_fetch_and_add(&st->count, 1);
+	__sync_fetch_and_add(&st->total_ns, lat);
+	if (failed)
+		__sync_fetch_and_add(&st->errors, 1);
+	__sync_fetch_and_add(&st->hist[b], 1);
+}
+
+static __always_inline void record_max(__u64 *slot, __u64 lat)
+{
+	if (slot && lat > *slot)
+		*slot = lat;
+}
+
+static __always_inline void record_per_process(__u32 nr, __u64 lat, bool failed, __u64 b)
+{
+	struct syslat_proc_key key = { .pid = bpf_get_current_pid_tgid() >> 32, .nr = nr };
+	struct syslat_max_key mkey = { .gen = current_gen & 1, .pid = key.pid, .nr = nr };
+	struct syslat_proc_val *v;
+	__u64 *m;
+
+	v = bpf_map_lookup_elem(&proc_stats, &key);
+	if (!v) {
+		bpf_map_update_elem(&proc_stats, &key, &zero_proc, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&proc_stats, &key);
+		if (!v) {
+			count_event(SRE_CNT_MISSED);
+			return;
+		}
+		bpf_get_current_comm(v->comm, sizeof(v->comm));
+	}
+	record_shared(&v->stats, lat, failed, b);
+
+	m = bpf_map_lookup_elem(&proc_max, &mkey);
+	if (!m) {
+		__u64 zero = 0;
+
+		bpf_map_update_elem(&proc_max, &mkey, &zero, BPF_NOEXIST);
+		m = bpf_map_lookup_elem(&proc_max, &mkey);
+	}
+	/* A racing larger value may be lost to another CPU; max is best effort
+	 * in -P mode only, where rows are shared. */
+	record_max(m, lat);
+}
+
+static __always_inline void emit_event(__u32 nr, __u64 lat, __u64 now, long ret)
+{
+	struct syslat_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 id;
+
+	if (!e) {
+		count_event(SRE_CNT_DROPS);
+		return;
+	}
+	id = bpf_get_current_pid_tgid();
+	e->ts_ns = now;
+	e->lat_ns = lat;
+	e->ret = ret;
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->nr = nr;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline int on_exit(long ret)
+{
+	struct syscall_start *s;
+	__u64 now, lat;
+	__u32 nr;
+	__u64 b; /* 64-bit: a 32-bit copy would lose the verifier's bound */
+	bool failed;
+
+	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
+	if (!s || !s->ts)
+		return 0;
+	now = bpf_ktime_get_ns();
+	lat = now - s->ts;
+	nr = s->nr;
+	s->ts = 0;
+	if (nr >= SYSLAT_NR_MAX)
+		return 0;
+
+	failed = ret < 0;
+	if (failures_only && !failed)
+		return 0;
+	if (only_errno && ret != -only_errno)
+		return 0;
+
+	count_event(SRE_CNT_EVENTS);
+	if (slow_ns >= 0) {
+		if (lat >= (__u64)slow_ns)
+			emit_event(nr, lat, now, ret);
+		return 0;
+	}
+
+	b = hist_bucket(lat);
+	/* Hide b's origin from clang so the bound check survives for the verifier. */
+	asm volatile("" : "+r"(b));
+	if (b >= HIST_BUCKETS)
+		return 0;
+	if (per_process) {
+		record_per_process(nr, lat, failed, b);
+		return 0;
+	}
+
+	struct syslat_stats *st = bpf_map_lookup_elem(&stats, &nr);
+	__u32 mk = (current_gen & 1) * SYSLAT_NR_MAX + nr;
+
+	if (!st)
+		return 0;
+	st->count++;
+	st->total_ns += lat;
+	st->errors += failed;
+	st->hist[b]++;
+	record_max(bpf_map_lookup_elem(&max_by_nr, &mk), lat);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
+{
+	return on_enter(id);
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
+{
+	return on_enter(id);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	return on_exit(ret);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
+{
+	return on_exit(ret);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,134 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpf_setup.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static bool have_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	eff = ((uint64_t)data[1].effective << 32) | data[0].effective;
+	if (eff & (1ULL << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_PERFMON));
+}
+
+int sre_check_environment(const struct sre_opts *o, int min_major, int min_minor)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (!have_caps()) {
+		sre_error(o, "needs root (or CAP_BPF and CAP_PERFMON): try sudo");
+		return -EPERM;
+	}
+	if (uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+	    (major < min_major || (major == min_major && minor < min_minor))) {
+		sre_error(o, "kernel %s is too old: needs %d.%d or later", u.release, min_major, min_minor);
+		return -EOPNOTSUPP;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		sre_error(o, "kernel has no BTF (/sys/kernel/btf/vmlinux): needs CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int log_debug(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int log_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level, (void)fmt, (void)ap;
+	return 0;
+}
+
+void sre_libbpf_logging(bool verbose)
+{
+	/* Without -v libbpf stays silent: failures are reported once, by us. */
+	libbpf_set_print(verbose ? log_debug : log_quiet);
+}
+
+void sre_select_programs(struct bpf_object *obj, bool use_btf, bool follow)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj) {
+		const char *sec = bpf_program__section_name(p);
+		bool load;
+
+		if (!strncmp(sec, "tp_btf/", 7))
+			load = use_btf;
+		else if (!strncmp(sec, "raw_tp/", 7))
+			load = !use_btf;
+		else
+			continue;
+		if (!strncmp(bpf_program__name(p), "follow_", 7))
+			load = load && follow;
+		bpf_program__set_autoload(p, load);
+	}
+}
+
+static int fill_ids(struct bpf_object *obj, const char *map_name, const uint32_t *ids, int n)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, map_name);
+	uint8_t one = 1;
+
+	if (!m)
+		return -ENOENT;
+	for (int i = 0; i < n; i++)
+		if (bpf_map__update_elem(m, &ids[i], sizeof(ids[i]), &one, sizeof(one), BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+int sre_fill_filters(struct bpf_object *obj, const struct sre_opts *o, pid_t command_pid)
+{
+	uint32_t cmd = (uint32_t)command_pid;
+	int err;
+
+	err = fill_ids(obj, "wanted_tgids", o->pids, o->npids);
+	if (!err && command_pid > 0)
+		err = fill_ids(obj, "wanted_tgids", &cmd, 1);
+	if (!err)
+		err = fill_ids(obj, "wanted_tids", o->tids, o->ntids);
+	if (err) {
+		sre_error(o, "cannot set pid filters: %s", strerror(-err));
+		return err;
+	}
+	if (o->cgroup) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, "wanted_cgroup");
+		uint32_t key = 0;
+		int fd = open(o->cgroup, O_RDONLY | O_DIRECTORY);
+
+		if (fd < 0 || !m || bpf_map__update_elem(m, &key, sizeof(key), &fd, sizeof(fd), BPF_ANY)) {
+			err = -errno;
+			sre_error(o, "cannot use cgroup %s: %s (is it on cgroup v2?)", o->cgroup, strerror(errno));
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	return err;
+}

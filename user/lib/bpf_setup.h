@@ -1,0 +1,58 @@
+/* What every loader does around its skeleton: environment checks, libbpf
+ * logging, tp_btf/raw_tp selection, and filling the shared filter maps. */
+#ifndef SRE_BPF_SETUP_H
+#define SRE_BPF_SETUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "opts.h"
+
+struct bpf_object;
+
+/* Root or CAP_BPF+CAP_PERFMON, kernel BTF, kernel >= min_major.min_minor.
+ * Prints one line and returns -errno when something is missing. */
+int sre_check_environment(const struct sre_opts *o, int min_major, int min_minor);
+void sre_libbpf_logging(bool verbose);
+/* Autoload tp_btf/ programs (use_btf) or their raw_tp/ twins; the fork
+ * followers only when following a command. */
+void sre_select_programs(struct bpf_object *obj, bool use_btf, bool follow);
+/* After load: pids, tids, the command's pid, the cgroup. */
+int sre_fill_filters(struct bpf_object *obj, const struct sre_opts *o, pid_t command_pid);
+
+/* The rodata knobs of bpf/filter.bpf.h, identical in every skeleton. */
+#define SRE_SET_FILTER_RODATA(rodata, o)                                         \
+	do {                                                                     \
+		(rodata)->filter_tgid = (o)->npids > 0 || (o)->command;          \
+		(rodata)->filter_tid = (o)->ntids > 0;                           \
+		(rodata)->filter_cgroup = (o)->cgroup != NULL;                   \
+		(rodata)->filter_comm = (o)->comm[0] != 0;                       \
+		memcpy((void *)(rodata)->target_comm, (o)->comm, TASK_COMM_LEN); \
+	} while (0)
+
+/* Open, configure and load a skeleton, preferring tp_btf and falling back
+ * to raw_tp when the kernel refuses it. CONFIGURE(skel, ctx) sets the
+ * tool's rodata and map sizes. Evaluates to 0 or a negative errno. */
+#define SRE_OPEN_AND_LOAD(type, skel, o, configure, ctx)                              \
+	({                                                                            \
+		int _err = 0;                                                         \
+		for (int _btf = 1; _btf >= 0; _btf--) {                               \
+			(skel) = type##__open();                                      \
+			if (!(skel)) {                                                \
+				_err = -errno;                                        \
+				break;                                                \
+			}                                                             \
+			SRE_SET_FILTER_RODATA((skel)->rodata, o);                     \
+			_err = configure(skel, ctx);                                  \
+			if (!_err) {                                                  \
+				sre_select_programs((skel)->obj, _btf, (o)->command); \
+				_err = type##__load(skel);                            \
+			}                                                             \
+			if (!_err)                                                    \
+				break;                                                \
+			type##__destroy(skel);                                        \
+			(skel) = NULL;                                                \
+		}                                                                     \
+		_err;                                                                 \
+	})
+
+#endif

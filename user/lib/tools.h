@@ -1,0 +1,15 @@
+/* Entry points of the tools linked into the one binary. */
+#ifndef SRE_TOOLS_H
+#define SRE_TOOLS_H
+
+struct sre_tool {
+	const char *name;
+	const char *summary;
+	int (*main)(int argc, char **argv);
+	int hidden; /* benchmark helpers, not listed in --help */
+};
+
+int syslat_main(int argc, char **argv);
+int floor_main(int argc, char **argv);
+
+#endif

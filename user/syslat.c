@@ -1,0 +1,562 @@
+/* syslat: syscall latency per syscall (or per process and syscall), with
+ * counts, errors, totals, histograms and p50/p95/p99/max; or, with -L, one
+ * line per slow call. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "syslat.skel.h"
+#include "../bpf/syslat.h"
+#include "lib/bpf_setup.h"
+#include "lib/hist.h"
+#include "lib/json.h"
+#include "lib/names.h"
+#include "lib/opts.h"
+#include "lib/output.h"
+#include "lib/parse.h"
+#include "lib/rows.h"
+#include "lib/runloop.h"
+#include "lib/tools.h"
+
+enum { OPT_TOP = 1000, OPT_ERRNO };
+
+struct syslat_cfg {
+	bool per_process;
+	bool failures_only;
+	int only_errno;
+	int64_t slow_us;       /* -1: aggregate mode */
+	uint64_t top;
+	bool filter_syscall;
+	int nsyscalls;
+	uint8_t wanted[SYSLAT_NR_MAX];
+};
+
+struct syslat_run {
+	struct syslat_bpf *skel;
+	struct syslat_cfg cfg;
+	struct sre_opts opts;
+	struct sre_output out;
+	struct sre_rows prev;     /* cumulative snapshot at the last report */
+	int ncpu;
+	void *percpu_buf;
+	double last_report_s;
+	uint64_t events_seen;
+	double mono_to_real_s;    /* event times are CLOCK_MONOTONIC */
+};
+
+static const struct option syslat_long[] = {
+	{ "syscall", required_argument, NULL, 's' },
+	{ "per-process", no_argument, NULL, 'P' },
+	{ "failures", no_argument, NULL, 'x' },
+	{ "slow", required_argument, NULL, 'L' },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "errno", required_argument, NULL, OPT_ERRNO },
+	{ 0 },
+};
+
+static int add_syscall(const char *name, void *ctx)
+{
+	struct syslat_cfg *cfg = ctx;
+	int nr = sre_syscall_number(name);
+
+	if (nr < 0 || nr >= SYSLAT_NR_MAX) {
+		sre_tool_error("syslat", "unknown syscall '%s'", name);
+		return -EINVAL;
+	}
+	cfg->wanted[nr] = 1;
+	cfg->filter_syscall = true;
+	cfg->nsyscalls++;
+	return 0;
+}
+
+static int syslat_option(int key, const char *arg, void *ctx)
+{
+	struct syslat_cfg *cfg = ctx;
+	uint64_t v;
+
+	switch (key) {
+	case 's':
+		return sre_split_list(arg, add_syscall, cfg) ? -EINVAL : 0;
+	case 'P':
+		cfg->per_process = true;
+		return 0;
+	case 'x':
+		cfg->failures_only = true;
+		return 0;
+	case 'L':
+		if (sre_parse_u64(arg, 0, 3600ULL * 1000000, &v)) {
+			sre_tool_error("syslat", "invalid --slow '%s': want microseconds >= 0", arg);
+			return -EINVAL;
+		}
+		cfg->slow_us = (int64_t)v;
+		return 0;
+	case OPT_TOP:
+		if (sre_parse_u64(arg, 1, 100000, &cfg->top)) {
+			sre_tool_error("syslat", "invalid --top '%s': want a whole number > 0", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_ERRNO:
+		cfg->only_errno = sre_errno_number(arg);
+		if (cfg->only_errno <= 0) {
+			sre_tool_error("syslat", "unknown errno '%s' (e.g. ENOENT, EAGAIN)", arg);
+			return -EINVAL;
+		}
+		cfg->failures_only = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const struct sre_tool_spec syslat_spec = {
+	.name = "syslat",
+	.summary = "Syscall latency: count, errors, total time, histogram and p50/p95/p99/max per syscall.",
+	.options_help =
+		"  -s, --syscall NAME[,NAME]  only these syscalls (histograms are printed for them)\n"
+		"  -P, --per-process       one row per process and syscall\n"
+		"  -x, --failures          only failed calls (negative return)\n"
+		"      --errno NAME        only calls failing with this errno (implies -x)\n"
+		"  -L, --slow USEC         print each call slower than USEC as it happens (0: all)\n"
+		"      --top N             rows per report, by total time (default 20)\n",
+	.examples =
+		"  sretrace syslat 5 1                 top syscalls by total time over 5 s\n"
+		"  sretrace syslat -s fsync,fdatasync -p 1234 10\n"
+		"  sretrace syslat -P -x 1            failing calls per process, every second\n"
+		"  sretrace syslat -L 10000 -c nginx   calls slower than 10 ms from nginx\n"
+		"  sretrace syslat -f json -- ./bench  trace a command and its children\n",
+	.positional = SRE_POS_INTERVAL_COUNT,
+	.formats = SRE_FMT_TEXT | SRE_FMT_JSON,
+	.short_opts = "s:PxL:",
+	.long_opts = syslat_long,
+	.on_option = syslat_option,
+};
+
+static int configure(struct syslat_bpf *skel, void *ctx)
+{
+	const struct syslat_cfg *cfg = ctx;
+
+	skel->rodata->per_process = cfg->per_process;
+	skel->rodata->failures_only = cfg->failures_only;
+	skel->rodata->only_errno = cfg->only_errno;
+	skel->rodata->filter_syscall = cfg->filter_syscall;
+	memcpy((void *)skel->rodata->syscall_wanted, cfg->wanted, sizeof(cfg->wanted));
+	skel->rodata->slow_ns = cfg->slow_us >= 0 ? cfg->slow_us * 1000 : -1;
+	/* Only event mode needs a real ring buffer. */
+	if (cfg->slow_us < 0)
+		bpf_map__set_max_entries(skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
+	if (!cfg->per_process) {
+		bpf_map__set_max_entries(skel->maps.proc_stats, 1);
+		bpf_map__set_max_entries(skel->maps.proc_max, 1);
+	}
+	return 0;
+}
+
+static double now_mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --- aggregate mode: snapshot, diff, print --- */
+
+static void add_stats(struct sre_row *r, const struct syslat_stats *s)
+{
+	r->count += s->count;
+	r->errors += s->errors;
+	r->total_ns += s->total_ns;
+	for (int b = 0; b < HIST_BUCKETS; b++)
+		r->hist.b[b] += s->hist[b];
+}
+
+static int snapshot_array(struct syslat_run *run, struct sre_rows *cur)
+{
+	int fd = bpf_map__fd(run->skel->maps.stats);
+	size_t vsz = sizeof(struct syslat_stats);
+
+	for (uint32_t nr = 0; nr < SYSLAT_NR_MAX; nr++) {
+		struct sre_row *r;
+
+		if (run->cfg.filter_syscall && !run->cfg.wanted[nr])
+			continue;
+		if (bpf_map_lookup_elem(fd, &nr, run->percpu_buf))
+			return -errno;
+		r = NULL;
+		for (int c = 0; c < run->ncpu; c++) {
+			const struct syslat_stats *s = (const void *)((char *)run->percpu_buf + c * vsz);
+
+			if (!s->count)
+				continue;
+			if (!r && !(r = sre_rows_add(cur, 0, nr)))
+				return -ENOMEM;
+			add_stats(r, s);
+		}
+	}
+	return 0;
+}
+
+static int snapshot_procs(struct syslat_run *run, struct sre_rows *cur)
+{
+	int fd = bpf_map__fd(run->skel->maps.proc_stats);
+	struct syslat_proc_key key, next, *prevk = NULL;
+	struct syslat_proc_val val;
+
+	while (!bpf_map_get_next_key(fd, prevk, &next)) {
+		key = next;
+		prevk = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val))
+			continue; /* deleted meanwhile */
+		struct sre_row *r = sre_rows_add(cur, key.pid, key.nr);
+
+		if (!r)
+			return -ENOMEM;
+		memcpy(r->comm, val.comm, sizeof(r->comm));
+		add_stats(r, &val.stats);
+	}
+	return 0;
+}
+
+/* Read the maxima of the generation the kernel no longer writes, then clear it. */
+static void collect_max(struct syslat_run *run, uint32_t gen, struct sre_rows *delta)
+{
+	if (!run->cfg.per_process) {
+		int fd = bpf_map__fd(run->skel->maps.max_by_nr);
+		uint64_t *vals = run->percpu_buf;
+
+		for (size_t i = 0; i < delta->n; i++) {
+			uint32_t key = gen * SYSLAT_NR_MAX + delta->rows[i].key2;
+
+			if (bpf_map_lookup_elem(fd, &key, vals))
+				continue;
+			for (int c = 0; c < run->ncpu; c++)
+				if (vals[c] > delta->rows[i].max_ns)
+					delta->rows[i].max_ns = vals[c];
+			memset(vals, 0, sizeof(uint64_t) * run->ncpu);
+			bpf_map_update_elem(fd, &key, vals, BPF_ANY);
+		}
+		return;
+	}
+
+	int fd = bpf_map__fd(run->skel->maps.proc_max);
+	struct syslat_max_key key, *prevk = NULL, *old = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t v;
+
+	/* Collect first, delete after: deleting under get_next_key restarts
+	 * the walk from the beginning. */
+	while (!bpf_map_get_next_key(fd, prevk, &key)) {
+		if (n == cap) {
+			struct syslat_max_key *grown = realloc(old, (cap = cap ? cap * 2 : 256) * sizeof(*old));
+
+			if (!grown)
+				break;
+			old = grown;
+		}
+		old[n] = key;
+		prevk = &old[n++];
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct sre_row *r;
+
+		if (old[i].gen != gen)
+			continue;
+		if (!bpf_map_lookup_elem(fd, &old[i], &v) &&
+		    (r = sre_rows_find(delta, old[i].pid, old[i].nr)) && v > r->max_ns)
+			r->max_ns = v;
+		bpf_map_delete_elem(fd, &old[i]);
+	}
+	free(old);
+}
+
+static void print_text(struct syslat_run *run, struct sre_rows *d, double secs)
+{
+	FILE *f = run->out.f;
+	const struct sre_opts *o = &run->opts;
+	uint64_t unit = o->millis ? 1000000 : 1000;
+	const char *u = o->millis ? "ms" : "us";
+	char ts[16];
+	size_t shown = d->n < run->cfg.top ? d->n : run->cfg.top;
+
+	if (o->timestamp) {
+		sre_timestamp(ts, sizeof(ts));
+		fprintf(f, "%s\n", ts);
+	}
+	if (!d->n) {
+		fprintf(f, "no syscalls traced in %.1f s\n", secs);
+		return;
+	}
+	if (run->cfg.per_process)
+		fprintf(f, "%-7s %-16s ", "PID", "COMM");
+	fprintf(f, "%-20s %10s %8s %12s %10s %10s %10s %10s %10s\n", "SYSCALL", "COUNT", "ERRORS",
+		o->millis ? "TOTAL(ms)" : "TOTAL(us)", o->millis ? "AVG(ms)" : "AVG(us)",
+		o->millis ? "P50(ms)" : "P50(us)", o->millis ? "P95(ms)" : "P95(us)",
+		o->millis ? "P99(ms)" : "P99(us)", o->millis ? "MAX(ms)" : "MAX(us)");
+	for (size_t i = 0; i < shown; i++) {
+		const struct sre_row *r = &d->rows[i];
+		const char *name = sre_syscall_name((int)r->key2);
+		double div = (double)unit;
+
+		if (run->cfg.per_process)
+			fprintf(f, "%-7u %-16s ", r->key1, r->comm);
+		if (name)
+			fprintf(f, "%-20s", name);
+		else
+			fprintf(f, "%-20u", r->key2);
+		fprintf(f, " %10llu %8llu %12.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n",
+			(unsigned long long)r->count, (unsigned long long)r->errors,
+			(double)r->total_ns / div, (double)r->total_ns / (double)r->count / div,
+			sre_row_quantile(r, 0.50) / div, sre_row_quantile(r, 0.95) / div,
+			sre_row_quantile(r, 0.99) / div, (double)r->max_ns / div);
+	}
+	if (d->n > shown)
+		fprintf(f, "(%zu more rows; --top N to show them)\n", d->n - shown);
+	/* Chosen syscalls get their distribution too. */
+	if (run->cfg.filter_syscall && !run->cfg.per_process) {
+		for (size_t i = 0; i < shown; i++) {
+			fprintf(f, "\n%s latency:\n", sre_syscall_name((int)d->rows[i].key2));
+			hist_print_bars(f, &d->rows[i].hist, unit, u);
+		}
+	}
+	fputc('\n', f);
+}
+
+static void print_json(struct syslat_run *run, struct sre_rows *d, double secs, const uint64_t *cnt)
+{
+	FILE *f = run->out.f;
+	char ts[16];
+	size_t shown = d->n < run->cfg.top ? d->n : run->cfg.top;
+
+	sre_timestamp(ts, sizeof(ts));
+	fprintf(f, "{\"tool\":\"syslat\",\"time\":\"%s\",\"interval_s\":%.3f,\"events\":%llu,"
+		   "\"drops\":%llu,\"missed\":%llu,\"rows\":[",
+		ts, secs, (unsigned long long)cnt[SRE_CNT_EVENTS], (unsigned long long)cnt[SRE_CNT_DROPS],
+		(unsigned long long)cnt[SRE_CNT_MISSED]);
+	for (size_t i = 0; i < shown; i++) {
+		const struct sre_row *r = &d->rows[i];
+		const char *name = sre_syscall_name((int)r->key2);
+		char num[16];
+
+		snprintf(num, sizeof(num), "%u", r->key2);
+		fprintf(f, "%s{\"syscall\":", i ? "," : "");
+		sre_json_str(f, name ? name : num);
+		if (run->cfg.per_process) {
+			fprintf(f, ",\"pid\":%u,\"comm\":", r->key1);
+			sre_json_str(f, r->comm);
+		}
+		fprintf(f, ",\"count\":%llu,\"errors\":%llu,\"total_ns\":%llu,\"p50_ns\":%.0f,"
+			   "\"p95_ns\":%.0f,\"p99_ns\":%.0f,\"max_ns\":%llu,\"hist\":",
+			(unsigned long long)r->count, (unsigned long long)r->errors,
+			(unsigned long long)r->total_ns, sre_row_quantile(r, 0.50), sre_row_quantile(r, 0.95),
+			sre_row_quantile(r, 0.99), (unsigned long long)r->max_ns);
+		hist_print_json(f, &r->hist);
+		fputc('}', f);
+	}
+	fprintf(f, "]}\n");
+}
+
+static int report(void *ctx, bool final)
+{
+	struct syslat_run *run = ctx;
+	struct sre_rows cur = { 0 }, delta = { 0 };
+	uint64_t cnt[SRE_CNT_MAX], interval_events;
+	uint32_t old_gen = run->skel->bss->current_gen & 1;
+	double now = now_mono_s();
+	int err;
+
+	(void)final;
+	/* Flip first: the kernel moves on to the other max generation while
+	 * we read this one. */
+	run->skel->bss->current_gen = old_gen ^ 1;
+	err = run->cfg.per_process ? snapshot_procs(run, &cur) : snapshot_array(run, &cur);
+	if (!err)
+		err = sre_rows_diff(&cur, &run->prev, &delta);
+	if (err) {
+		sre_rows_free(&cur);
+		sre_rows_free(&delta);
+		return err;
+	}
+	collect_max(run, old_gen, &delta);
+	sre_rows_finish(&delta);
+	sre_rows_sort_by_total(&delta);
+	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
+	interval_events = cnt[SRE_CNT_EVENTS] - run->events_seen;
+	run->events_seen = cnt[SRE_CNT_EVENTS];
+	(void)interval_events;
+
+	if (run->opts.format == SRE_FMT_JSON)
+		print_json(run, &delta, now - run->last_report_s, cnt);
+	else
+		print_text(run, &delta, now - run->last_report_s);
+	if (cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
+		fprintf(stderr, "syslat: %llu calls missed (map full or no task storage), %llu events dropped\n",
+			(unsigned long long)cnt[SRE_CNT_MISSED], (unsigned long long)cnt[SRE_CNT_DROPS]);
+	run->last_report_s = now;
+	sre_rows_free(&run->prev);
+	run->prev = cur;
+	sre_rows_free(&delta);
+	return sre_output_flush(&run->out);
+}
+
+/* --- event mode (-L) --- */
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct syslat_run *run = ctx;
+	const struct syslat_event *e = data;
+	const char *name = sre_syscall_name((int)e->nr);
+	const char *err = e->ret < 0 ? sre_errno_name((int)-e->ret) : NULL;
+	FILE *f = run->out.f;
+	double real = (double)e->ts_ns / 1e9 + run->mono_to_real_s;
+	time_t secs = (time_t)real;
+	struct tm tm;
+	char ts[16];
+
+	if (len < sizeof(*e))
+		return 0;
+	localtime_r(&secs, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	if (run->opts.format == SRE_FMT_JSON) {
+		fprintf(f, "{\"time\":\"%s.%06ld\",\"pid\":%u,\"tid\":%u,\"comm\":", ts,
+			(long)((real - (double)secs) * 1e6), e->pid, e->tid);
+		sre_json_str(f, e->comm);
+		fprintf(f, ",\"syscall\":\"%s\",\"lat_ns\":%llu,\"ret\":%lld", name ? name : "?",
+			(unsigned long long)e->lat_ns, (long long)e->ret);
+		if (err)
+			fprintf(f, ",\"errno\":\"%s\"", err);
+		fprintf(f, "}\n");
+	} else {
+		fprintf(f, "%s.%06ld %-7u %-16s %-16s %12.3f %lld%s%s%s\n", ts,
+			(long)((real - (double)secs) * 1e6), e->pid, e->comm, name ? name : "?",
+			(double)e->lat_ns / (run->opts.millis ? 1e6 : 1e3), (long long)e->ret,
+			err ? " (" : "", err ? err : "", err ? ")" : "");
+	}
+	return ferror(f) ? -EPIPE : 0;
+}
+
+static int report_events_end(void *ctx, bool final)
+{
+	struct syslat_run *run = ctx;
+	uint64_t cnt[SRE_CNT_MAX];
+
+	(void)final;
+	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
+	fprintf(stderr, "syslat: %llu calls traced, %llu events dropped (ring buffer full)\n",
+		(unsigned long long)cnt[SRE_CNT_EVENTS], (unsigned long long)cnt[SRE_CNT_DROPS]);
+	return sre_output_flush(&run->out);
+}
+
+static void print_event_header(struct syslat_run *run)
+{
+	if (run->opts.format == SRE_FMT_TEXT)
+		fprintf(run->out.f, "%-15s %-7s %-16s %-16s %12s %s\n", "TIME", "PID", "COMM", "SYSCALL",
+			run->opts.millis ? "LAT(ms)" : "LAT(us)", "RET");
+}
+
+int syslat_main(int argc, char **argv)
+{
+	struct syslat_run run = { .cfg = { .slow_us = -1, .top = 20 } };
+	struct sre_command cmd = { 0 };
+	struct ring_buffer *rb = NULL;
+	struct sre_loop loop;
+	struct timespec mono, real;
+	bool ok = false;
+	int err;
+
+	err = sre_parse_options(argc, argv, &syslat_spec, &run.opts, &run.cfg);
+	if (err)
+		return err > 0 ? 0 : 2;
+	if (run.cfg.slow_us >= 0 && run.cfg.per_process) {
+		sre_error(&run.opts, "-L (events) and -P (per-process rows) do not combine");
+		return 2;
+	}
+	if (sre_check_environment(&run.opts, 5, 11))
+		return 1;
+	sre_libbpf_logging(run.opts.verbose);
+	sre_signals_init();
+	run.ncpu = libbpf_num_possible_cpus();
+	run.percpu_buf = calloc((size_t)run.ncpu, sizeof(struct syslat_stats));
+	if (!run.percpu_buf)
+		return 1;
+	if (run.opts.command && (err = sre_command_start(&cmd, run.opts.command))) {
+		sre_error(&run.opts, "cannot start %s: %s", run.opts.command[0], strerror(-err));
+		goto cleanup;
+	}
+
+	err = SRE_OPEN_AND_LOAD(syslat_bpf, run.skel, &run.opts, configure, &run.cfg);
+	if (err) {
+		sre_error(&run.opts, "cannot load BPF programs: %s (-v shows why)", strerror(-err));
+		goto cleanup;
+	}
+	err = sre_fill_filters(run.skel->obj, &run.opts, cmd.pid);
+	if (err)
+		goto cleanup;
+	err = syslat_bpf__attach(run.skel);
+	if (err) {
+		sre_error(&run.opts, "cannot attach: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = sre_output_open(&run.out, "syslat", run.opts.output);
+	if (err)
+		goto cleanup;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	run.mono_to_real_s = (double)(real.tv_sec - mono.tv_sec) + (double)(real.tv_nsec - mono.tv_nsec) / 1e9;
+	run.last_report_s = now_mono_s();
+	loop = (struct sre_loop){
+		.opts = &run.opts,
+		.cmd = run.opts.command ? &cmd : NULL,
+		.counters_fd = bpf_map__fd(run.skel->maps.sre_counters),
+		.report = report,
+		.ctx = &run,
+	};
+	if (run.cfg.slow_us >= 0) {
+		rb = ring_buffer__new(bpf_map__fd(run.skel->maps.events), on_event, &run, NULL);
+		if (!rb) {
+			err = -errno;
+			sre_error(&run.opts, "cannot open ring buffer: %s", strerror(errno));
+			goto cleanup;
+		}
+		loop.rb = rb;
+		loop.report = report_events_end;
+		print_event_header(&run);
+	} else if (!run.opts.command && isatty(STDERR_FILENO) && run.opts.interval_s == 0) {
+		fprintf(stderr, "Tracing syscalls... Ctrl-C to end.\n");
+	}
+	if (run.opts.command)
+		sre_command_release(&cmd);
+
+	err = sre_run(&loop);
+	ok = err == 0 || err == -EPIPE;
+	if (err == -EPIPE)
+		err = 0;
+	else if (err)
+		sre_error(&run.opts, "%s", strerror(-err));
+
+cleanup:
+	if (sre_output_close(&run.out, "syslat", ok) && !err)
+		err = -EIO;
+	ring_buffer__free(rb);
+	syslat_bpf__destroy(run.skel);
+	sre_rows_free(&run.prev);
+	free(run.percpu_buf);
+	if (run.opts.command) {
+		if (!ok) {
+			sre_command_abort(&cmd);
+			return 1;
+		}
+		/* Stopped by a signal while the command runs: pass it on, then
+		 * report the command's own exit status. */
+		if (!sre_command_poll(&cmd))
+			kill(cmd.pid, SIGTERM);
+		while (!sre_command_poll(&cmd))
+			usleep(10000);
+		return sre_command_exit_code(&cmd);
+	}
+	return err ? 1 : 0;
+}
