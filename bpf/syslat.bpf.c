@@ -14,7 +14,8 @@ const volatile bool filter_syscall = false;
 const volatile __u8 syscall_wanted[SYSLAT_NR_MAX] = {};
 const volatile __s64 slow_ns = -1;           /* >=0: emit an event per call this slow */
 
-/* Written by userspace through the mmaped .bss between intervals. */
+/* Report generation, advanced by userspace through the mmaped .bss at
+ * every report so each row's maximum restarts per interval. */
 __u32 current_gen = 0;
 
 struct syscall_start {
@@ -38,13 +39,6 @@ struct {
 	__type(value, struct syslat_stats);
 } stats SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2 * SYSLAT_NR_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} max_by_nr SEC(".maps");
-
 /* -P mode: shared rows keyed by process, updated atomically. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -53,14 +47,6 @@ struct {
 	__type(key, struct syslat_proc_key);
 	__type(value, struct syslat_proc_val);
 } proc_stats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 2 * SYSLAT_PROC_MAX);
-	__type(key, struct syslat_max_key);
-	__type(value, __u64);
-} proc_max SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -90,27 +76,24 @@ static __always_inline int on_enter(long id)
 	return 0;
 }
 
-static __always_inline void record_shared(struct syslat_stats *st, __u64 lat, bool failed, __u64 b)
+static __always_inline void record_max(struct syslat_stats *st, __u64 lat)
 {
-	__sync_fetch_and_add(&st->count, 1);
-	__sync_fetch_and_add(&st->total_ns, lat);
-	if (failed)
-		__sync_fetch_and_add(&st->errors, 1);
-	__sync_fetch_and_add(&st->hist[b], 1);
+	__u32 gen = current_gen;
+
+	if (st->max_gen != gen) {
+		st->max_gen = gen;
+		st->max_ns = lat;
+	} else if (lat > st->max_ns) {
+		st->max_ns = lat;
+	}
 }
 
-static __always_inline void record_max(__u64 *slot, __u64 lat)
-{
-	if (slot && lat > *slot)
-		*slot = lat;
-}
-
+/* -P rows are shared between CPUs: atomic counters; the maximum may lose
+ * a race to another CPU, so -P maxima are best effort. */
 static __always_inline void record_per_process(__u32 nr, __u64 lat, bool failed, __u64 b)
 {
 	struct syslat_proc_key key = { .pid = bpf_get_current_pid_tgid() >> 32, .nr = nr };
-	struct syslat_max_key mkey = { .gen = current_gen & 1, .pid = key.pid, .nr = nr };
 	struct syslat_proc_val *v;
-	__u64 *m;
 
 	v = bpf_map_lookup_elem(&proc_stats, &key);
 	if (!v) {
@@ -122,18 +105,12 @@ static __always_inline void record_per_process(__u32 nr, __u64 lat, bool failed,
 		}
 		bpf_get_current_comm(v->comm, sizeof(v->comm));
 	}
-	record_shared(&v->stats, lat, failed, b);
-
-	m = bpf_map_lookup_elem(&proc_max, &mkey);
-	if (!m) {
-		__u64 zero = 0;
-
-		bpf_map_update_elem(&proc_max, &mkey, &zero, BPF_NOEXIST);
-		m = bpf_map_lookup_elem(&proc_max, &mkey);
-	}
-	/* A racing larger value may be lost to another CPU; max is best effort
-	 * in -P mode only, where rows are shared. */
-	record_max(m, lat);
+	__sync_fetch_and_add(&v->stats.count, 1);
+	__sync_fetch_and_add(&v->stats.total_ns, lat);
+	if (failed)
+		__sync_fetch_and_add(&v->stats.errors, 1);
+	__sync_fetch_and_add(&v->stats.hist[b], 1);
+	record_max(&v->stats, lat);
 }
 
 static __always_inline void emit_event(__u32 nr, __u64 lat, __u64 now, long ret)
@@ -180,8 +157,8 @@ static __always_inline int on_exit(long ret)
 	if (only_errno && ret != -only_errno)
 		return 0;
 
-	count_event(SRE_CNT_EVENTS);
 	if (slow_ns >= 0) {
+		count_event(SRE_CNT_EVENTS);
 		if (lat >= (__u64)slow_ns)
 			emit_event(nr, lat, now, ret);
 		return 0;
@@ -197,8 +174,8 @@ static __always_inline int on_exit(long ret)
 		return 0;
 	}
 
+	/* Default mode: this CPU's row, plain increments. */
 	struct syslat_stats *st = bpf_map_lookup_elem(&stats, &nr);
-	__u32 mk = (current_gen & 1) * SYSLAT_NR_MAX + nr;
 
 	if (!st)
 		return 0;
@@ -206,7 +183,7 @@ static __always_inline int on_exit(long ret)
 	st->total_ns += lat;
 	st->errors += failed;
 	st->hist[b]++;
-	record_max(bpf_map_lookup_elem(&max_by_nr, &mk), lat);
+	record_max(st, lat);
 	return 0;
 }
 

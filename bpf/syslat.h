@@ -16,6 +16,10 @@ struct syslat_stats {
 	__u64 count;
 	__u64 errors;
 	__u64 total_ns;
+	/* Largest latency of report generation max_gen: a row written in a new
+	 * generation restarts its maximum, so nothing ever clears it. */
+	__u64 max_ns;
+	__u32 max_gen;
 	__u32 hist[HIST_BUCKETS];
 };
 
@@ -28,14 +32,6 @@ struct syslat_proc_key {
 struct syslat_proc_val {
 	char comm[TASK_COMM_LEN];
 	struct syslat_stats stats;
-};
-
-/* The maximum is not cumulative: it lives in two generations, the one the
- * kernel writes (current_gen) and the one userspace reads and then clears. */
-struct syslat_max_key {
-	__u32 gen;
-	__u32 pid; /* 0 unless -P */
-	__u32 nr;
 };
 
 struct syslat_event {

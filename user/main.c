@@ -29,7 +29,13 @@ static const struct sre_tool *find_tool(const char *name)
 
 int main(int argc, char **argv)
 {
-	const struct sre_tool *t = find_tool(basename(argv[0]));
+	const char *self = basename(argv[0]);
+	const struct sre_tool *t;
+
+	/* Installed symlinks are named sretrace-TOOL; a plain TOOL works too. */
+	if (!strncmp(self, "sretrace-", 9))
+		self += 9;
+	t = find_tool(self);
 
 	/* Invoked through a symlink named after a tool. */
 	if (t)

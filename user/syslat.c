@@ -44,7 +44,6 @@ struct syslat_run {
 	int ncpu;
 	void *percpu_buf;
 	double last_report_s;
-	uint64_t events_seen;
 	double mono_to_real_s;    /* event times are CLOCK_MONOTONIC */
 };
 
@@ -150,7 +149,6 @@ static int configure(struct syslat_bpf *skel, void *ctx)
 		bpf_map__set_max_entries(skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
 	if (!cfg->per_process) {
 		bpf_map__set_max_entries(skel->maps.proc_stats, 1);
-		bpf_map__set_max_entries(skel->maps.proc_max, 1);
 	}
 	return 0;
 }
@@ -165,8 +163,12 @@ static double now_mono_s(void)
 
 /* --- aggregate mode: snapshot, diff, print --- */
 
-static void add_stats(struct sre_row *r, const struct syslat_stats *s)
+/* Adds one CPU's cumulative row; its maximum counts only when it belongs
+ * to generation gen, the interval being reported. */
+static void add_stats(struct sre_row *r, const struct syslat_stats *s, uint32_t gen)
 {
+	if (s->max_gen == gen && s->max_ns > r->max_ns)
+		r->max_ns = s->max_ns;
 	r->count += s->count;
 	r->errors += s->errors;
 	r->total_ns += s->total_ns;
@@ -174,7 +176,7 @@ static void add_stats(struct sre_row *r, const struct syslat_stats *s)
 		r->hist.b[b] += s->hist[b];
 }
 
-static int snapshot_array(struct syslat_run *run, struct sre_rows *cur)
+static int snapshot_array(struct syslat_run *run, struct sre_rows *cur, uint32_t gen)
 {
 	int fd = bpf_map__fd(run->skel->maps.stats);
 	size_t vsz = sizeof(struct syslat_stats);
@@ -194,13 +196,13 @@ static int snapshot_array(struct syslat_run *run, struct sre_rows *cur)
 				continue;
 			if (!r && !(r = sre_rows_add(cur, 0, nr)))
 				return -ENOMEM;
-			add_stats(r, s);
+			add_stats(r, s, gen);
 		}
 	}
 	return 0;
 }
 
-static int snapshot_procs(struct syslat_run *run, struct sre_rows *cur)
+static int snapshot_procs(struct syslat_run *run, struct sre_rows *cur, uint32_t gen)
 {
 	int fd = bpf_map__fd(run->skel->maps.proc_stats);
 	struct syslat_proc_key key, next, *prevk = NULL;
@@ -216,61 +218,28 @@ static int snapshot_procs(struct syslat_run *run, struct sre_rows *cur)
 		if (!r)
 			return -ENOMEM;
 		memcpy(r->comm, val.comm, sizeof(r->comm));
-		add_stats(r, &val.stats);
+		add_stats(r, &val.stats, gen);
 	}
 	return 0;
 }
 
-/* Read the maxima of the generation the kernel no longer writes, then clear it. */
-static void collect_max(struct syslat_run *run, uint32_t gen, struct sre_rows *delta)
+static int snapshot(struct syslat_run *run, struct sre_rows *cur, uint32_t gen)
 {
-	if (!run->cfg.per_process) {
-		int fd = bpf_map__fd(run->skel->maps.max_by_nr);
-		uint64_t *vals = run->percpu_buf;
+	return run->cfg.per_process ? snapshot_procs(run, cur, gen) : snapshot_array(run, cur, gen);
+}
 
-		for (size_t i = 0; i < delta->n; i++) {
-			uint32_t key = gen * SYSLAT_NR_MAX + delta->rows[i].key2;
+/* Calls counted so far, for the status line (aggregate mode counts no
+ * separate event counter on the hot path). */
+static uint64_t events_so_far(void *ctx)
+{
+	struct syslat_run *run = ctx;
+	struct sre_rows cur = { 0 };
+	uint64_t n;
 
-			if (bpf_map_lookup_elem(fd, &key, vals))
-				continue;
-			for (int c = 0; c < run->ncpu; c++)
-				if (vals[c] > delta->rows[i].max_ns)
-					delta->rows[i].max_ns = vals[c];
-			memset(vals, 0, sizeof(uint64_t) * run->ncpu);
-			bpf_map_update_elem(fd, &key, vals, BPF_ANY);
-		}
-		return;
-	}
-
-	int fd = bpf_map__fd(run->skel->maps.proc_max);
-	struct syslat_max_key key, *prevk = NULL, *old = NULL;
-	size_t n = 0, cap = 0;
-	uint64_t v;
-
-	/* Collect first, delete after: deleting under get_next_key restarts
-	 * the walk from the beginning. */
-	while (!bpf_map_get_next_key(fd, prevk, &key)) {
-		if (n == cap) {
-			struct syslat_max_key *grown = realloc(old, (cap = cap ? cap * 2 : 256) * sizeof(*old));
-
-			if (!grown)
-				break;
-			old = grown;
-		}
-		old[n] = key;
-		prevk = &old[n++];
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct sre_row *r;
-
-		if (old[i].gen != gen)
-			continue;
-		if (!bpf_map_lookup_elem(fd, &old[i], &v) &&
-		    (r = sre_rows_find(delta, old[i].pid, old[i].nr)) && v > r->max_ns)
-			r->max_ns = v;
-		bpf_map_delete_elem(fd, &old[i]);
-	}
-	free(old);
+	snapshot(run, &cur, UINT32_MAX);
+	n = sre_rows_total_count(&cur);
+	sre_rows_free(&cur);
+	return n;
 }
 
 static void print_text(struct syslat_run *run, struct sre_rows *d, double secs)
@@ -363,16 +332,16 @@ static int report(void *ctx, bool final)
 {
 	struct syslat_run *run = ctx;
 	struct sre_rows cur = { 0 }, delta = { 0 };
-	uint64_t cnt[SRE_CNT_MAX], interval_events;
-	uint32_t old_gen = run->skel->bss->current_gen & 1;
+	uint64_t cnt[SRE_CNT_MAX];
+	uint32_t gen = run->skel->bss->current_gen;
 	double now = now_mono_s();
 	int err;
 
 	(void)final;
-	/* Flip first: the kernel moves on to the other max generation while
-	 * we read this one. */
-	run->skel->bss->current_gen = old_gen ^ 1;
-	err = run->cfg.per_process ? snapshot_procs(run, &cur) : snapshot_array(run, &cur);
+	/* Advance first: rows written from now on restart their maximum,
+	 * while the maxima of the interval just ended stay readable. */
+	run->skel->bss->current_gen = gen + 1;
+	err = snapshot(run, &cur, gen);
 	if (!err)
 		err = sre_rows_diff(&cur, &run->prev, &delta);
 	if (err) {
@@ -380,13 +349,10 @@ static int report(void *ctx, bool final)
 		sre_rows_free(&delta);
 		return err;
 	}
-	collect_max(run, old_gen, &delta);
 	sre_rows_finish(&delta);
 	sre_rows_sort_by_total(&delta);
 	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
-	interval_events = cnt[SRE_CNT_EVENTS] - run->events_seen;
-	run->events_seen = cnt[SRE_CNT_EVENTS];
-	(void)interval_events;
+	cnt[SRE_CNT_EVENTS] = sre_rows_total_count(&cur);
 
 	if (run->opts.format == SRE_FMT_JSON)
 		print_json(run, &delta, now - run->last_report_s, cnt);
@@ -513,6 +479,7 @@ int syslat_main(int argc, char **argv)
 		.cmd = run.opts.command ? &cmd : NULL,
 		.counters_fd = bpf_map__fd(run.skel->maps.sre_counters),
 		.report = report,
+		.events = events_so_far,
 		.ctx = &run,
 	};
 	if (run.cfg.slow_us >= 0) {
@@ -524,6 +491,7 @@ int syslat_main(int argc, char **argv)
 		}
 		loop.rb = rb;
 		loop.report = report_events_end;
+		loop.events = NULL;
 		print_event_header(&run);
 	} else if (!run.opts.command && isatty(STDERR_FILENO) && run.opts.interval_s == 0) {
 		fprintf(stderr, "Tracing syscalls... Ctrl-C to end.\n");

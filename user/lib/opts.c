@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "opts.h"
@@ -151,6 +152,35 @@ static int parse_format(struct sre_opts *o, const char *arg)
 	return -EINVAL;
 }
 
+/* Catch what the user can fix before anything is attached: a symlink (never
+ * followed), a directory, a missing parent directory. */
+static int check_output_path(struct sre_opts *o, const char *path)
+{
+	char *copy;
+	struct stat st;
+	int err = 0;
+
+	if (!*path) {
+		sre_error(o, "empty output path");
+		return -EINVAL;
+	}
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
+		sre_error(o, "refusing to write %s: %s", path,
+			  S_ISLNK(st.st_mode) ? "it is a symlink" : "not a regular file");
+		return -EINVAL;
+	}
+	copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	if (stat(dirname(copy), &st) || !S_ISDIR(st.st_mode)) {
+		sre_error(o, "cannot write %s: no such directory", path);
+		err = -EINVAL;
+	}
+	free(copy);
+	o->output = path;
+	return err;
+}
+
 static int parse_common(struct sre_opts *o, int key, const char *arg)
 {
 	struct id_list l = { .o = o, .must_exist = true };
@@ -180,12 +210,7 @@ static int parse_common(struct sre_opts *o, int key, const char *arg)
 	case 'f':
 		return parse_format(o, arg);
 	case 'o':
-		if (!*arg) {
-			sre_error(o, "empty output path");
-			return -EINVAL;
-		}
-		o->output = arg;
-		return 0;
+		return check_output_path(o, arg);
 	case 'T':
 		o->timestamp = true;
 		return 0;

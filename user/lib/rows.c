@@ -100,6 +100,15 @@ void sre_rows_sort_by_total(struct sre_rows *rs)
 		qsort(rs->rows, rs->n, sizeof(*rs->rows), cmp_total);
 }
 
+uint64_t sre_rows_total_count(const struct sre_rows *rs)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < rs->n; i++)
+		n += rs->rows[i].count;
+	return n;
+}
+
 double sre_row_quantile(const struct sre_row *r, double q)
 {
 	return hist_quantile(&r->hist, q, r->max_ns);

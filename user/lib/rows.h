@@ -36,6 +36,7 @@ int sre_rows_diff(struct sre_rows *cur, struct sre_rows *prev, struct sre_rows *
  * landed in another interval. */
 void sre_rows_finish(struct sre_rows *rs);
 void sre_rows_sort_by_total(struct sre_rows *rs);
+uint64_t sre_rows_total_count(const struct sre_rows *rs);
 double sre_row_quantile(const struct sre_row *r, double q);
 void sre_rows_free(struct sre_rows *rs);
 

@@ -84,6 +84,8 @@ static void status_line(const struct sre_loop *l, double elapsed)
 
 	if (l->counters_fd < 0 || sre_read_counters(l->counters_fd, c))
 		return;
+	if (l->events)
+		c[SRE_CNT_EVENTS] = l->events(l->ctx);
 	fprintf(stderr, "\r\033[K[%s %.0fs] events %llu  drops %llu  missed %llu", l->opts->tool->name,
 		elapsed, (unsigned long long)c[SRE_CNT_EVENTS], (unsigned long long)c[SRE_CNT_DROPS],
 		(unsigned long long)c[SRE_CNT_MISSED]);

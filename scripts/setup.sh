@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install what sretrace needs to build and test on Debian 12 (run as root).
+# Idempotent and silent when everything is already there.
+#   setup.sh          build and test dependencies
+#   setup.sh --bench  also the peers the benchmarks compare against
+set -eu
+pkgs="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool bats jq util-linux iproute2 procps"
+if [ "${1:-}" = "--bench" ]; then
+	pkgs="$pkgs libbpf-tools bpftrace"
+fi
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "setup.sh: missing packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+echo "setup.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

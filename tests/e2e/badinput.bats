@@ -1,0 +1,39 @@
+#!/usr/bin/env bats
+# Bad input: one line on stderr, exit 2, nothing else.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+bad() {
+	run --separate-stderr "$SRE" "$@"
+	[ "$status" -eq 2 ] || { echo "exit $status for: $*"; return 1; }
+	[ "$(printf '%s\n' "$stderr" | grep -c .)" -eq 1 ] || { echo "stderr not one line for: $*: $stderr"; return 1; }
+	[ -z "$output" ] || { echo "stdout not empty for: $*"; return 1; }
+}
+
+@test "bad input: unknown tool" { bad nosuchtool; }
+@test "bad input: unknown syscall name" { bad syslat -s nosuchcall; }
+@test "bad input: one bad name in a list" { bad syslat -s read,nosuchcall; }
+@test "bad input: pid that does not exist" { bad syslat -p 999999; }
+@test "bad input: pid garbage" { bad syslat -p 12abc; }
+@test "bad input: tid that does not exist" { bad syslat -t 999998; }
+@test "bad input: interval 0" { bad syslat 0; }
+@test "bad input: interval negative" { bad syslat -5; }
+@test "bad input: interval garbage" { bad syslat abc; }
+@test "bad input: interval overflowing" { bad syslat 99999999999999999999999; }
+@test "bad input: count 0" { bad syslat 1 0; }
+@test "bad input: count garbage" { bad syslat 1 x; }
+@test "bad input: unknown format" { bad syslat -f xml; }
+@test "bad input: format another tool has" { bad syslat -f folded; }
+@test "bad input: unknown long option" { bad syslat --bogus; }
+@test "bad input: unknown short option" { bad syslat -Z; }
+@test "bad input: too many positionals" { bad syslat 1 2 3; }
+@test "bad input: -- with no command" { bad syslat --; }
+@test "bad input: option missing its value" { bad syslat -s; }
+@test "bad input: unknown errno" { bad syslat --errno ENOTANERRNO; }
+@test "bad input: comm too long" { bad syslat -c abcdefghijklmnopq; }
+@test "bad input: cgroup that is not a directory" { bad syslat -C /etc/passwd; }
+@test "bad input: --top 0" { bad syslat --top 0; }
+@test "bad input: --slow negative" { bad syslat -L -1; }
+@test "bad input: -L with -P" { bad syslat -L 10 -P; }
+@test "bad input: output path is a directory" { bad syslat -o /tmp -- true; }
