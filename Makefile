@@ -21,7 +21,7 @@ TOOL_SRCS := $(wildcard user/*.c)
 GEN_SRCS := $(BUILD)/gen/names.c
 LIB_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(BUILD)/obj/gen/names.o
 TOOL_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(TOOL_SRCS))
-TOOLS := syslat
+TOOLS := syslat offcpu
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -63,9 +63,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $^ $(LDLIBS)
 
+# Workloads keep frame pointers: tests check their user stacks.
 $(BUILD)/workload/%: tests/workload/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $<
+	$(CC) $(CFLAGS) -fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $< -lpthread
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do $$t; done

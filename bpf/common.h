@@ -10,6 +10,7 @@ enum sre_counter {
 	SRE_CNT_EVENTS,   /* events the tool aggregated */
 	SRE_CNT_DROPS,    /* ring buffer records lost (buffer full) */
 	SRE_CNT_MISSED,   /* events lost to a full map or failed storage */
+	SRE_CNT_STACK_LOST, /* stacks not stored: stack map full or walk failed */
 	SRE_CNT_MAX,
 };
 

@@ -513,18 +513,7 @@ cleanup:
 	syslat_bpf__destroy(run.skel);
 	sre_rows_free(&run.prev);
 	free(run.percpu_buf);
-	if (run.opts.command) {
-		if (!ok) {
-			sre_command_abort(&cmd);
-			return 1;
-		}
-		/* Stopped by a signal while the command runs: pass it on, then
-		 * report the command's own exit status. */
-		if (!sre_command_poll(&cmd))
-			kill(cmd.pid, SIGTERM);
-		while (!sre_command_poll(&cmd))
-			usleep(10000);
-		return sre_command_exit_code(&cmd);
-	}
+	if (run.opts.command)
+		return sre_command_finish(&cmd, ok);
 	return err ? 1 : 0;
 }

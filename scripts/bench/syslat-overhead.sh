@@ -38,7 +38,7 @@ mounted_tracefs=""
 if ! mountpoint -q /sys/kernel/tracing; then
 	mount -t tracefs nodev /sys/kernel/tracing && mounted_tracefs=1
 fi
-trap '[ -n "$mounted_tracefs" ] && umount /sys/kernel/tracing' EXIT
+trap '[ -n "$mounted_tracefs" ] && umount /sys/kernel/tracing; rm -f "${bt_script:-}"' EXIT
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 

@@ -37,3 +37,9 @@ bad() {
 @test "bad input: --slow negative" { bad syslat -L -1; }
 @test "bad input: -L with -P" { bad syslat -L 10 -P; }
 @test "bad input: output path is a directory" { bad syslat -o /tmp -- true; }
+@test "bad input: offcpu -U -K" { bad offcpu -U -K; }
+@test "bad input: offcpu unknown state" { bad offcpu --state sleepy; }
+@test "bad input: offcpu max below min" { bad offcpu --min-block 100 --max-block 10; }
+@test "bad input: offcpu stack storage 0" { bad offcpu --stack-storage-size 0; }
+@test "bad input: offcpu two durations" { bad offcpu 1 2; }
+@test "bad input: offcpu format prom" { bad offcpu -f prom; }

@@ -13,10 +13,11 @@ row_field() {
 	jq -s -r --arg s "$1" --arg f "$2" '[.[].rows[] | select(.syscall == $s) | .[$f]] | add // 0' <<<"$output"
 }
 
-# Waits until a started tracer has attached (its programs are loaded).
+# Waits until the tracer with pid $1 holds BPF links (it has attached), so
+# a signal cannot race its start-up.
 wait_attached() {
-	for _ in $(seq 100); do
-		[ "$(syslat_progs)" -gt 0 ] && return 0
+	for _ in $(seq 200); do
+		ls -l /proc/"$1"/fd 2>/dev/null | grep -q 'bpf_link' && return 0
 		sleep 0.05
 	done
 	return 1
@@ -30,4 +31,21 @@ gone_within() {
 		sleep 0.05
 	done
 	return 1
+}
+
+BLOCKER=$ROOT/build/workload/blocker
+
+# Loaded BPF programs with the given name prefix.
+progs_named() {
+	bpftool prog list 2>/dev/null | grep -cE "name $1" || true
+}
+
+# Sum of folded values (last field) over lines of $output matching $1.
+folded_sum() {
+	grep -E -- "$1" <<<"$output" | awk '{ s += $NF } END { print s + 0 }'
+}
+
+# |got - want| <= pct% of want
+within_pct() {
+	awk -v g="$1" -v w="$2" -v p="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= w * p / 100) }'
 }

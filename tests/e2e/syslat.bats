@@ -113,13 +113,13 @@ setup() {
 	gone_within 3   # earlier tests' programs
 	for sig in INT TERM KILL; do
 		"$SRE" syslat >/dev/null 2>&1 & p=$!
-		wait_attached
+		wait_attached $p
 		kill -$sig $p
 		wait $p || true
 		gone_within 1
 	done
-	"$SRE" syslat -- sleep 0.5 >/dev/null 2>&1 &
-	wait_attached
+	"$SRE" syslat -- sleep 0.5 >/dev/null 2>&1 & p=$!
+	wait_attached $p
 	wait
 	gone_within 1
 	[ -z "$(bpftool link list 2>/dev/null | grep -E 'prog_id' | while read -r _ _ _ _ id _; do bpftool prog show id "$id" 2>/dev/null; done | grep -E 'name (sys_enter|sys_exit)_')" ]
@@ -127,7 +127,7 @@ setup() {
 
 @test "syslat: second Ctrl-C exits at once" {
 	"$SRE" syslat -- sleep 30 >/dev/null 2>&1 & p=$!
-	wait_attached
+	wait_attached $p
 	kill -INT $p; kill -INT $p
 	for _ in $(seq 20); do kill -0 $p 2>/dev/null || break; sleep 0.1; done
 	! kill -0 $p 2>/dev/null

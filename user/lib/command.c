@@ -79,3 +79,16 @@ int sre_command_exit_code(const struct sre_command *c)
 		return 128 + WTERMSIG(c->status);
 	return 1;
 }
+
+int sre_command_finish(struct sre_command *c, bool ran)
+{
+	if (!ran) {
+		sre_command_abort(c);
+		return 1;
+	}
+	if (!sre_command_poll(c))
+		kill(c->pid, SIGTERM);
+	while (!sre_command_poll(c))
+		usleep(10000);
+	return sre_command_exit_code(c);
+}

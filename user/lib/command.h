@@ -19,6 +19,10 @@ void sre_command_release(struct sre_command *c);
 bool sre_command_poll(struct sre_command *c);
 /* Kill and reap a command that never got to run (setup failed). */
 void sre_command_abort(struct sre_command *c);
+/* At the tool's exit: a command that never ran is killed (returns 1);
+ * one still running after we were interrupted gets SIGTERM; then its
+ * shell-style exit code is returned. */
+int sre_command_finish(struct sre_command *c, bool ran);
 /* Shell-style exit code: the status, or 128+signal. */
 int sre_command_exit_code(const struct sre_command *c);
 

@@ -10,6 +10,7 @@ struct sre_tool {
 };
 
 int syslat_main(int argc, char **argv);
+int offcpu_main(int argc, char **argv);
 int floor_main(int argc, char **argv);
 
 #endif

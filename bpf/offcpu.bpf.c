@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/* offcpu: time threads spend off CPU, by kernel and user stack.
+ *
+ * Cost model (see docs/offcpu.md): walking a kernel stack costs ~2 us here,
+ * far more than everything else on a context switch. So the kernel stack is
+ * not walked when a thread blocks but when it wakes, from its saved state
+ * (bpf_get_task_stack), and only for blocks worth it: every block of
+ * sample_ns or more, and shorter ones with probability duration/sample_ns,
+ * weighted by 1/p so totals stay unbiased. The user stack must be walked
+ * while the thread is current, at block time; it is walked again only
+ * when the user registers differ from the thread's previous block. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "offcpu.h"
+#include "filter.bpf.h"
+#include "stacks.bpf.h"
+
+const volatile bool user_stacks = true;
+const volatile bool kernel_stacks = true;
+const volatile __u64 min_block_ns = 1000;
+const volatile __u64 max_block_ns = ~0ULL;
+const volatile __u32 state_mask = OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNINTERRUPTIBLE |
+				  OFFCPU_STATE_OTHER;
+/* 0: exact, every block's stacks. Else the sampling threshold (< 2^32). */
+const volatile __u32 sample_ns = 1000000;
+
+struct block_start {
+	__u64 ts;
+	__u64 ustack;
+	/* The user registers and return address at the last user-stack walk:
+	 * blocking again from the same place reuses that walk. */
+	__u64 uip, usp, ubp, uret;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct block_start);
+} blocks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OFFCPU_MAX_ENTRIES);
+	__type(key, struct offcpu_key);
+	__type(value, struct offcpu_val);
+} offcpu SEC(".maps");
+
+/* Processes already announced to userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} seen_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} proc_events SEC(".maps");
+
+/* task_struct->state became __state in 5.14. */
+struct task_struct___pre514 {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 state_class(struct task_struct *t, bool preempt)
+{
+	long state;
+
+	if (preempt)
+		return OFFCPU_STATE_PREEMPTED;
+	if (bpf_core_field_exists(t->__state))
+		state = BPF_CORE_READ(t, __state);
+	else
+		state = BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+	if (state == 0)
+		return OFFCPU_STATE_PREEMPTED;
+	if (state & 1)
+		return OFFCPU_STATE_INTERRUPTIBLE;
+	if (state & 2)
+		return OFFCPU_STATE_UNINTERRUPTIBLE;
+	return OFFCPU_STATE_OTHER;
+}
+
+static __always_inline void announce_process(__u32 tgid)
+{
+	struct offcpu_proc_event *e;
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&seen_procs, &tgid))
+		return;
+	if (bpf_map_update_elem(&seen_procs, &tgid, &one, BPF_NOEXIST))
+		return;
+	e = bpf_ringbuf_reserve(&proc_events, sizeof(*e), 0);
+	if (!e) {
+		count_event(SRE_CNT_DROPS);
+		bpf_map_delete_elem(&seen_procs, &tgid);
+		return;
+	}
+	e->tgid = tgid;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void user_stack_at_block(void *ctx, struct task_struct *t, struct block_start *b)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	__u64 ip, sp, bp, ret = 0;
+
+	if (!regs)
+		return;
+	ip = BPF_CORE_READ(regs, ip);
+	sp = BPF_CORE_READ(regs, sp);
+	bp = BPF_CORE_READ(regs, bp);
+	bpf_probe_read_user(&ret, sizeof(ret), (void *)(bp + 8));
+	if (b->ustack && ip == b->uip && sp == b->usp && bp == b->ubp && ret == b->uret)
+		return;
+	b->ustack = current_user_stack(ctx);
+	b->uip = ip;
+	b->usp = sp;
+	b->ubp = bp;
+	b->uret = ret;
+}
+
+/* prev is current: it is about to leave the CPU. */
+static __always_inline void on_block(void *ctx, struct task_struct *prev, bool preempt, __u64 now)
+{
+	struct block_start *b;
+	__u32 tgid;
+
+	if (!(state_mask & state_class(prev, preempt)))
+		return;
+	if (!current_wanted())
+		return;
+	b = bpf_task_storage_get(&blocks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!b) {
+		count_event(SRE_CNT_MISSED);
+		return;
+	}
+	b->ts = now;
+	if (user_stacks) {
+		user_stack_at_block(ctx, prev, b);
+		tgid = BPF_CORE_READ(prev, tgid);
+		announce_process(tgid);
+	}
+}
+
+static __always_inline void on_wake(struct task_struct *next, __u64 now)
+{
+	struct offcpu_key key = {};
+	struct offcpu_val *v, zero = {};
+	struct block_start *b;
+	__u64 delta, weight;
+
+	b = bpf_task_storage_get(&blocks, next, 0, 0);
+	if (!b || !b->ts)
+		return;
+	delta = now - b->ts;
+	b->ts = 0;
+	if (delta < min_block_ns || delta > max_block_ns)
+		return;
+	weight = delta;
+	if (sample_ns && delta < sample_ns) {
+		/* Keep with probability delta/sample_ns, then count sample_ns:
+		 * the expected contribution is exactly delta. */
+		if (bpf_get_prandom_u32() % sample_ns >= delta)
+			return;
+		weight = sample_ns;
+	}
+	key.pid = BPF_CORE_READ(next, pid);
+	key.tgid = BPF_CORE_READ(next, tgid);
+	BPF_CORE_READ_STR_INTO(&key.comm, next, comm);
+	key.ustack = user_stacks ? b->ustack : 0;
+	key.kstack = kernel_stacks ? task_kernel_stack(next) : 0;
+	count_event(SRE_CNT_EVENTS);
+
+	v = bpf_map_lookup_elem(&offcpu, &key);
+	if (!v) {
+		if (bpf_map_update_elem(&offcpu, &key, &zero, BPF_NOEXIST) == -7 /* E2BIG: full */) {
+			count_event(SRE_CNT_MISSED);
+			return;
+		}
+		v = bpf_map_lookup_elem(&offcpu, &key);
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(&v->total_ns, weight);
+	__sync_fetch_and_add(&v->count, 1);
+}
+
+static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct *prev,
+				     struct task_struct *next)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (BPF_CORE_READ(prev, pid))
+		on_block(ctx, prev, preempt, now);
+	on_wake(next, now);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(ctx, preempt, prev, next);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(ctx, preempt, prev, next);
+}
+
+/* A new program image: announce the process again so its maps are reread. */
+static __always_inline int forget_process(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	bpf_map_delete_elem(&seen_procs, &tgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(offcpu_exec_btf)
+{
+	return forget_process();
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(offcpu_exec_raw)
+{
+	return forget_process();
+}
+
+/* Process gone: a reused pid must be announced again. */
+static __always_inline int process_exit(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+
+	if ((__u32)id == tgid)
+		bpf_map_delete_elem(&seen_procs, &tgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(offcpu_exit_btf)
+{
+	return process_exit();
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(offcpu_exit_raw)
+{
+	return process_exit();
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,94 @@
+/* Capturing stacks into a map keyed by a hash of their frames. Unlike
+ * BPF_MAP_TYPE_STACK_TRACE this also stores stacks walked with
+ * bpf_get_task_stack() (another task's saved kernel stack), and a full map
+ * or a failed walk is counted, never silently merged. Ids are 64-bit
+ * hashes; two different stacks sharing one is not detected (p ~ n^2/2^65). */
+#ifndef SRETRACE_STACKS_BPF_H
+#define SRETRACE_STACKS_BPF_H
+
+#include "stack.h"
+#include "filter.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, STACK_STORAGE_DEFAULT);
+	__type(key, __u64);
+	__type(value, struct stack_trace);
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_trace);
+} stack_scratch SEC(".maps");
+
+static __always_inline struct stack_trace *stack_buffer(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&stack_scratch, &zero);
+}
+
+/* Hash the len bytes the walk returned and store them; 0 when lost. */
+static __always_inline __u64 store_stack(struct stack_trace *st, long len, __u32 kind)
+{
+	__u64 h = 0xcbf29ce484222325ULL ^ kind;
+	__u32 nr;
+	long err;
+
+	if (len <= 0) {
+		if (len < 0)
+			count_event(SRE_CNT_STACK_LOST);
+		return 0;
+	}
+	nr = len / sizeof(__u64);
+	st->nr = nr;
+	st->kind = kind;
+	for (int i = 0; i < STACK_MAX_DEPTH; i++) {
+		if (i >= nr)
+			break;
+		h = (h ^ st->ips[i]) * 0x100000001b3ULL;
+	}
+	if (!h)
+		h = 1;
+	err = bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST: already stored */) {
+		count_event(SRE_CNT_STACK_LOST);
+		return 0;
+	}
+	return h;
+}
+
+/* The current task's user stack (frame-pointer walk by the kernel). */
+static __always_inline __u64 current_user_stack(void *ctx)
+{
+	struct stack_trace *st = stack_buffer();
+
+	if (!st)
+		return 0;
+	return store_stack(st, bpf_get_stack(ctx, st->ips, sizeof(st->ips), BPF_F_USER_STACK),
+			   STACK_KIND_USER);
+}
+
+/* The current task's kernel stack. */
+static __always_inline __u64 current_kernel_stack(void *ctx)
+{
+	struct stack_trace *st = stack_buffer();
+
+	if (!st)
+		return 0;
+	return store_stack(st, bpf_get_stack(ctx, st->ips, sizeof(st->ips), 0), STACK_KIND_KERNEL);
+}
+
+/* A task that is not running: its saved kernel stack, where it blocked. */
+static __always_inline __u64 task_kernel_stack(struct task_struct *t)
+{
+	struct stack_trace *st = stack_buffer();
+
+	if (!st)
+		return 0;
+	return store_stack(st, bpf_get_task_stack(t, st->ips, sizeof(st->ips), 0), STACK_KIND_KERNEL);
+}
+
+#endif

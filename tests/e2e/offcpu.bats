@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# offcpu end to end, against a workload that blocks a known time in a
+# function with a distinctive name.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+}
+
+@test "offcpu: K x T ms of sleep attributed to the blocking function and the kernel sleep path" {
+	run --separate-stderr "$SRE" offcpu -f folded -- "$BLOCKER" -k 10 -t 50
+	[ "$status" -eq 0 ]
+	got=$(folded_sum 'sretrace_test_outer;sretrace_test_block_here;-;.*__x64_sys_nanosleep;hrtimer_nanosleep')
+	echo "got $got us" >&3
+	within_pct "$got" 500000 3
+	# Root first: comm, user frames outer to inner, "-", kernel outer to inner.
+	grep -E '^blocker;.*main;sretrace_test_outer;sretrace_test_block_here;-;.*entry_SYSCALL_64.*;hrtimer_nanosleep [0-9]+$' <<<"$output"
+}
+
+@test "offcpu: text and json agree with the workload" {
+	run --separate-stderr "$SRE" offcpu -f json -- "$BLOCKER" -k 5 -t 40
+	[ "$status" -eq 0 ]
+	got=$(jq '[.stacks[] | select(.user | index("sretrace_test_block_here")) | .total_ns] | add' <<<"$output")
+	within_pct "$got" 200000000 3
+	[ "$(jq '[.stacks[] | select(.user | index("sretrace_test_block_here")) | .count] | add' <<<"$output")" -eq 5 ]
+	run --separate-stderr "$SRE" offcpu -- "$BLOCKER" -k 2 -t 30
+	[ "$status" -eq 0 ]
+	grep -q 'sretrace_test_block_here' <<<"$output"
+	grep -q -- '--' <<<"$output"
+}
+
+@test "offcpu: a process that exits before the tracer stops is still symbolized" {
+	"$SRE" offcpu -c sre_gone -f folded 3 >"$BATS_TEST_TMPDIR/out" 2>/dev/null & t=$!
+	wait_attached $t
+	"$BLOCKER" -n sre_gone -k 4 -t 25
+	! pgrep -x sre_gone
+	wait $t
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	got=$(folded_sum 'sretrace_test_block_here')
+	within_pct "$got" 100000 5
+}
+
+@test "offcpu -p and -c: only the chosen process appears" {
+	"$BLOCKER" -n sre_want -k 100 -t 50 & a=$!
+	"$BLOCKER" -n sre_other -k 100 -t 50 & b=$!
+	run --separate-stderr "$SRE" offcpu -p "$a" -f json 1
+	[ "$status" -eq 0 ]
+	[ "$(jq --argjson p "$a" '[.stacks[] | select(.pid != $p)] | length' <<<"$output")" -eq 0 ]
+	[ "$(jq --argjson p "$a" '[.stacks[] | select(.pid == $p)] | length' <<<"$output")" -ge 1 ]
+	run --separate-stderr "$SRE" offcpu -c sre_other -f json 1
+	kill $a $b 2>/dev/null || true
+	wait || true
+	[ "$(jq '[.stacks[] | select(.comm != "sre_other")] | length' <<<"$output")" -eq 0 ]
+	[ "$(jq '[.stacks[] | select(.comm == "sre_other")] | length' <<<"$output")" -ge 1 ]
+}
+
+@test "offcpu --min-block and --max-block select blocks by duration" {
+	cmd="$BLOCKER -k 4 -t 20; $BLOCKER -k 3 -t 60"
+	run --separate-stderr "$SRE" offcpu --min-block 40000 -f folded -- sh -c "$cmd"
+	within_pct "$(folded_sum sretrace_test_block_here)" 180000 3
+	run --separate-stderr "$SRE" offcpu --max-block 40000 -f folded -- sh -c "$cmd"
+	within_pct "$(folded_sum sretrace_test_block_here)" 80000 3
+}
+
+@test "offcpu --state: nanosleep is interruptible, not uninterruptible" {
+	run --separate-stderr "$SRE" offcpu --state uninterruptible -f folded -- "$BLOCKER" -k 3 -t 30
+	[ "$status" -eq 0 ]
+	[ "$(folded_sum sretrace_test_block_here)" -eq 0 ]
+	run --separate-stderr "$SRE" offcpu --state interruptible -f folded -- "$BLOCKER" -k 3 -t 30
+	within_pct "$(folded_sum sretrace_test_block_here)" 90000 3
+}
+
+@test "offcpu -U and -K shapes; both together is an error" {
+	run --separate-stderr "$SRE" offcpu -U -f folded -- "$BLOCKER" -k 2 -t 30
+	grep -q sretrace_test_block_here <<<"$output"
+	! grep -qE ';-;|nanosleep;|do_syscall_64' <<<"$output"
+	run --separate-stderr "$SRE" offcpu -K -f folded -- "$BLOCKER" -k 2 -t 30
+	grep -q 'hrtimer_nanosleep' <<<"$output"
+	! grep -qE ';-;|sretrace_test' <<<"$output"
+	run --separate-stderr "$SRE" offcpu -U -K 1
+	[ "$status" -eq 2 ]
+}
+
+@test "offcpu: a tiny --stack-storage-size loses stacks and says so" {
+	run --separate-stderr "$SRE" offcpu --stack-storage-size 2 --exact -f folded 1
+	[ "$status" -eq 0 ]
+	[[ "$stderr" =~ ([0-9]+)\ stacks\ lost ]]
+	[ "${BASH_REMATCH[1]}" -gt 0 ]
+}
+
+@test "offcpu: works without tracefs, nothing left attached after exit" {
+	run unshare -m sh -c "umount -l /sys/kernel/tracing 2>/dev/null; umount -l /sys/kernel/debug 2>/dev/null;
+		'$SRE' offcpu -f folded -- '$BLOCKER' -k 2 -t 30 2>/dev/null"
+	[ "$status" -eq 0 ]
+	grep -q sretrace_test_block_here <<<"$output"
+	for sig in INT KILL; do
+		"$SRE" offcpu >/dev/null 2>&1 & p=$!
+		wait_attached $p
+		kill -$sig $p; wait $p || true
+		for _ in $(seq 20); do [ "$(progs_named offcpu_)" -eq 0 ] && break; sleep 0.05; done
+		[ "$(progs_named offcpu_)" -eq 0 ]
+	done
+}

@@ -1,0 +1,274 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "json.h"
+#include "ksyms.h"
+#include "stackrows.h"
+#include "usyms.h"
+
+/* Frame names repeat, often back to back: reuse a recent copy when there is one. */
+static const char *intern(struct sre_stack_rows *rs, const char *s)
+{
+	for (size_t i = rs->nstrings; i > 0 && i + 64 > rs->nstrings; i--)
+		if (!strcmp(rs->strings[i - 1], s))
+			return rs->strings[i - 1];
+	if (rs->nstrings == rs->capstrings) {
+		size_t cap = rs->capstrings ? rs->capstrings * 2 : 256;
+		char **n = realloc(rs->strings, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		rs->strings = n;
+		rs->capstrings = cap;
+	}
+	rs->strings[rs->nstrings] = strdup(s);
+	return rs->strings[rs->nstrings] ? rs->strings[rs->nstrings++] : NULL;
+}
+
+static void kernel_name(const struct sre_symbolizer *sym, uint64_t ip, char *buf, size_t len)
+{
+	uint64_t off;
+	const char *name = sym->ksyms ? ksyms_lookup(sym->ksyms, ip, &off) : NULL;
+
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "0x%" PRIx64, ip);
+}
+
+static void user_name(const struct sre_symbolizer *sym, uint32_t tgid, uint64_t ip, char *buf, size_t len)
+{
+	struct usym u;
+
+	if (sym->usyms && !usyms_resolve(sym->usyms, tgid, ip, &u)) {
+		if (u.name) {
+			snprintf(buf, len, "%s", u.name);
+			return;
+		}
+		if (u.module) {
+			snprintf(buf, len, "%s+0x%" PRIx64, u.module, u.module_offset);
+			return;
+		}
+	}
+	snprintf(buf, len, "[unknown]");
+}
+
+static int read_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, int fd, uint64_t id,
+		       uint32_t tgid, bool kernel, const char ***out, int *n)
+{
+	struct stack_trace st;
+	char name[256];
+
+	*out = NULL;
+	*n = 0;
+	if (!id || bpf_map_lookup_elem(fd, &id, &st))
+		return 0;
+	if (st.nr > STACK_MAX_DEPTH)
+		st.nr = STACK_MAX_DEPTH;
+	*out = calloc(st.nr ? st.nr : 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < st.nr; i++) {
+		const char *s;
+
+		if (kernel) {
+			kernel_name(sym, st.ips[i], name, sizeof(name));
+			/* The tracer's own frames are not the workload's. */
+			if (ksyms_is_bpf(name))
+				continue;
+		} else {
+			user_name(sym, tgid, st.ips[i], name, sizeof(name));
+		}
+		s = intern(rs, name);
+		if (!s)
+			return -ENOMEM;
+		(*out)[(*n)++] = s;
+	}
+	return 0;
+}
+
+int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, int stacks_fd,
+		       const struct sre_stack_row *base, uint64_t kstack, uint64_t ustack)
+{
+	struct sre_stack_row *r;
+	int err;
+
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 256;
+		struct sre_stack_row *n = realloc(rs->rows, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		rs->rows = n;
+		rs->cap = cap;
+	}
+	r = &rs->rows[rs->n];
+	*r = *base;
+	r->kframes = r->uframes = NULL;
+	err = read_frames(rs, sym, stacks_fd, kstack, base->tgid, true, &r->kframes, &r->nk);
+	if (!err)
+		err = read_frames(rs, sym, stacks_fd, ustack, base->tgid, false, &r->uframes, &r->nu);
+	if (err) {
+		free(r->kframes);
+		free(r->uframes);
+		return err;
+	}
+	rs->n++;
+	return 0;
+}
+
+static int cmp_value(const void *a, const void *b)
+{
+	const struct sre_stack_row *x = a, *y = b;
+
+	if (x->value != y->value)
+		return x->value > y->value ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+void sre_stack_rows_sort(struct sre_stack_rows *rs)
+{
+	if (rs->n)
+		qsort(rs->rows, rs->n, sizeof(*rs->rows), cmp_value);
+}
+
+uint64_t sre_stack_rows_total(const struct sre_stack_rows *rs)
+{
+	uint64_t t = 0;
+
+	for (size_t i = 0; i < rs->n; i++)
+		t += rs->rows[i].value;
+	return t;
+}
+
+void sre_stack_rows_free(struct sre_stack_rows *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		free(rs->rows[i].kframes);
+		free(rs->rows[i].uframes);
+	}
+	for (size_t i = 0; i < rs->nstrings; i++)
+		free(rs->strings[i]);
+	free(rs->rows);
+	free(rs->strings);
+	memset(rs, 0, sizeof(*rs));
+}
+
+struct folded_line {
+	char *stack;
+	uint64_t value;
+};
+
+static int cmp_folded(const void *a, const void *b)
+{
+	return strcmp(((const struct folded_line *)a)->stack, ((const struct folded_line *)b)->stack);
+}
+
+/* Semicolons separate frames in the folded format: keep them out of names. */
+static void put_frame(FILE *m, const char *name)
+{
+	fputc(';', m);
+	for (const char *p = name; *p; p++)
+		fputc(*p == ';' || *p == ' ' || *p == '\n' ? '_' : *p, m);
+}
+
+static char *fold_row(const struct sre_stack_row *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return NULL;
+	for (const char *p = r->comm; *p; p++)
+		fputc(*p == ';' || *p == ' ' ? '_' : *p, m);
+	for (int i = r->nu - 1; i >= 0; i--)
+		put_frame(m, r->uframes[i]);
+	if (r->user_wanted && r->kernel_wanted)
+		put_frame(m, "-");
+	for (int i = r->nk - 1; i >= 0; i--)
+		put_frame(m, r->kframes[i]);
+	fclose(m);
+	return buf;
+}
+
+int sre_stack_rows_print_folded(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div)
+{
+	struct folded_line *lines = calloc(rs->n ? rs->n : 1, sizeof(*lines));
+	size_t n = 0;
+
+	if (!lines)
+		return -ENOMEM;
+	for (size_t i = 0; i < rs->n; i++) {
+		lines[n].stack = fold_row(&rs->rows[i]);
+		if (!lines[n].stack)
+			continue;
+		lines[n++].value = rs->rows[i].value;
+	}
+	qsort(lines, n, sizeof(*lines), cmp_folded);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = lines[i].value;
+
+		while (i + 1 < n && !strcmp(lines[i].stack, lines[i + 1].stack))
+			v += lines[++i].value;
+		/* Round to the nearest unit so many short blocks are not lost. */
+		v = (v + value_div / 2) / value_div;
+		if (v)
+			fprintf(f, "%s %" PRIu64 "\n", lines[i].stack, v);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(lines[i].stack);
+	free(lines);
+	return 0;
+}
+
+void sre_stack_rows_print_text(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div,
+			       const char *unit)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct sre_stack_row *r = &rs->rows[i];
+
+		for (int k = 0; k < r->nk; k++)
+			fprintf(f, "    %s\n", r->kframes[k]);
+		if (r->kernel_wanted && !r->nk)
+			fprintf(f, "    [missing kernel stack]\n");
+		if (r->kernel_wanted && r->user_wanted)
+			fprintf(f, "    --\n");
+		for (int u = 0; u < r->nu; u++)
+			fprintf(f, "    %s\n", r->uframes[u]);
+		if (r->user_wanted && !r->nu)
+			fprintf(f, "    [missing user stack]\n");
+		fprintf(f, "    -                %s (%u/%u)\n", r->comm, r->tgid, r->pid);
+		fprintf(f, "        %" PRIu64 " %s (%" PRIu64 " times)\n\n", r->value / value_div, unit, r->count);
+	}
+}
+
+static void json_frames(FILE *f, const char **frames, int n)
+{
+	fputc('[', f);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		sre_json_str(f, frames[i]);
+	}
+	fputc(']', f);
+}
+
+void sre_stack_rows_print_json(FILE *f, const struct sre_stack_rows *rs, const char *value_key)
+{
+	fputs("\"stacks\":[", f);
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct sre_stack_row *r = &rs->rows[i];
+
+		fprintf(f, "%s{\"pid\":%u,\"tid\":%u,\"comm\":", i ? "," : "", r->tgid, r->pid);
+		sre_json_str(f, r->comm);
+		fprintf(f, ",\"%s\":%" PRIu64 ",\"count\":%" PRIu64 ",\"kernel\":", value_key, r->value, r->count);
+		json_frames(f, r->kframes, r->nk);
+		fputs(",\"user\":", f);
+		json_frames(f, r->uframes, r->nu);
+		fputc('}', f);
+	}
+	fputc(']', f);
+}

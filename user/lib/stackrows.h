@@ -1,0 +1,57 @@
+/* Symbolized stack rows, shared by the stack tools (offcpu, profile):
+ * build them from stack ids, print them as text, folded or JSON. */
+#ifndef SRE_STACKROWS_H
+#define SRE_STACKROWS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "../../bpf/common.h"
+#include "../../bpf/stack.h"
+
+struct ksyms;
+struct usyms;
+
+struct sre_symbolizer {
+	struct ksyms *ksyms; /* NULL: kernel frames print as addresses */
+	struct usyms *usyms;
+};
+
+struct sre_stack_row {
+	uint32_t pid;
+	uint32_t tgid;
+	char comm[TASK_COMM_LEN];
+	uint64_t value;  /* the tool's unit: ns off CPU, samples, ... */
+	uint64_t count;
+	int nk, nu;
+	const char **kframes; /* innermost first */
+	const char **uframes;
+	bool user_wanted;     /* user frames were asked for (for the "-" frame) */
+	bool kernel_wanted;
+};
+
+struct sre_stack_rows {
+	struct sre_stack_row *rows;
+	size_t n, cap;
+	char **strings;       /* interned frame names */
+	size_t nstrings, capstrings;
+};
+
+/* Adds a row with frames read from the stack map (ids 0: none). */
+int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, int stacks_fd,
+		       const struct sre_stack_row *base, uint64_t kstack, uint64_t ustack);
+void sre_stack_rows_sort(struct sre_stack_rows *rs);   /* largest value first */
+void sre_stack_rows_free(struct sre_stack_rows *rs);
+uint64_t sre_stack_rows_total(const struct sre_stack_rows *rs);
+
+/* comm;user outer..inner;-;kernel outer..inner VALUE, identical stacks merged.
+ * value_div converts the row unit into the folded unit. */
+int sre_stack_rows_print_folded(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div);
+/* offcputime style: kernel frames innermost first, "--", user frames, then
+ * "-  comm (pid)" and the value. */
+void sre_stack_rows_print_text(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div,
+			       const char *unit);
+/* "stacks":[{pid,tid,comm,value_key,count,kernel:[..],user:[..]}] */
+void sre_stack_rows_print_json(FILE *f, const struct sre_stack_rows *rs, const char *value_key);
+
+#endif

@@ -1,0 +1,56 @@
+/* User-space symbols per process. Address spaces are captured while the
+ * process lives, so stacks can be symbolized after it has exited. */
+#ifndef SRE_USYMS_H
+#define SRE_USYMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct usyms;
+
+/* NULL with errno set on failure. */
+struct usyms *usyms_new(void);
+void usyms_free(struct usyms *u);
+
+/* Reads /proc/PID/maps and loads the symbol tables of every file-backed
+ * executable mapping now, through /proc/PID/map_files (deleted files,
+ * other mount namespaces) or else /proc/PID/root/PATH. Tables are shared
+ * between processes by device and inode. Capturing a pid again replaces
+ * its mappings (after exec). 0, or -errno (-ENOENT: process gone). */
+int usyms_capture(struct usyms *u, uint32_t pid);
+/* True when pid has been captured. */
+bool usyms_has(const struct usyms *u, uint32_t pid);
+
+struct usym {
+	const char *name;	/* function, or NULL when no symbol covers addr */
+	uint64_t offset;	/* addr - function start, when name */
+	const char *module;	/* basename of the mapped file, "[vdso]", "[anon]", ...;
+				 * NULL when addr is in no mapping */
+	uint64_t module_offset;	/* file offset of addr inside module */
+};
+
+/* Resolves addr in pid's captured address space. 0 with out filled in,
+ * -ENOENT when pid was never captured. Strings live until usyms_free. */
+int usyms_resolve(struct usyms *u, uint32_t pid, uint64_t addr, struct usym *out);
+/* Resolutions so far: to a name, to module+offset only, to nothing. */
+void usyms_stats(const struct usyms *u, uint64_t *named, uint64_t *module_only, uint64_t *unknown);
+
+/* Last component of path (a pointer into it); "" when path ends in '/'. */
+const char *usyms_module_basename(const char *path);
+
+/* One ELF file's function symbols and PT_LOAD segments. */
+struct usym_table;
+
+/* Reads the ELF file open at fd (not closed, not needed afterwards):
+ * .symtab when it has functions, else .dynsym. NULL with errno set when
+ * fd is not a usable ELF file; a damaged file may give an empty table. */
+struct usym_table *usym_table_load(int fd);
+void usym_table_free(struct usym_table *t);
+/* Function containing file offset file_off, or NULL; *offset (may be
+ * NULL) = distance from the function start. */
+const char *usym_table_lookup(const struct usym_table *t, uint64_t file_off, uint64_t *offset);
+/* Number of function symbols in t. */
+size_t usym_table_count(const struct usym_table *t);
+
+#endif

@@ -1,0 +1,353 @@
+/* offcpu: where threads wait. Off-CPU time by kernel and user stack, as
+ * text, folded stacks for flame graphs, or JSON. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "offcpu.skel.h"
+#include "../bpf/offcpu.h"
+#include "lib/bpf_setup.h"
+#include "lib/json.h"
+#include "lib/ksyms.h"
+#include "lib/opts.h"
+#include "lib/output.h"
+#include "lib/parse.h"
+#include "lib/runloop.h"
+#include "lib/stackrows.h"
+#include "lib/tools.h"
+#include "lib/usyms.h"
+
+enum { OPT_MIN_BLOCK = 1000, OPT_MAX_BLOCK, OPT_STATE, OPT_STACK_STORAGE, OPT_EXACT, OPT_SAMPLE };
+
+struct offcpu_cfg {
+	bool user_only;
+	bool kernel_only;
+	uint64_t min_block_us;
+	uint64_t max_block_us;
+	uint32_t state_mask;
+	uint64_t stack_storage;
+	uint64_t sample_us;
+	bool exact;
+};
+
+struct offcpu_run {
+	struct offcpu_bpf *skel;
+	struct offcpu_cfg cfg;
+	struct sre_opts opts;
+	struct sre_output out;
+	struct sre_symbolizer sym;
+	uint64_t procs_unreadable;
+	double started_s;
+};
+
+static const struct option offcpu_long[] = {
+	{ "user-stacks-only", no_argument, NULL, 'U' },
+	{ "kernel-stacks-only", no_argument, NULL, 'K' },
+	{ "min-block", required_argument, NULL, OPT_MIN_BLOCK },
+	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE },
+	{ "exact", no_argument, NULL, OPT_EXACT },
+	{ "sample-threshold", required_argument, NULL, OPT_SAMPLE },
+	{ 0 },
+};
+
+static const struct {
+	const char *name;
+	uint32_t mask;
+} state_names[] = {
+	{ "all", OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNINTERRUPTIBLE | OFFCPU_STATE_OTHER },
+	{ "interruptible", OFFCPU_STATE_INTERRUPTIBLE },
+	{ "uninterruptible", OFFCPU_STATE_UNINTERRUPTIBLE },
+	{ "preempted", OFFCPU_STATE_PREEMPTED },
+	{ "any", OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNINTERRUPTIBLE | OFFCPU_STATE_OTHER |
+			 OFFCPU_STATE_PREEMPTED },
+};
+
+static int add_state(const char *name, void *ctx)
+{
+	struct offcpu_cfg *cfg = ctx;
+
+	for (size_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++) {
+		if (!strcmp(name, state_names[i].name)) {
+			cfg->state_mask |= state_names[i].mask;
+			return 0;
+		}
+	}
+	sre_tool_error("offcpu", "unknown --state '%s' (all, interruptible, uninterruptible, preempted, any)", name);
+	return -EINVAL;
+}
+
+static int parse_us(const char *opt, const char *arg, uint64_t min, uint64_t *out)
+{
+	if (sre_parse_u64(arg, min, 3600ULL * 24 * 1000000, out)) {
+		sre_tool_error("offcpu", "invalid %s '%s': want microseconds", opt, arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int offcpu_option(int key, const char *arg, void *ctx)
+{
+	struct offcpu_cfg *cfg = ctx;
+
+	switch (key) {
+	case 'U':
+		cfg->user_only = true;
+		return 0;
+	case 'K':
+		cfg->kernel_only = true;
+		return 0;
+	case OPT_MIN_BLOCK:
+		return parse_us("--min-block", arg, 0, &cfg->min_block_us);
+	case OPT_MAX_BLOCK:
+		return parse_us("--max-block", arg, 1, &cfg->max_block_us);
+	case OPT_STATE:
+		cfg->state_mask = 0;
+		return sre_split_list(arg, add_state, cfg) ? -EINVAL : 0;
+	case OPT_STACK_STORAGE:
+		if (sre_parse_u64(arg, 1, 1 << 22, &cfg->stack_storage)) {
+			sre_tool_error("offcpu", "invalid --stack-storage-size '%s': want 1..4194304", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_EXACT:
+		cfg->exact = true;
+		return 0;
+	case OPT_SAMPLE:
+		return parse_us("--sample-threshold", arg, 1, &cfg->sample_us) ||
+		       (cfg->sample_us > 4000000 &&
+			(sre_tool_error("offcpu", "--sample-threshold at most 4000000 us"), 1)) ? -EINVAL : 0;
+	}
+	return -EINVAL;
+}
+
+static const struct sre_tool_spec offcpu_spec = {
+	.name = "offcpu",
+	.summary = "Off-CPU time by kernel and user stack: where threads wait (disk, locks, network, sleep).",
+	.options_help =
+		"  -U, --user-stacks-only  user stacks only\n"
+		"  -K, --kernel-stacks-only  kernel stacks only\n"
+		"      --min-block USEC    ignore blocks shorter than USEC (default 1)\n"
+		"      --max-block USEC    ignore blocks longer than USEC\n"
+		"      --state LIST        all (default: every blocked state), interruptible,\n"
+		"                          uninterruptible, preempted, any (blocked + preempted)\n"
+		"      --stack-storage-size N  distinct stacks kept (default 16384)\n"
+		"      --exact             walk stacks for every block (costly; no sampling)\n"
+		"      --sample-threshold USEC  blocks shorter than this are sampled with\n"
+		"                          probability duration/threshold, weighted (default 1000)\n",
+	.examples =
+		"  sretrace offcpu 10                        10 s, text, largest first\n"
+		"  sretrace offcpu -f folded 10 > off.folded  for flamegraph.pl, inferno, speedscope\n"
+		"  sretrace offcpu -p 1234 --state uninterruptible 5   disk and D-state waits\n"
+		"  sretrace offcpu -f json -- ./server --once\n",
+	.positional = SRE_POS_DURATION,
+	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED,
+	.short_opts = "UK",
+	.long_opts = offcpu_long,
+	.on_option = offcpu_option,
+};
+
+static int configure(struct offcpu_bpf *skel, void *ctx)
+{
+	const struct offcpu_cfg *cfg = ctx;
+
+	skel->rodata->user_stacks = !cfg->kernel_only;
+	skel->rodata->kernel_stacks = !cfg->user_only;
+	skel->rodata->min_block_ns = cfg->min_block_us * 1000;
+	skel->rodata->max_block_ns = cfg->max_block_us ? cfg->max_block_us * 1000 : ~0ULL;
+	skel->rodata->state_mask = cfg->state_mask;
+	skel->rodata->sample_ns = cfg->exact ? 0 : (uint32_t)(cfg->sample_us * 1000);
+	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack_storage);
+}
+
+/* A process showed up: read its mappings and symbols while it lives. */
+static int on_proc_event(void *ctx, void *data, size_t len)
+{
+	struct offcpu_run *run = ctx;
+	const struct offcpu_proc_event *e = data;
+
+	if (len < sizeof(*e) || !run->sym.usyms)
+		return 0;
+	if (usyms_capture(run->sym.usyms, e->tgid))
+		run->procs_unreadable++;
+	return 0;
+}
+
+static int collect(struct offcpu_run *run, struct sre_stack_rows *rows)
+{
+	int fd = bpf_map__fd(run->skel->maps.offcpu);
+	int stacks_fd = bpf_map__fd(run->skel->maps.stacks);
+	struct offcpu_key key, *prev = NULL;
+	struct offcpu_val val;
+	int err;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		struct sre_stack_row base = { 0 };
+		static struct offcpu_key cur;
+
+		cur = key;
+		prev = &cur;
+		if (bpf_map_lookup_elem(fd, &cur, &val))
+			continue;
+		/* Late arrivals (first block never announced) get a last try. */
+		if (run->sym.usyms && cur.ustack && !usyms_has(run->sym.usyms, cur.tgid))
+			usyms_capture(run->sym.usyms, cur.tgid);
+		base.pid = cur.pid;
+		base.tgid = cur.tgid;
+		memcpy(base.comm, cur.comm, sizeof(base.comm));
+		base.value = val.total_ns;
+		base.count = val.count;
+		base.user_wanted = !run->cfg.kernel_only;
+		base.kernel_wanted = !run->cfg.user_only;
+		err = sre_stack_rows_add(rows, &run->sym, stacks_fd, &base, cur.kstack, cur.ustack);
+		if (err)
+			return err;
+	}
+	sre_stack_rows_sort(rows);
+	return 0;
+}
+
+static int report(void *ctx, bool final)
+{
+	struct offcpu_run *run = ctx;
+	struct sre_stack_rows rows = { 0 };
+	uint64_t cnt[SRE_CNT_MAX];
+	FILE *f = run->out.f;
+	int err;
+
+	(void)final;
+	err = collect(run, &rows);
+	if (err) {
+		sre_stack_rows_free(&rows);
+		return err;
+	}
+	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
+	switch (run->opts.format) {
+	case SRE_FMT_FOLDED:
+		err = sre_stack_rows_print_folded(f, &rows, 1000);
+		break;
+	case SRE_FMT_JSON:
+		fprintf(f, "{\"tool\":\"offcpu\",\"total_ns\":%" PRIu64 ",\"blocks\":%" PRIu64
+			   ",\"drops\":%" PRIu64 ",\"missed\":%" PRIu64 ",\"lost_stacks\":%" PRIu64
+			   ",\"sampled_below_ns\":%" PRIu64 ",",
+			sre_stack_rows_total(&rows), cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED],
+			cnt[SRE_CNT_STACK_LOST], run->cfg.exact ? 0 : run->cfg.sample_us * 1000);
+		sre_stack_rows_print_json(f, &rows, "total_ns");
+		fputs("}\n", f);
+		break;
+	default:
+		sre_stack_rows_print_text(f, &rows, run->opts.millis ? 1000000 : 1000,
+					  run->opts.millis ? "ms" : "us");
+		break;
+	}
+	/* Losses are shown, never hidden; on stderr so folded output stays clean. */
+	if (cnt[SRE_CNT_STACK_LOST] || cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
+		fprintf(stderr, "offcpu: %" PRIu64 " stacks lost (map full or walk failed; see --stack-storage-size), "
+				"%" PRIu64 " blocks missed (map full), %" PRIu64 " process events dropped\n",
+			cnt[SRE_CNT_STACK_LOST], cnt[SRE_CNT_MISSED], cnt[SRE_CNT_DROPS]);
+	if (run->opts.verbose && run->sym.usyms) {
+		uint64_t named, module_only, unknown;
+
+		usyms_stats(run->sym.usyms, &named, &module_only, &unknown);
+		fprintf(stderr, "offcpu: user frames: %" PRIu64 " named, %" PRIu64 " module+offset, %" PRIu64
+				" unknown; %" PRIu64 " processes gone before their maps were read\n",
+			named, module_only, unknown, run->procs_unreadable);
+	}
+	sre_stack_rows_free(&rows);
+	return sre_output_flush(&run->out);
+}
+
+int offcpu_main(int argc, char **argv)
+{
+	struct offcpu_run run = {
+		.cfg = { .min_block_us = 1, .stack_storage = STACK_STORAGE_DEFAULT, .sample_us = 1000,
+			 .state_mask = OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNINTERRUPTIBLE | OFFCPU_STATE_OTHER },
+	};
+	struct sre_command cmd = { 0 };
+	struct ring_buffer *rb = NULL;
+	bool ok = false;
+	int err;
+
+	err = sre_parse_options(argc, argv, &offcpu_spec, &run.opts, &run.cfg);
+	if (err)
+		return err > 0 ? 0 : 2;
+	if (run.cfg.user_only && run.cfg.kernel_only) {
+		sre_error(&run.opts, "-U and -K together leave no stack to show");
+		return 2;
+	}
+	if (run.cfg.max_block_us && run.cfg.max_block_us < run.cfg.min_block_us) {
+		sre_error(&run.opts, "--max-block is below --min-block");
+		return 2;
+	}
+	if (sre_check_environment(&run.opts, 5, 15))
+		return 1;
+	sre_libbpf_logging(run.opts.verbose);
+	sre_signals_init();
+
+	if (!run.cfg.user_only)
+		run.sym.ksyms = ksyms_load();
+	if (!run.cfg.kernel_only)
+		run.sym.usyms = usyms_new();
+	if (run.opts.command && (err = sre_command_start(&cmd, run.opts.command))) {
+		sre_error(&run.opts, "cannot start %s: %s", run.opts.command[0], strerror(-err));
+		goto cleanup;
+	}
+	err = SRE_OPEN_AND_LOAD(offcpu_bpf, run.skel, &run.opts, configure, &run.cfg);
+	if (err) {
+		sre_error(&run.opts, "cannot load BPF programs: %s (-v shows why)", strerror(-err));
+		goto cleanup;
+	}
+	err = sre_fill_filters(run.skel->obj, &run.opts, cmd.pid);
+	if (err)
+		goto cleanup;
+	err = offcpu_bpf__attach(run.skel);
+	if (err) {
+		sre_error(&run.opts, "cannot attach: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = sre_output_open(&run.out, "offcpu", run.opts.output);
+	if (err)
+		goto cleanup;
+	rb = ring_buffer__new(bpf_map__fd(run.skel->maps.proc_events), on_proc_event, &run, NULL);
+	if (!rb) {
+		err = -errno;
+		sre_error(&run.opts, "cannot open ring buffer: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (run.opts.command)
+		sre_command_release(&cmd);
+	else if (isatty(STDERR_FILENO))
+		fprintf(stderr, "Tracing off-CPU time... Ctrl-C to end.\n");
+
+	err = sre_run(&(struct sre_loop){
+		.opts = &run.opts,
+		.cmd = run.opts.command ? &cmd : NULL,
+		.rb = rb,
+		.counters_fd = bpf_map__fd(run.skel->maps.sre_counters),
+		.report = report,
+		.ctx = &run,
+	});
+	ok = err == 0 || err == -EPIPE;
+	if (err == -EPIPE)
+		err = 0;
+	else if (err)
+		sre_error(&run.opts, "%s", strerror(-err));
+
+cleanup:
+	if (sre_output_close(&run.out, "offcpu", ok) && !err)
+		err = -EIO;
+	ring_buffer__free(rb);
+	offcpu_bpf__destroy(run.skel);
+	if (run.sym.ksyms)
+		ksyms_free(run.sym.ksyms);
+	if (run.sym.usyms)
+		usyms_free(run.sym.usyms);
+	if (run.opts.command)
+		return sre_command_finish(&cmd, ok);
+	return err ? 1 : 0;
+}
