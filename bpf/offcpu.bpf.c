@@ -25,6 +25,8 @@ const volatile __u32 state_mask = OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNIN
 				  OFFCPU_STATE_OTHER;
 /* 0: exact, every block's stacks. Else the sampling threshold (< 2^32). */
 const volatile __u32 sample_ns = 1000000;
+/* Reuse the previous user-stack walk when the registers match (off in --exact). */
+const volatile bool reuse_user_stack = true;
 
 struct block_start {
 	__u64 ts;
@@ -115,7 +117,7 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *t
 	sp = BPF_CORE_READ(regs, sp);
 	bp = BPF_CORE_READ(regs, bp);
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)(bp + 8));
-	if (b->ustack && ip == b->uip && sp == b->usp && bp == b->ubp && ret == b->uret)
+	if (reuse_user_stack && b->ustack && ip == b->uip && sp == b->usp && bp == b->ubp && ret == b->uret)
 		return;
 	b->ustack = current_user_stack(ctx);
 	b->uip = ip;

@@ -162,6 +162,7 @@ static int configure(struct offcpu_bpf *skel, void *ctx)
 	skel->rodata->max_block_ns = cfg->max_block_us ? cfg->max_block_us * 1000 : ~0ULL;
 	skel->rodata->state_mask = cfg->state_mask;
 	skel->rodata->sample_ns = cfg->exact ? 0 : (uint32_t)(cfg->sample_us * 1000);
+	skel->rodata->reuse_user_stack = !cfg->exact;
 	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack_storage);
 }
 

@@ -1,8 +1,10 @@
 /* Off-CPU ground truth: blocks K times for T ms inside a function with a
  * distinctive name, making the syscall itself from that function so a
  * frame-pointer walk cannot skip it.
- *   blocker [-n NAME] [-k K] [-t MS] [-w MS_BEFORE_START]
- * Also spins a second thread that never blocks, as a decoy. */
+ *   blocker [-n NAME] [-k K] [-t MS | -u USEC] [-w MS_BEFORE_START] [-o FILE]
+ * Writes the time it spent off CPU in the sleep loop, measured by itself
+ * as wall time minus its own CPU time (in us), to FILE (with -o):
+ * the ground truth for short sleeps whose length the timer rounds. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,36 +24,60 @@ static long raw_nanosleep(const struct timespec *ts)
 	return ret;
 }
 
-__attribute__((noinline)) void sretrace_test_block_here(int k, long ms)
+static double clock_us(clockid_t id)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static double measured_us;
+
+__attribute__((noinline)) void sretrace_test_block_here(int k, long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+	double wall = clock_us(CLOCK_MONOTONIC), cpu = clock_us(CLOCK_THREAD_CPUTIME_ID);
 
 	for (int i = 0; i < k; i++)
 		raw_nanosleep(&ts);
+	/* The kernel charges CPU time at every switch: what is left is off CPU. */
+	measured_us = (clock_us(CLOCK_MONOTONIC) - wall) - (clock_us(CLOCK_THREAD_CPUTIME_ID) - cpu);
 }
 
-__attribute__((noinline)) void sretrace_test_outer(int k, long ms)
+__attribute__((noinline)) void sretrace_test_outer(int k, long us)
 {
-	sretrace_test_block_here(k, ms);
+	sretrace_test_block_here(k, us);
 	__asm__ volatile("" ::: "memory"); /* not a tail call: keep this frame */
 }
 
 int main(int argc, char **argv)
 {
 	int k = 10, c;
-	long ms = 20, wait_ms = 0;
+	long us = 20000, wait_ms = 0;
+	const char *out = NULL;
 
-	while ((c = getopt(argc, argv, "n:k:t:w:")) != -1) {
+	while ((c = getopt(argc, argv, "n:k:t:u:w:o:")) != -1) {
 		switch (c) {
 		case 'n': prctl(PR_SET_NAME, optarg); break;
 		case 'k': k = atoi(optarg); break;
-		case 't': ms = atol(optarg); break;
+		case 't': us = atol(optarg) * 1000; break;
+		case 'u': us = atol(optarg); break;
+		case 'o': out = optarg; break;
 		case 'w': wait_ms = atol(optarg); break;
 		default: return 2;
 		}
 	}
 	if (wait_ms)
 		usleep((useconds_t)wait_ms * 1000);
-	sretrace_test_outer(k, ms);
+	sretrace_test_outer(k, us);
+	if (out) {
+		FILE *f = fopen(out, "w");
+
+		if (!f)
+			return 1;
+		fprintf(f, "%.0f\n", measured_us);
+		fclose(f);
+	}
 	return 0;
 }
