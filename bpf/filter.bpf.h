@@ -95,14 +95,15 @@ static __always_inline int follow_fork(struct task_struct *parent, struct task_s
 	return 0;
 }
 
-/* Forget a followed process when it exits so a reused pid is not traced. */
-static __always_inline int follow_exit(void)
+/* When the current process exits (its group leader), drop it from a map
+ * keyed by tgid, so a reused pid does not inherit its entry. */
+static __always_inline int forget_exiting_process(void *tgid_map)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
 
 	if ((__u32)id == tgid)
-		bpf_map_delete_elem(&wanted_tgids, &tgid);
+		bpf_map_delete_elem(tgid_map, &tgid);
 	return 0;
 }
 
@@ -121,13 +122,13 @@ int BPF_PROG(follow_fork_raw, struct task_struct *parent, struct task_struct *ch
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(follow_exit_btf)
 {
-	return follow_exit();
+	return forget_exiting_process(&wanted_tgids);
 }
 
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(follow_exit_raw)
 {
-	return follow_exit();
+	return forget_exiting_process(&wanted_tgids);
 }
 
 #endif

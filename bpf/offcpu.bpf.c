@@ -237,26 +237,16 @@ int BPF_PROG(offcpu_exec_raw)
 }
 
 /* Process gone: a reused pid must be announced again. */
-static __always_inline int process_exit(void)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
-
-	if ((__u32)id == tgid)
-		bpf_map_delete_elem(&seen_procs, &tgid);
-	return 0;
-}
-
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(offcpu_exit_btf)
 {
-	return process_exit();
+	return forget_exiting_process(&seen_procs);
 }
 
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(offcpu_exit_raw)
 {
-	return process_exit();
+	return forget_exiting_process(&seen_procs);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -2,7 +2,6 @@
  * text, folded stacks for flame graphs, or JSON. */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,13 +9,12 @@
 #include <bpf/libbpf.h>
 #include "offcpu.skel.h"
 #include "../bpf/offcpu.h"
-#include "lib/bpf_setup.h"
 #include "lib/json.h"
 #include "lib/ksyms.h"
 #include "lib/opts.h"
-#include "lib/output.h"
 #include "lib/parse.h"
 #include "lib/runloop.h"
+#include "lib/session.h"
 #include "lib/stackrows.h"
 #include "lib/tools.h"
 #include "lib/usyms.h"
@@ -37,11 +35,9 @@ struct offcpu_cfg {
 struct offcpu_run {
 	struct offcpu_bpf *skel;
 	struct offcpu_cfg cfg;
-	struct sre_opts opts;
-	struct sre_output out;
+	struct sre_session session;
 	struct sre_symbolizer sym;
 	uint64_t procs_unreadable;
-	double started_s;
 };
 
 static const struct option offcpu_long[] = {
@@ -218,7 +214,7 @@ static int report(void *ctx, bool final)
 	struct offcpu_run *run = ctx;
 	struct sre_stack_rows rows = { 0 };
 	uint64_t cnt[SRE_CNT_MAX];
-	FILE *f = run->out.f;
+	FILE *f = run->session.out.f;
 	int err;
 
 	(void)final;
@@ -228,7 +224,7 @@ static int report(void *ctx, bool final)
 		return err;
 	}
 	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
-	switch (run->opts.format) {
+	switch (run->session.opts.format) {
 	case SRE_FMT_FOLDED:
 		err = sre_stack_rows_print_folded(f, &rows, 1000);
 		break;
@@ -242,8 +238,8 @@ static int report(void *ctx, bool final)
 		fputs("}\n", f);
 		break;
 	default:
-		sre_stack_rows_print_text(f, &rows, run->opts.millis ? 1000000 : 1000,
-					  run->opts.millis ? "ms" : "us");
+		sre_stack_rows_print_text(f, &rows, run->session.opts.millis ? 1000000 : 1000,
+					  run->session.opts.millis ? "ms" : "us");
 		break;
 	}
 	/* Losses are shown, never hidden; on stderr so folded output stays clean. */
@@ -251,7 +247,7 @@ static int report(void *ctx, bool final)
 		fprintf(stderr, "offcpu: %" PRIu64 " stacks lost (map full or walk failed; see --stack-storage-size), "
 				"%" PRIu64 " blocks missed (map full), %" PRIu64 " process events dropped\n",
 			cnt[SRE_CNT_STACK_LOST], cnt[SRE_CNT_MISSED], cnt[SRE_CNT_DROPS]);
-	if (run->opts.verbose && run->sym.usyms) {
+	if (run->session.opts.verbose && run->sym.usyms) {
 		uint64_t named, module_only, unknown;
 
 		usyms_stats(run->sym.usyms, &named, &module_only, &unknown);
@@ -260,7 +256,7 @@ static int report(void *ctx, bool final)
 			named, module_only, unknown, run->procs_unreadable);
 	}
 	sre_stack_rows_free(&rows);
-	return sre_output_flush(&run->out);
+	return sre_output_flush(&run->session.out);
 }
 
 int offcpu_main(int argc, char **argv)
@@ -269,86 +265,52 @@ int offcpu_main(int argc, char **argv)
 		.cfg = { .min_block_us = 1, .stack_storage = STACK_STORAGE_DEFAULT, .sample_us = 1000,
 			 .state_mask = OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNINTERRUPTIBLE | OFFCPU_STATE_OTHER },
 	};
-	struct sre_command cmd = { 0 };
+	struct sre_session *ss = &run.session;
 	struct ring_buffer *rb = NULL;
-	bool ok = false;
 	int err;
 
-	err = sre_parse_options(argc, argv, &offcpu_spec, &run.opts, &run.cfg);
+	err = sre_parse_options(argc, argv, &offcpu_spec, &ss->opts, &run.cfg);
 	if (err)
 		return err > 0 ? 0 : 2;
 	if (run.cfg.user_only && run.cfg.kernel_only) {
-		sre_error(&run.opts, "-U and -K together leave no stack to show");
+		sre_error(&ss->opts, "-U and -K together leave no stack to show");
 		return 2;
 	}
 	if (run.cfg.max_block_us && run.cfg.max_block_us < run.cfg.min_block_us) {
-		sre_error(&run.opts, "--max-block is below --min-block");
+		sre_error(&ss->opts, "--max-block is below --min-block");
 		return 2;
 	}
-	if (sre_check_environment(&run.opts, 5, 15))
-		return 1;
-	sre_libbpf_logging(run.opts.verbose);
-	sre_signals_init();
-
+	err = sre_session_start(ss, 5, 15);
+	if (err)
+		goto cleanup;
 	if (!run.cfg.user_only)
 		run.sym.ksyms = ksyms_load();
 	if (!run.cfg.kernel_only)
 		run.sym.usyms = usyms_new();
-	if (run.opts.command && (err = sre_command_start(&cmd, run.opts.command))) {
-		sre_error(&run.opts, "cannot start %s: %s", run.opts.command[0], strerror(-err));
-		goto cleanup;
-	}
-	err = SRE_OPEN_AND_LOAD(offcpu_bpf, run.skel, &run.opts, configure, &run.cfg);
-	if (err) {
-		sre_error(&run.opts, "cannot load BPF programs: %s (-v shows why)", strerror(-err));
-		goto cleanup;
-	}
-	err = sre_fill_filters(run.skel->obj, &run.opts, cmd.pid);
-	if (err)
-		goto cleanup;
-	err = offcpu_bpf__attach(run.skel);
-	if (err) {
-		sre_error(&run.opts, "cannot attach: %s", strerror(-err));
-		goto cleanup;
-	}
-	err = sre_output_open(&run.out, "offcpu", run.opts.output);
+	err = SRE_SESSION_LOAD(offcpu_bpf, run.skel, ss, configure, &run.cfg);
 	if (err)
 		goto cleanup;
 	rb = ring_buffer__new(bpf_map__fd(run.skel->maps.proc_events), on_proc_event, &run, NULL);
 	if (!rb) {
 		err = -errno;
-		sre_error(&run.opts, "cannot open ring buffer: %s", strerror(errno));
+		sre_error(&ss->opts, "cannot open ring buffer: %s", strerror(errno));
 		goto cleanup;
 	}
-	if (run.opts.command)
-		sre_command_release(&cmd);
-	else if (isatty(STDERR_FILENO))
+	if (!ss->opts.command && isatty(STDERR_FILENO))
 		fprintf(stderr, "Tracing off-CPU time... Ctrl-C to end.\n");
-
-	err = sre_run(&(struct sre_loop){
-		.opts = &run.opts,
-		.cmd = run.opts.command ? &cmd : NULL,
+	err = sre_session_run(ss, &(struct sre_loop){
 		.rb = rb,
 		.counters_fd = bpf_map__fd(run.skel->maps.sre_counters),
 		.report = report,
 		.ctx = &run,
 	});
-	ok = err == 0 || err == -EPIPE;
-	if (err == -EPIPE)
-		err = 0;
-	else if (err)
-		sre_error(&run.opts, "%s", strerror(-err));
 
 cleanup:
-	if (sre_output_close(&run.out, "offcpu", ok) && !err)
-		err = -EIO;
 	ring_buffer__free(rb);
 	offcpu_bpf__destroy(run.skel);
 	if (run.sym.ksyms)
 		ksyms_free(run.sym.ksyms);
 	if (run.sym.usyms)
 		usyms_free(run.sym.usyms);
-	if (run.opts.command)
-		return sre_command_finish(&cmd, ok);
-	return err ? 1 : 0;
+	return sre_session_end(ss, err);
 }

@@ -2,7 +2,6 @@
  * counts, errors, totals, histograms and p50/p95/p99/max; or, with -L, one
  * line per slow call. */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,15 +10,14 @@
 #include <bpf/libbpf.h>
 #include "syslat.skel.h"
 #include "../bpf/syslat.h"
-#include "lib/bpf_setup.h"
 #include "lib/hist.h"
 #include "lib/json.h"
 #include "lib/names.h"
 #include "lib/opts.h"
-#include "lib/output.h"
 #include "lib/parse.h"
 #include "lib/rows.h"
 #include "lib/runloop.h"
+#include "lib/session.h"
 #include "lib/tools.h"
 
 enum { OPT_TOP = 1000, OPT_ERRNO };
@@ -38,8 +36,7 @@ struct syslat_cfg {
 struct syslat_run {
 	struct syslat_bpf *skel;
 	struct syslat_cfg cfg;
-	struct sre_opts opts;
-	struct sre_output out;
+	struct sre_session session;
 	struct sre_rows prev;     /* cumulative snapshot at the last report */
 	int ncpu;
 	void *percpu_buf;
@@ -244,8 +241,8 @@ static uint64_t events_so_far(void *ctx)
 
 static void print_text(struct syslat_run *run, struct sre_rows *d, double secs)
 {
-	FILE *f = run->out.f;
-	const struct sre_opts *o = &run->opts;
+	FILE *f = run->session.out.f;
+	const struct sre_opts *o = &run->session.opts;
 	uint64_t unit = o->millis ? 1000000 : 1000;
 	const char *u = o->millis ? "ms" : "us";
 	char ts[16];
@@ -296,7 +293,7 @@ static void print_text(struct syslat_run *run, struct sre_rows *d, double secs)
 
 static void print_json(struct syslat_run *run, struct sre_rows *d, double secs, const uint64_t *cnt)
 {
-	FILE *f = run->out.f;
+	FILE *f = run->session.out.f;
 	char ts[16];
 	size_t shown = d->n < run->cfg.top ? d->n : run->cfg.top;
 
@@ -354,7 +351,7 @@ static int report(void *ctx, bool final)
 	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
 	cnt[SRE_CNT_EVENTS] = sre_rows_total_count(&cur);
 
-	if (run->opts.format == SRE_FMT_JSON)
+	if (run->session.opts.format == SRE_FMT_JSON)
 		print_json(run, &delta, now - run->last_report_s, cnt);
 	else
 		print_text(run, &delta, now - run->last_report_s);
@@ -365,7 +362,7 @@ static int report(void *ctx, bool final)
 	sre_rows_free(&run->prev);
 	run->prev = cur;
 	sre_rows_free(&delta);
-	return sre_output_flush(&run->out);
+	return sre_output_flush(&run->session.out);
 }
 
 /* --- event mode (-L) --- */
@@ -376,7 +373,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	const struct syslat_event *e = data;
 	const char *name = sre_syscall_name((int)e->nr);
 	const char *err = e->ret < 0 ? sre_errno_name((int)-e->ret) : NULL;
-	FILE *f = run->out.f;
+	FILE *f = run->session.out.f;
 	double real = (double)e->ts_ns / 1e9 + run->mono_to_real_s;
 	time_t secs = (time_t)real;
 	struct tm tm;
@@ -386,7 +383,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	localtime_r(&secs, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-	if (run->opts.format == SRE_FMT_JSON) {
+	if (run->session.opts.format == SRE_FMT_JSON) {
 		fprintf(f, "{\"time\":\"%s.%06ld\",\"pid\":%u,\"tid\":%u,\"comm\":", ts,
 			(long)((real - (double)secs) * 1e6), e->pid, e->tid);
 		sre_json_str(f, e->comm);
@@ -398,7 +395,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	} else {
 		fprintf(f, "%s.%06ld %-7u %-16s %-16s %12.3f %lld%s%s%s\n", ts,
 			(long)((real - (double)secs) * 1e6), e->pid, e->comm, name ? name : "?",
-			(double)e->lat_ns / (run->opts.millis ? 1e6 : 1e3), (long long)e->ret,
+			(double)e->lat_ns / (run->session.opts.millis ? 1e6 : 1e3), (long long)e->ret,
 			err ? " (" : "", err ? err : "", err ? ")" : "");
 	}
 	return ferror(f) ? -EPIPE : 0;
@@ -413,60 +410,39 @@ static int report_events_end(void *ctx, bool final)
 	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
 	fprintf(stderr, "syslat: %llu calls traced, %llu events dropped (ring buffer full)\n",
 		(unsigned long long)cnt[SRE_CNT_EVENTS], (unsigned long long)cnt[SRE_CNT_DROPS]);
-	return sre_output_flush(&run->out);
+	return sre_output_flush(&run->session.out);
 }
 
 static void print_event_header(struct syslat_run *run)
 {
-	if (run->opts.format == SRE_FMT_TEXT)
-		fprintf(run->out.f, "%-15s %-7s %-16s %-16s %12s %s\n", "TIME", "PID", "COMM", "SYSCALL",
-			run->opts.millis ? "LAT(ms)" : "LAT(us)", "RET");
+	if (run->session.opts.format == SRE_FMT_TEXT)
+		fprintf(run->session.out.f, "%-15s %-7s %-16s %-16s %12s %s\n", "TIME", "PID", "COMM", "SYSCALL",
+			run->session.opts.millis ? "LAT(ms)" : "LAT(us)", "RET");
 }
 
 int syslat_main(int argc, char **argv)
 {
 	struct syslat_run run = { .cfg = { .slow_us = -1, .top = 20 } };
-	struct sre_command cmd = { 0 };
+	struct sre_session *ss = &run.session;
 	struct ring_buffer *rb = NULL;
 	struct sre_loop loop;
 	struct timespec mono, real;
-	bool ok = false;
 	int err;
 
-	err = sre_parse_options(argc, argv, &syslat_spec, &run.opts, &run.cfg);
+	err = sre_parse_options(argc, argv, &syslat_spec, &ss->opts, &run.cfg);
 	if (err)
 		return err > 0 ? 0 : 2;
 	if (run.cfg.slow_us >= 0 && run.cfg.per_process) {
-		sre_error(&run.opts, "-L (events) and -P (per-process rows) do not combine");
+		sre_error(&ss->opts, "-L (events) and -P (per-process rows) do not combine");
 		return 2;
 	}
-	if (sre_check_environment(&run.opts, 5, 11))
-		return 1;
-	sre_libbpf_logging(run.opts.verbose);
-	sre_signals_init();
 	run.ncpu = libbpf_num_possible_cpus();
 	run.percpu_buf = calloc((size_t)run.ncpu, sizeof(struct syslat_stats));
 	if (!run.percpu_buf)
 		return 1;
-	if (run.opts.command && (err = sre_command_start(&cmd, run.opts.command))) {
-		sre_error(&run.opts, "cannot start %s: %s", run.opts.command[0], strerror(-err));
-		goto cleanup;
-	}
-
-	err = SRE_OPEN_AND_LOAD(syslat_bpf, run.skel, &run.opts, configure, &run.cfg);
-	if (err) {
-		sre_error(&run.opts, "cannot load BPF programs: %s (-v shows why)", strerror(-err));
-		goto cleanup;
-	}
-	err = sre_fill_filters(run.skel->obj, &run.opts, cmd.pid);
-	if (err)
-		goto cleanup;
-	err = syslat_bpf__attach(run.skel);
-	if (err) {
-		sre_error(&run.opts, "cannot attach: %s", strerror(-err));
-		goto cleanup;
-	}
-	err = sre_output_open(&run.out, "syslat", run.opts.output);
+	err = sre_session_start(ss, 5, 11);
+	if (!err)
+		err = SRE_SESSION_LOAD(syslat_bpf, run.skel, ss, configure, &run.cfg);
 	if (err)
 		goto cleanup;
 
@@ -475,8 +451,6 @@ int syslat_main(int argc, char **argv)
 	run.mono_to_real_s = (double)(real.tv_sec - mono.tv_sec) + (double)(real.tv_nsec - mono.tv_nsec) / 1e9;
 	run.last_report_s = now_mono_s();
 	loop = (struct sre_loop){
-		.opts = &run.opts,
-		.cmd = run.opts.command ? &cmd : NULL,
 		.counters_fd = bpf_map__fd(run.skel->maps.sre_counters),
 		.report = report,
 		.events = events_so_far,
@@ -486,34 +460,22 @@ int syslat_main(int argc, char **argv)
 		rb = ring_buffer__new(bpf_map__fd(run.skel->maps.events), on_event, &run, NULL);
 		if (!rb) {
 			err = -errno;
-			sre_error(&run.opts, "cannot open ring buffer: %s", strerror(errno));
+			sre_error(&ss->opts, "cannot open ring buffer: %s", strerror(errno));
 			goto cleanup;
 		}
 		loop.rb = rb;
 		loop.report = report_events_end;
 		loop.events = NULL;
 		print_event_header(&run);
-	} else if (!run.opts.command && isatty(STDERR_FILENO) && run.opts.interval_s == 0) {
+	} else if (!ss->opts.command && isatty(STDERR_FILENO) && ss->opts.interval_s == 0) {
 		fprintf(stderr, "Tracing syscalls... Ctrl-C to end.\n");
 	}
-	if (run.opts.command)
-		sre_command_release(&cmd);
-
-	err = sre_run(&loop);
-	ok = err == 0 || err == -EPIPE;
-	if (err == -EPIPE)
-		err = 0;
-	else if (err)
-		sre_error(&run.opts, "%s", strerror(-err));
+	err = sre_session_run(ss, &loop);
 
 cleanup:
-	if (sre_output_close(&run.out, "syslat", ok) && !err)
-		err = -EIO;
 	ring_buffer__free(rb);
 	syslat_bpf__destroy(run.skel);
 	sre_rows_free(&run.prev);
 	free(run.percpu_buf);
-	if (run.opts.command)
-		return sre_command_finish(&cmd, ok);
-	return err ? 1 : 0;
+	return sre_session_end(ss, err);
 }

@@ -16,27 +16,15 @@ pp=./build/workload/pingpong
 [ -x "$sre" ] && [ -x "$pp" ] || { echo "build first: make" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 2; }
 
-mounted_tracefs=""
-if ! mountpoint -q /sys/kernel/tracing; then
-	mount -t tracefs nodev /sys/kernel/tracing && mounted_tracefs=1
-fi
-trap '[ -n "$mounted_tracefs" ] && umount /sys/kernel/tracing' EXIT
+. scripts/bench/lib.sh
+BENCH_ATTACH_WAIT=2
 
+# ns per round trip while the given tracer runs (empty: no tracer).
 measure() {
-	local pid="" v
-	if [ $# -gt 0 ]; then
-		"$@" >/dev/null 2>&1 &
-		pid=$!
-		sleep 2
-	fi
-	v=$("$pp" "$trips" 0)
-	if [ -n "$pid" ]; then
-		kill -INT "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	echo "$v"
+	tracer_start "$@"
+	"$pp" "$trips" 0
+	tracer_stop
 }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 declare -A cmd res
 cmd[none]=""
@@ -45,15 +33,7 @@ cmd[offcpu]="$sre offcpu -f folded"
 cmd[offcpu-exact]="$sre offcpu --exact -f folded"
 command -v offcputime >/dev/null && cmd[offcputime]="offcputime"
 order="none floor offcpu offcpu-exact offcputime"
-for name in $order; do
-	[ -n "${cmd[$name]+x}" ] || continue
-	vals=""
-	for _ in $(seq "$reps"); do
-		# shellcheck disable=SC2086
-		vals+="$(measure ${cmd[$name]})"$'\n'
-	done
-	res[$name]=$(printf '%s' "$vals" | median)
-done
+bench_collect "$reps" $order
 base=${res[none]}
 peer=""
 [ -n "${res[offcputime]+x}" ] && peer=$(awk -v a="${res[offcputime]}" -v b="$base" 'BEGIN { print a - b }')

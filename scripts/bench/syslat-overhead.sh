@@ -18,52 +18,29 @@ wl=./build/workload/syscalls
 
 # ns per getppid call while the given tracer runs (empty: no tracer).
 measure() {
-	local pid="" n
-	if [ $# -gt 0 ]; then
-		"$@" >/dev/null 2>&1 &
-		pid=$!
-		sleep 1.5   # attach
-	fi
+	local n
+	tracer_start "$@"
 	n=$(taskset -c 0 "$wl" -d "$secs")
-	if [ -n "$pid" ]; then
-		kill -INT "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
+	tracer_stop
 	awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.1f\n", s * 1e9 / n }'
 }
 
-# libbpf-tools and bpftrace attach classic tracepoints, which need tracefs;
-# mount it for the peers only and put things back afterwards.
-mounted_tracefs=""
-if ! mountpoint -q /sys/kernel/tracing; then
-	mount -t tracefs nodev /sys/kernel/tracing && mounted_tracefs=1
-fi
-trap '[ -n "$mounted_tracefs" ] && umount /sys/kernel/tracing; rm -f "${bt_script:-}"' EXIT
+. scripts/bench/lib.sh
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-
-declare -A cmd
+declare -A cmd res
 cmd[none]=""
 cmd[floor]="$sre _floor syscalls"
 cmd[syslat]="$sre syslat"
 if command -v syscount >/dev/null; then cmd[syscount]="syscount -L"; fi
 bt_script=$(mktemp --suffix=.bt)
+bench_tmp+=("$bt_script")
 cat > "$bt_script" <<'BT'
 tracepoint:raw_syscalls:sys_enter { @start[tid] = nsecs; }
 tracepoint:raw_syscalls:sys_exit /@start[tid]/ { @lat[args->id] = hist(nsecs - @start[tid]); delete(@start[tid]); }
 BT
 if command -v bpftrace >/dev/null; then cmd[bpftrace]="bpftrace $bt_script"; fi
 order="none floor syslat syscount bpftrace"
-declare -A res
-for name in $order; do
-	[ -n "${cmd[$name]+x}" ] || continue
-	vals=""
-	for _ in $(seq "$rounds"); do
-		# shellcheck disable=SC2086
-		vals+="$(measure ${cmd[$name]})"$'\n'
-	done
-	res[$name]=$(printf '%s' "$vals" | median)
-done
+bench_collect "$rounds" $order
 base=${res[none]}
 floor_add=$(awk -v a="${res[floor]}" -v b="$base" 'BEGIN { print a - b }')
 printf '%-10s %10s %12s %14s\n' tracer ns/call added_ns vs_floor_added

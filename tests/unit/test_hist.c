@@ -2,20 +2,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "check.h"
 #include "lib/hist.h"
 #include "lib/parse.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                         \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			failures++;                                              \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);     \
-			fprintf(stderr, __VA_ARGS__);                            \
-			fputc('\n', stderr);                                     \
-		}                                                                \
-	} while (0)
 
 static void add(struct hist *h, uint64_t v)
 {

@@ -1,0 +1,51 @@
+#include <errno.h>
+#include <string.h>
+#include "session.h"
+
+int sre_session_start(struct sre_session *s, int min_major, int min_minor)
+{
+	int err = sre_check_environment(&s->opts, min_major, min_minor);
+
+	if (err)
+		return err;
+	sre_libbpf_logging(s->opts.verbose);
+	sre_signals_init();
+	if (s->opts.command && (err = sre_command_start(&s->cmd, s->opts.command)))
+		sre_error(&s->opts, "cannot start %s: %s", s->opts.command[0], strerror(-err));
+	return err;
+}
+
+int sre_session_ready(struct sre_session *s, struct bpf_object *obj)
+{
+	int err = sre_fill_filters(obj, &s->opts, s->cmd.pid);
+
+	if (!err)
+		err = sre_output_open(&s->out, s->opts.tool->name, s->opts.output);
+	return err;
+}
+
+int sre_session_run(struct sre_session *s, struct sre_loop *l)
+{
+	int err;
+
+	l->opts = &s->opts;
+	l->cmd = s->opts.command ? &s->cmd : NULL;
+	if (s->opts.command)
+		sre_command_release(&s->cmd);
+	err = sre_run(l);
+	if (err == -EPIPE)
+		err = 0;
+	else if (err)
+		sre_error(&s->opts, "%s", strerror(-err));
+	s->ran = !err;
+	return err;
+}
+
+int sre_session_end(struct sre_session *s, int err)
+{
+	if (sre_output_close(&s->out, s->opts.tool->name, s->ran) && !err)
+		err = -EIO;
+	if (s->opts.command)
+		return sre_command_finish(&s->cmd, s->ran);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,47 @@
+/* The steps every loader takes around its skeleton, in order:
+ *   sre_session_start  checks, logging, signals, "-- COMMAND" forked and held
+ *   SRE_SESSION_LOAD   open/load (tp_btf, else raw_tp), filters, attach, output
+ *   sre_session_run    release the command, run the loop
+ *   sre_session_end    commit or discard the output, reap the command,
+ *                      return the process exit code
+ * Each step reports its own failure once, as one line. */
+#ifndef SRE_SESSION_H
+#define SRE_SESSION_H
+
+#include <string.h>
+#include "bpf_setup.h"
+#include "command.h"
+#include "opts.h"
+#include "output.h"
+#include "runloop.h"
+
+struct sre_session {
+	struct sre_opts opts;
+	struct sre_command cmd;
+	struct sre_output out;
+	bool ran;   /* the loop completed (or the reader went away) */
+};
+
+/* Kernel at least major.minor. 0, or -errno after printing the reason. */
+int sre_session_start(struct sre_session *s, int min_major, int min_minor);
+/* Fills the filter maps and opens the output (after load and attach). */
+int sre_session_ready(struct sre_session *s, struct bpf_object *obj);
+/* 0, or -errno (already reported). A closed pipe counts as success. */
+int sre_session_run(struct sre_session *s, struct sre_loop *l);
+/* Exit code: the command's with "-- COMMAND", else 0 or 1. */
+int sre_session_end(struct sre_session *s, int err);
+
+#define SRE_SESSION_LOAD(type, skel, s, configure, ctx)                                          \
+	({                                                                                       \
+		int _e = SRE_OPEN_AND_LOAD(type, skel, &(s)->opts, configure, ctx);              \
+		if (_e)                                                                          \
+			sre_error(&(s)->opts, "cannot load BPF programs: %s (-v shows why)",     \
+				  strerror(-_e));                                                \
+		else if ((_e = type##__attach(skel)))                                            \
+			sre_error(&(s)->opts, "cannot attach: %s", strerror(-_e));               \
+		else                                                                             \
+			_e = sre_session_ready(s, (skel)->obj);                                  \
+		_e;                                                                              \
+	})
+
+#endif
