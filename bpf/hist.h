@@ -11,6 +11,26 @@
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
+/* The largest value of one report interval. Rows are cumulative, but a
+ * maximum cannot be diffed: each carries the report generation it belongs
+ * to, and the first value of a new generation restarts it, so nothing ever
+ * has to clear it. Userspace advances the generation at every report. */
+struct hist_max {
+	__u64 ns;
+	__u32 gen;
+	__u32 pad;
+};
+
+static __always_inline void hist_max_update(struct hist_max *m, __u64 v, __u32 gen)
+{
+	if (m->gen != gen) {
+		m->gen = gen;
+		m->ns = v;
+	} else if (v > m->ns) {
+		m->ns = v;
+	}
+}
+
 #endif
 
 #define HIST_SUB_BITS 3
@@ -46,6 +66,26 @@ static __always_inline unsigned int hist_bucket(unsigned long long v)
 		return HIST_BUCKETS - 1;
 	return HIST_SUB + (msb - HIST_SUB_BITS) * HIST_SUB +
 	       (unsigned int)((v >> (msb - HIST_SUB_BITS)) & (HIST_SUB - 1));
+}
+
+/* The largest value of one report interval. Rows are cumulative, but a
+ * maximum cannot be diffed: each carries the report generation it belongs
+ * to, and the first value of a new generation restarts it, so nothing ever
+ * has to clear it. Userspace advances the generation at every report. */
+struct hist_max {
+	__u64 ns;
+	__u32 gen;
+	__u32 pad;
+};
+
+static __always_inline void hist_max_update(struct hist_max *m, __u64 v, __u32 gen)
+{
+	if (m->gen != gen) {
+		m->gen = gen;
+		m->ns = v;
+	} else if (v > m->ns) {
+		m->ns = v;
+	}
 }
 
 #endif

@@ -76,18 +76,6 @@ static __always_inline int on_enter(long id)
 	return 0;
 }
 
-static __always_inline void record_max(struct syslat_stats *st, __u64 lat)
-{
-	__u32 gen = current_gen;
-
-	if (st->max_gen != gen) {
-		st->max_gen = gen;
-		st->max_ns = lat;
-	} else if (lat > st->max_ns) {
-		st->max_ns = lat;
-	}
-}
-
 /* -P rows are shared between CPUs: atomic counters; the maximum may lose
  * a race to another CPU, so -P maxima are best effort. */
 static __always_inline void record_per_process(__u32 nr, __u64 lat, bool failed, __u64 b)
@@ -110,7 +98,7 @@ static __always_inline void record_per_process(__u32 nr, __u64 lat, bool failed,
 	if (failed)
 		__sync_fetch_and_add(&v->stats.errors, 1);
 	__sync_fetch_and_add(&v->stats.hist[b], 1);
-	record_max(&v->stats, lat);
+	hist_max_update(&v->stats.max, lat, current_gen);
 }
 
 static __always_inline void emit_event(__u32 nr, __u64 lat, __u64 now, long ret)
@@ -183,7 +171,7 @@ static __always_inline int on_exit(long ret)
 	st->total_ns += lat;
 	st->errors += failed;
 	st->hist[b]++;
-	record_max(st, lat);
+	hist_max_update(&st->max, lat, current_gen);
 	return 0;
 }
 

@@ -16,10 +16,7 @@ struct syslat_stats {
 	__u64 count;
 	__u64 errors;
 	__u64 total_ns;
-	/* Largest latency of report generation max_gen: a row written in a new
-	 * generation restarts its maximum, so nothing ever clears it. */
-	__u64 max_ns;
-	__u32 max_gen;
+	struct hist_max max;
 	__u32 hist[HIST_BUCKETS];
 };
 

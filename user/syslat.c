@@ -164,8 +164,7 @@ static double now_mono_s(void)
  * to generation gen, the interval being reported. */
 static void add_stats(struct sre_row *r, const struct syslat_stats *s, uint32_t gen)
 {
-	if (s->max_gen == gen && s->max_ns > r->max_ns)
-		r->max_ns = s->max_ns;
+	sre_row_add_max(r, &s->max, gen);
 	r->count += s->count;
 	r->errors += s->errors;
 	r->total_ns += s->total_ns;

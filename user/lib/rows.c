@@ -23,6 +23,12 @@ struct sre_row *sre_rows_add(struct sre_rows *rs, uint32_t key1, uint32_t key2)
 	return r;
 }
 
+void sre_row_add_max(struct sre_row *r, const struct hist_max *m, uint32_t gen)
+{
+	if (m->gen == gen && m->ns > r->max_ns)
+		r->max_ns = m->ns;
+}
+
 static int cmp_key(const void *a, const void *b)
 {
 	const struct sre_row *x = a, *y = b;

@@ -26,6 +26,8 @@ struct sre_rows {
 	size_t cap;
 };
 
+/* Takes m into r's maximum when it belongs to generation gen. */
+void sre_row_add_max(struct sre_row *r, const struct hist_max *m, uint32_t gen);
 /* Appends a zeroed row; keys must be unique within a snapshot. */
 struct sre_row *sre_rows_add(struct sre_rows *rs, uint32_t key1, uint32_t key2);
 /* Binary search; rows must be in key order (as sre_rows_diff leaves them). */
