@@ -43,3 +43,7 @@ bad() {
 @test "bad input: offcpu stack storage 0" { bad offcpu --stack-storage-size 0; }
 @test "bad input: offcpu two durations" { bad offcpu 1 2; }
 @test "bad input: offcpu format prom" { bad offcpu -f prom; }
+@test "bad input: biolat unknown disk" { bad biolat -d nosuchdisk; }
+@test "bad input: biolat partition-style path" { bad biolat -d ../vda; }
+@test "bad input: biolat -L with -D" { bad biolat -L 0 -D; }
+@test "bad input: biolat interval garbage" { bad biolat 1x; }

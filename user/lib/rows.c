@@ -68,6 +68,7 @@ int sre_rows_diff(struct sre_rows *cur, struct sre_rows *prev, struct sre_rows *
 			continue;
 		d->count -= p->count;
 		d->errors -= p->errors;
+		d->bytes -= p->bytes;
 		d->total_ns -= p->total_ns;
 		/* Kernel buckets are 32-bit counters: difference modulo 2^32. */
 		for (int b = 0; b < HIST_BUCKETS; b++)

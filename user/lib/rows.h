@@ -15,6 +15,7 @@ struct sre_row {
 	char comm[TASK_COMM_LEN];
 	uint64_t count;
 	uint64_t errors;
+	uint64_t bytes;
 	uint64_t total_ns;
 	uint64_t max_ns;
 	struct hist hist;

@@ -1,0 +1,505 @@
+/* biolat: block I/O latency per disk and operation, queue vs device time,
+ * request sizes, the issuing process; or, with -L, one line per request. */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "biolat.skel.h"
+#include "../bpf/biolat.h"
+#include "lib/hist.h"
+#include "lib/json.h"
+#include "lib/opts.h"
+#include "lib/parse.h"
+#include "lib/rows.h"
+#include "lib/runloop.h"
+#include "lib/session.h"
+#include "lib/tools.h"
+
+/* Rows per report: total latency, queue, device, request size. */
+enum { PART_TOTAL, PART_QUEUE, PART_DEVICE, PART_SIZE, NPARTS };
+
+struct biolat_cfg {
+	bool per_disk, per_op, per_process, queued, sizes;
+	int64_t slow_us;
+	uint32_t disks[BIOLAT_DISKS_MAX];
+	int ndisks;
+};
+
+struct biolat_run {
+	struct biolat_bpf *skel;
+	struct biolat_cfg cfg;
+	struct sre_session session;
+	struct sre_rows prev[NPARTS];
+	double last_report_s;
+	double mono_to_real_s;
+};
+
+static const struct option biolat_long[] = {
+	{ "disk", required_argument, NULL, 'd' },
+	{ "per-disk", no_argument, NULL, 'D' },
+	{ "per-op", no_argument, NULL, 'O' },
+	{ "queued", no_argument, NULL, 'Q' },
+	{ "size", no_argument, NULL, 'S' },
+	{ "per-process", no_argument, NULL, 'P' },
+	{ "slow", required_argument, NULL, 'L' },
+	{ 0 },
+};
+
+static const char *const op_names[] = { "read", "write", "flush", "discard", "other" };
+
+static const char *op_name(uint32_t op)
+{
+	op &= ~BIOLAT_OP_SYNC;
+	return op < sizeof(op_names) / sizeof(op_names[0]) ? op_names[op] : "all";
+}
+
+/* Whole disks only: /sys/block/NAME/dev holds "major:minor". */
+static int add_disk(const char *name, void *ctx)
+{
+	struct biolat_cfg *cfg = ctx;
+	char path[PATH_MAX];
+	unsigned int major, minor;
+	FILE *f;
+	int n;
+
+	if (strchr(name, '/') || snprintf(path, sizeof(path), "/sys/block/%s/dev", name) >= (int)sizeof(path) ||
+	    !(f = fopen(path, "r"))) {
+		sre_tool_error("biolat", "unknown disk '%s' (see /sys/block; partitions: use their disk)", name);
+		return -EINVAL;
+	}
+	n = fscanf(f, "%u:%u", &major, &minor);
+	fclose(f);
+	if (n != 2 || cfg->ndisks >= BIOLAT_DISKS_MAX) {
+		sre_tool_error("biolat", "cannot use disk '%s'", name);
+		return -EINVAL;
+	}
+	cfg->disks[cfg->ndisks++] = major << 20 | minor;
+	return 0;
+}
+
+static int biolat_option(int key, const char *arg, void *ctx)
+{
+	struct biolat_cfg *cfg = ctx;
+	uint64_t v;
+
+	switch (key) {
+	case 'd':
+		return sre_split_list(arg, add_disk, cfg) ? -EINVAL : 0;
+	case 'D':
+		cfg->per_disk = true;
+		return 0;
+	case 'O':
+		cfg->per_op = true;
+		return 0;
+	case 'Q':
+		cfg->queued = true;
+		return 0;
+	case 'S':
+		cfg->sizes = true;
+		return 0;
+	case 'P':
+		cfg->per_process = true;
+		return 0;
+	case 'L':
+		if (sre_parse_u64(arg, 0, 3600ULL * 1000000, &v)) {
+			sre_tool_error("biolat", "invalid --slow '%s': want microseconds >= 0", arg);
+			return -EINVAL;
+		}
+		cfg->slow_us = (int64_t)v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const struct sre_tool_spec biolat_spec = {
+	.name = "biolat",
+	.summary = "Block I/O latency per disk and operation, queue vs device time, sizes, issuers.",
+	.options_help =
+		"  -d, --disk NAME[,NAME]  only these disks (names as in /sys/block)\n"
+		"  -D, --per-disk          one row per disk\n"
+		"  -O, --per-op            one row per operation (read, write, flush, discard, other; sync)\n"
+		"  -Q, --queued            show queue time (insert->issue) and device time (issue->complete)\n"
+		"  -S, --size              request size histogram\n"
+		"  -P, --per-process       one row per issuing process\n"
+		"  -L, --slow USEC         print each request slower than USEC as it completes (0: all)\n",
+	.examples =
+		"  sretrace biolat 5 1                 one histogram over 5 s\n"
+		"  sretrace biolat -D -O -Q 1          per disk and op, queue vs device, every second\n"
+		"  sretrace biolat -d vda -L 10000     vda requests slower than 10 ms\n"
+		"  sretrace biolat -P -f json 10 1     who issues the I/O\n",
+	.positional = SRE_POS_INTERVAL_COUNT,
+	.formats = SRE_FMT_TEXT | SRE_FMT_JSON,
+	.short_opts = "d:DOQSPL:",
+	.long_opts = biolat_long,
+	.on_option = biolat_option,
+};
+
+static double now_mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool kernel_before(int major, int minor)
+{
+	int ma = 0, mi = 0;
+	FILE *f = fopen("/proc/sys/kernel/osrelease", "r");
+
+	if (f) {
+		if (fscanf(f, "%d.%d", &ma, &mi) != 2)
+			ma = mi = 0;
+		fclose(f);
+	}
+	return ma < major || (ma == major && mi < minor);
+}
+
+static int configure(struct biolat_bpf *skel, void *ctx)
+{
+	const struct biolat_cfg *cfg = ctx;
+
+	skel->rodata->per_disk = cfg->per_disk;
+	skel->rodata->per_op = cfg->per_op;
+	skel->rodata->per_process = cfg->per_process;
+	skel->rodata->filter_disk = cfg->ndisks > 0;
+	skel->rodata->slow_ns = cfg->slow_us >= 0 ? cfg->slow_us * 1000 : -1;
+	skel->rodata->rq_second_arg = kernel_before(5, 11);
+	skel->rodata->start_ns = (uint64_t)(now_mono_s() * 1e9);
+	if (cfg->slow_us < 0)
+		bpf_map__set_max_entries(skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
+	return 0;
+}
+
+/* Disk names from /sys/dev/block/MAJ:MIN, the kernel's own names. */
+static void disk_name(uint32_t dev, char *buf, size_t len)
+{
+	char path[64], target[PATH_MAX];
+	ssize_t n;
+	const char *slash;
+
+	if (!dev) {
+		snprintf(buf, len, "all");
+		return;
+	}
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", dev >> 20, dev & 0xfffff);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0) {
+		snprintf(buf, len, "%u:%u", dev >> 20, dev & 0xfffff);
+		return;
+	}
+	target[n] = 0;
+	slash = strrchr(target, '/');
+	snprintf(buf, len, "%.*s", (int)len - 1, slash ? slash + 1 : target);
+}
+
+/* --- aggregate mode --- */
+
+static void copy_hist(struct sre_row *r, const uint32_t *h)
+{
+	for (int b = 0; b < HIST_BUCKETS; b++)
+		r->hist.b[b] = h[b];
+}
+
+static int snapshot(struct biolat_run *run, struct sre_rows cur[NPARTS], uint32_t gen)
+{
+	int fd = bpf_map__fd(run->skel->maps.stats);
+	struct biolat_key key, next, *prevk = NULL;
+	struct biolat_stats *v = malloc(sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prevk, &next)) {
+		struct sre_row *r[NPARTS];
+		uint32_t k2 = next.pid << 8 | next.op;
+
+		key = next;
+		prevk = &key;
+		if (bpf_map_lookup_elem(fd, &key, v))
+			continue;
+		for (int p = 0; p < NPARTS; p++) {
+			r[p] = sre_rows_add(&cur[p], key.dev, k2);
+			if (!r[p]) {
+				free(v);
+				return -ENOMEM;
+			}
+			r[p]->count = v->count;
+			r[p]->bytes = v->bytes;
+			r[p]->errors = v->errors;
+			memcpy(r[p]->comm, v->comm, sizeof(r[p]->comm));
+		}
+		r[PART_TOTAL]->total_ns = v->total_ns;
+		r[PART_QUEUE]->total_ns = v->queue_ns;
+		r[PART_DEVICE]->total_ns = v->device_ns;
+		r[PART_SIZE]->total_ns = v->bytes;
+		sre_row_add_max(r[PART_TOTAL], &v->max_total, gen);
+		sre_row_add_max(r[PART_QUEUE], &v->max_queue, gen);
+		sre_row_add_max(r[PART_DEVICE], &v->max_device, gen);
+		copy_hist(r[PART_TOTAL], v->hist_total);
+		copy_hist(r[PART_QUEUE], v->hist_queue);
+		copy_hist(r[PART_DEVICE], v->hist_device);
+		copy_hist(r[PART_SIZE], v->hist_size);
+	}
+	free(v);
+	return 0;
+}
+
+static void json_part(FILE *f, const struct sre_row *r)
+{
+	fprintf(f, "\"count\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"total_ns\":%" PRIu64 ",\"p50_ns\":%.0f,"
+		   "\"p95_ns\":%.0f,\"p99_ns\":%.0f,\"max_ns\":%" PRIu64 ",\"hist\":",
+		r->count, r->bytes, r->total_ns, sre_row_quantile(r, 0.50), sre_row_quantile(r, 0.95),
+		sre_row_quantile(r, 0.99), r->max_ns);
+	hist_print_json(f, &r->hist);
+}
+
+static void print_json(struct biolat_run *run, struct sre_rows d[NPARTS], double secs, const uint64_t *cnt)
+{
+	FILE *f = run->session.out.f;
+	char ts[16], disk[64];
+
+	sre_timestamp(ts, sizeof(ts));
+	fprintf(f, "{\"tool\":\"biolat\",\"time\":\"%s\",\"interval_s\":%.3f,\"events\":%" PRIu64
+		   ",\"drops\":%" PRIu64 ",\"missed\":%" PRIu64 ",\"rows\":[",
+		ts, secs, cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED]);
+	for (size_t i = 0; i < d[PART_TOTAL].n; i++) {
+		const struct sre_row *r = &d[PART_TOTAL].rows[i];
+		uint32_t op = r->key2 & 0xff;
+
+		disk_name(r->key1, disk, sizeof(disk));
+		fprintf(f, "%s{\"disk\":", i ? "," : "");
+		sre_json_str(f, disk);
+		fprintf(f, ",\"op\":\"%s\"", op_name(op));
+		if (run->cfg.per_op)
+			fprintf(f, ",\"sync\":%s", op & BIOLAT_OP_SYNC ? "true" : "false");
+		if (run->cfg.per_process) {
+			fprintf(f, ",\"pid\":%u,\"comm\":", r->key2 >> 8);
+			sre_json_str(f, r->comm);
+		}
+		fprintf(f, ",\"errors\":%" PRIu64 ",", r->errors);
+		json_part(f, r);
+		fputs(",\"queue\":{", f);
+		json_part(f, &d[PART_QUEUE].rows[i]);
+		fputs("},\"device\":{", f);
+		json_part(f, &d[PART_DEVICE].rows[i]);
+		fputc('}', f);
+		if (run->cfg.sizes) {
+			fputs(",\"size_hist\":", f);
+			hist_print_json(f, &d[PART_SIZE].rows[i].hist);
+		}
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
+}
+
+static void text_line(FILE *f, const char *label, const struct sre_row *r, double secs, double div)
+{
+	fprintf(f, "%-24s %9" PRIu64 " %9.1f %10.2f %10.1f %10.1f %10.1f %10.1f %10.1f\n", label, r->count,
+		secs > 0 ? (double)r->count / secs : 0, (double)r->bytes / 1048576.0,
+		r->count ? (double)r->total_ns / (double)r->count / div : 0, sre_row_quantile(r, 0.50) / div,
+		sre_row_quantile(r, 0.95) / div, sre_row_quantile(r, 0.99) / div, (double)r->max_ns / div);
+}
+
+static void print_text(struct biolat_run *run, struct sre_rows d[NPARTS], double secs)
+{
+	const struct sre_opts *o = &run->session.opts;
+	FILE *f = run->session.out.f;
+	uint64_t unit = o->millis ? 1000000 : 1000;
+	const char *u = o->millis ? "ms" : "us";
+	char ts[16], disk[64], label[96];
+
+	if (o->timestamp) {
+		sre_timestamp(ts, sizeof(ts));
+		fprintf(f, "%s\n", ts);
+	}
+	if (!d[PART_TOTAL].n) {
+		fprintf(f, "no block I/O completed in %.1f s\n\n", secs);
+		return;
+	}
+	fprintf(f, "%-24s %9s %9s %10s %10s %10s %10s %10s %10s\n", "DISK OP [PID COMM]", "COUNT", "IOPS", "MB",
+		o->millis ? "AVG(ms)" : "AVG(us)", "P50", "P95", "P99", "MAX");
+	for (size_t i = 0; i < d[PART_TOTAL].n; i++) {
+		const struct sre_row *r = &d[PART_TOTAL].rows[i];
+		uint32_t op = r->key2 & 0xff;
+		int n;
+
+		disk_name(r->key1, disk, sizeof(disk));
+		n = snprintf(label, sizeof(label), "%s %s%s", disk, op_name(op),
+			     run->cfg.per_op && (op & BIOLAT_OP_SYNC) ? "-sync" : "");
+		if (run->cfg.per_process && n > 0 && (size_t)n < sizeof(label))
+			snprintf(label + n, sizeof(label) - (size_t)n, " %u %s", r->key2 >> 8, r->comm);
+		text_line(f, label, r, secs, (double)unit);
+		if (run->cfg.queued) {
+			text_line(f, "  queue", &d[PART_QUEUE].rows[i], secs, (double)unit);
+			text_line(f, "  device", &d[PART_DEVICE].rows[i], secs, (double)unit);
+		}
+	}
+	/* A few rows: show their distributions, as biolatency does. */
+	if (d[PART_TOTAL].n <= 4) {
+		for (size_t i = 0; i < d[PART_TOTAL].n; i++) {
+			disk_name(d[PART_TOTAL].rows[i].key1, disk, sizeof(disk));
+			fprintf(f, "\n%s %s latency:\n", disk, op_name(d[PART_TOTAL].rows[i].key2 & 0xff));
+			hist_print_bars(f, &d[PART_TOTAL].rows[i].hist, unit, u);
+			if (run->cfg.sizes) {
+				fprintf(f, "\n%s %s request size:\n", disk, op_name(d[PART_TOTAL].rows[i].key2 & 0xff));
+				hist_print_bars(f, &d[PART_SIZE].rows[i].hist, 1, "bytes");
+			}
+		}
+	}
+	fputc('\n', f);
+}
+
+static int report(void *ctx, bool final)
+{
+	struct biolat_run *run = ctx;
+	struct sre_rows cur[NPARTS] = { 0 }, delta[NPARTS] = { 0 };
+	uint32_t gen = run->skel->bss->current_gen;
+	uint64_t cnt[SRE_CNT_MAX];
+	double now = now_mono_s();
+	int err;
+
+	(void)final;
+	run->skel->bss->current_gen = gen + 1;
+	err = snapshot(run, cur, gen);
+	for (int p = 0; p < NPARTS && !err; p++) {
+		err = sre_rows_diff(&cur[p], &run->prev[p], &delta[p]);
+		/* Parts stay aligned row by row: same keys, same order. */
+		if (!err && p != PART_SIZE)
+			sre_rows_finish(&delta[p]);
+	}
+	if (!err) {
+		sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
+		if (run->session.opts.format == SRE_FMT_JSON)
+			print_json(run, delta, now - run->last_report_s, cnt);
+		else
+			print_text(run, delta, now - run->last_report_s);
+		if (cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
+			fprintf(stderr, "biolat: %" PRIu64 " requests missed (in-flight or row map full), %" PRIu64
+					" events dropped\n", cnt[SRE_CNT_MISSED], cnt[SRE_CNT_DROPS]);
+	}
+	run->last_report_s = now;
+	for (int p = 0; p < NPARTS; p++) {
+		sre_rows_free(&delta[p]);
+		sre_rows_free(&run->prev[p]);
+		run->prev[p] = cur[p];
+	}
+	return err ? err : sre_output_flush(&run->session.out);
+}
+
+/* --- event mode (-L) --- */
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct biolat_run *run = ctx;
+	const struct biolat_event *e = data;
+	FILE *f = run->session.out.f;
+	double real = (double)e->ts_ns / 1e9 + run->mono_to_real_s, div = run->session.opts.millis ? 1e6 : 1e3;
+	time_t secs = (time_t)real;
+	struct tm tm;
+	char ts[16];
+
+	if (len < sizeof(*e))
+		return 0;
+	localtime_r(&secs, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	if (run->session.opts.format == SRE_FMT_JSON) {
+		fprintf(f, "{\"time\":\"%s.%06ld\",\"pid\":%u,\"comm\":", ts, (long)((real - (double)secs) * 1e6),
+			e->pid);
+		sre_json_str(f, e->comm);
+		fputs(",\"disk\":", f);
+		sre_json_str(f, e->disk);
+		fprintf(f, ",\"op\":\"%s\",\"sync\":%s,\"sector\":%" PRIu64 ",\"bytes\":%u,\"queue_ns\":%" PRIu64
+			   ",\"device_ns\":%" PRIu64 ",\"total_ns\":%" PRIu64 ",\"error\":%d}\n",
+			op_name(e->op), e->op & BIOLAT_OP_SYNC ? "true" : "false", (uint64_t)e->sector, e->bytes,
+			(uint64_t)e->queue_ns, (uint64_t)e->device_ns, (uint64_t)e->total_ns, e->error);
+	} else {
+		fprintf(f, "%s.%06ld %-16s %-7u %-8s %-8s %12" PRIu64 " %8u %10.1f %10.1f\n", ts,
+			(long)((real - (double)secs) * 1e6), e->comm, e->pid, e->disk, op_name(e->op),
+			(uint64_t)e->sector, e->bytes, (double)e->queue_ns / div, (double)e->device_ns / div);
+	}
+	return ferror(f) ? -EPIPE : 0;
+}
+
+static int report_events_end(void *ctx, bool final)
+{
+	struct biolat_run *run = ctx;
+	uint64_t cnt[SRE_CNT_MAX];
+
+	(void)final;
+	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
+	fprintf(stderr, "biolat: %" PRIu64 " requests completed, %" PRIu64 " events dropped (ring buffer full), %"
+			PRIu64 " missed (in-flight map full)\n",
+		cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED]);
+	return sre_output_flush(&run->session.out);
+}
+
+int biolat_main(int argc, char **argv)
+{
+	struct biolat_run run = { .cfg = { .slow_us = -1 } };
+	struct sre_session *ss = &run.session;
+	struct ring_buffer *rb = NULL;
+	struct sre_loop loop = { 0 };
+	struct timespec mono, real;
+	int err;
+
+	err = sre_parse_options(argc, argv, &biolat_spec, &ss->opts, &run.cfg);
+	if (err)
+		return err > 0 ? 0 : 2;
+	if (run.cfg.slow_us >= 0 && (run.cfg.per_process || run.cfg.per_disk || run.cfg.per_op ||
+				      run.cfg.sizes || run.cfg.queued)) {
+		sre_error(&ss->opts, "-L (events) does not combine with -D, -O, -P, -Q or -S");
+		return 2;
+	}
+	err = sre_session_start(ss, 5, 11);
+	if (!err)
+		err = SRE_SESSION_LOAD(biolat_bpf, run.skel, ss, configure, &run.cfg);
+	if (err)
+		goto cleanup;
+	for (int i = 0; i < run.cfg.ndisks; i++) {
+		uint8_t one = 1;
+
+		if (bpf_map__update_elem(run.skel->maps.wanted_disks, &run.cfg.disks[i], sizeof(uint32_t), &one,
+					 sizeof(one), BPF_ANY)) {
+			err = -errno;
+			sre_error(&ss->opts, "cannot set disk filter: %s", strerror(errno));
+			goto cleanup;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	run.mono_to_real_s = (double)(real.tv_sec - mono.tv_sec) + (double)(real.tv_nsec - mono.tv_nsec) / 1e9;
+	run.last_report_s = now_mono_s();
+	loop.counters_fd = bpf_map__fd(run.skel->maps.sre_counters);
+	loop.report = report;
+	loop.ctx = &run;
+	if (run.cfg.slow_us >= 0) {
+		rb = ring_buffer__new(bpf_map__fd(run.skel->maps.events), on_event, &run, NULL);
+		if (!rb) {
+			err = -errno;
+			sre_error(&ss->opts, "cannot open ring buffer: %s", strerror(errno));
+			goto cleanup;
+		}
+		loop.rb = rb;
+		loop.report = report_events_end;
+		if (ss->opts.format == SRE_FMT_TEXT)
+			fprintf(ss->out.f, "%-15s %-16s %-7s %-8s %-8s %12s %8s %10s %10s\n", "TIME", "COMM", "PID",
+				"DISK", "OP", "SECTOR", "BYTES", ss->opts.millis ? "QUE(ms)" : "QUE(us)",
+				ss->opts.millis ? "DEV(ms)" : "DEV(us)");
+	} else if (!ss->opts.command && isatty(STDERR_FILENO) && ss->opts.interval_s == 0) {
+		fprintf(stderr, "Tracing block I/O... Ctrl-C to end.\n");
+	}
+	err = sre_session_run(ss, &loop);
+
+cleanup:
+	ring_buffer__free(rb);
+	biolat_bpf__destroy(run.skel);
+	for (int p = 0; p < NPARTS; p++)
+		sre_rows_free(&run.prev[p]);
+	return sre_session_end(ss, err);
+}
