@@ -7,6 +7,7 @@
 #include <bpf/bpf_core_read.h>
 #include "biolat.h"
 #include "filter.bpf.h"
+#include "events.bpf.h"
 
 const volatile bool per_disk = false;
 const volatile bool per_op = false;
@@ -188,7 +189,7 @@ static __always_inline void emit_event(struct request *rq, struct inflight *f, _
 	e->disk[0] = 0;
 	if (d)
 		BPF_CORE_READ_STR_INTO(&e->disk, d, disk_name);
-	bpf_ringbuf_submit(e, 0);
+	submit_event(&events, e);
 }
 
 static __always_inline int on_complete(struct request *rq, int error, unsigned int nr_bytes)

@@ -6,6 +6,7 @@
 #include <bpf/bpf_core_read.h>
 #include "syslat.h"
 #include "filter.bpf.h"
+#include "events.bpf.h"
 
 const volatile bool per_process = false;
 const volatile bool failures_only = false;
@@ -118,7 +119,7 @@ static __always_inline void emit_event(__u32 nr, __u64 lat, __u64 now, long ret)
 	e->tid = (__u32)id;
 	e->nr = nr;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	submit_event(&events, e);
 }
 
 static __always_inline int on_exit(long ret)

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "biolat.skel.h"
 #include "../bpf/biolat.h"
+#include "lib/clock.h"
 #include "lib/hist.h"
 #include "lib/json.h"
 #include "lib/opts.h"
@@ -37,7 +38,6 @@ struct biolat_run {
 	struct sre_session session;
 	struct sre_rows prev[NPARTS];
 	double last_report_s;
-	double mono_to_real_s;
 };
 
 static const struct option biolat_long[] = {
@@ -107,10 +107,8 @@ static int biolat_option(int key, const char *arg, void *ctx)
 		cfg->per_process = true;
 		return 0;
 	case 'L':
-		if (sre_parse_u64(arg, 0, 3600ULL * 1000000, &v)) {
-			sre_tool_error("biolat", "invalid --slow '%s': want microseconds >= 0", arg);
+		if (sre_opt_usec("biolat", "--slow", arg, 0, &v))
 			return -EINVAL;
-		}
 		cfg->slow_us = (int64_t)v;
 		return 0;
 	}
@@ -140,14 +138,6 @@ static const struct sre_tool_spec biolat_spec = {
 	.on_option = biolat_option,
 };
 
-static double now_mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static bool kernel_before(int major, int minor)
 {
 	int ma = 0, mi = 0;
@@ -171,7 +161,7 @@ static int configure(struct biolat_bpf *skel, void *ctx)
 	skel->rodata->filter_disk = cfg->ndisks > 0;
 	skel->rodata->slow_ns = cfg->slow_us >= 0 ? cfg->slow_us * 1000 : -1;
 	skel->rodata->rq_second_arg = kernel_before(5, 11);
-	skel->rodata->start_ns = (uint64_t)(now_mono_s() * 1e9);
+	skel->rodata->start_ns = (uint64_t)(sre_mono_now_s() * 1e9);
 	if (cfg->slow_us < 0)
 		bpf_map__set_max_entries(skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
 	return 0;
@@ -361,7 +351,7 @@ static int report(void *ctx, bool final)
 	struct sre_rows cur[NPARTS] = { 0 }, delta[NPARTS] = { 0 };
 	uint32_t gen = run->skel->bss->current_gen;
 	uint64_t cnt[SRE_CNT_MAX];
-	double now = now_mono_s();
+	double now = sre_mono_now_s();
 	int err;
 
 	(void)final;
@@ -399,18 +389,14 @@ static int on_event(void *ctx, void *data, size_t len)
 	struct biolat_run *run = ctx;
 	const struct biolat_event *e = data;
 	FILE *f = run->session.out.f;
-	double real = (double)e->ts_ns / 1e9 + run->mono_to_real_s, div = run->session.opts.millis ? 1e6 : 1e3;
-	time_t secs = (time_t)real;
-	struct tm tm;
-	char ts[16];
+	double div = run->session.opts.millis ? 1e6 : 1e3;
+	char ts[32];
 
 	if (len < sizeof(*e))
 		return 0;
-	localtime_r(&secs, &tm);
-	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	sre_event_time(e->ts_ns, ts, sizeof(ts));
 	if (run->session.opts.format == SRE_FMT_JSON) {
-		fprintf(f, "{\"time\":\"%s.%06ld\",\"pid\":%u,\"comm\":", ts, (long)((real - (double)secs) * 1e6),
-			e->pid);
+		fprintf(f, "{\"time\":\"%s\",\"pid\":%u,\"comm\":", ts, e->pid);
 		sre_json_str(f, e->comm);
 		fputs(",\"disk\":", f);
 		sre_json_str(f, e->disk);
@@ -419,8 +405,7 @@ static int on_event(void *ctx, void *data, size_t len)
 			op_name(e->op), e->op & BIOLAT_OP_SYNC ? "true" : "false", (uint64_t)e->sector, e->bytes,
 			(uint64_t)e->queue_ns, (uint64_t)e->device_ns, (uint64_t)e->total_ns, e->error);
 	} else {
-		fprintf(f, "%s.%06ld %-16s %-7u %-8s %-8s %12" PRIu64 " %8u %10.1f %10.1f\n", ts,
-			(long)((real - (double)secs) * 1e6), e->comm, e->pid, e->disk, op_name(e->op),
+		fprintf(f, "%s %-16s %-7u %-8s %-8s %12" PRIu64 " %8u %10.1f %10.1f\n", ts, e->comm, e->pid, e->disk, op_name(e->op),
 			(uint64_t)e->sector, e->bytes, (double)e->queue_ns / div, (double)e->device_ns / div);
 	}
 	return ferror(f) ? -EPIPE : 0;
@@ -445,7 +430,6 @@ int biolat_main(int argc, char **argv)
 	struct sre_session *ss = &run.session;
 	struct ring_buffer *rb = NULL;
 	struct sre_loop loop = { 0 };
-	struct timespec mono, real;
 	int err;
 
 	err = sre_parse_options(argc, argv, &biolat_spec, &ss->opts, &run.cfg);
@@ -471,10 +455,7 @@ int biolat_main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	run.mono_to_real_s = (double)(real.tv_sec - mono.tv_sec) + (double)(real.tv_nsec - mono.tv_nsec) / 1e9;
-	run.last_report_s = now_mono_s();
+	run.last_report_s = sre_mono_now_s();
 	loop.counters_fd = bpf_map__fd(run.skel->maps.sre_counters);
 	loop.report = report;
 	loop.ctx = &run;

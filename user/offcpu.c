@@ -78,15 +78,6 @@ static int add_state(const char *name, void *ctx)
 	return -EINVAL;
 }
 
-static int parse_us(const char *opt, const char *arg, uint64_t min, uint64_t *out)
-{
-	if (sre_parse_u64(arg, min, 3600ULL * 24 * 1000000, out)) {
-		sre_tool_error("offcpu", "invalid %s '%s': want microseconds", opt, arg);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int offcpu_option(int key, const char *arg, void *ctx)
 {
 	struct offcpu_cfg *cfg = ctx;
@@ -99,9 +90,9 @@ static int offcpu_option(int key, const char *arg, void *ctx)
 		cfg->kernel_only = true;
 		return 0;
 	case OPT_MIN_BLOCK:
-		return parse_us("--min-block", arg, 0, &cfg->min_block_us);
+		return sre_opt_usec("offcpu", "--min-block", arg, 0, &cfg->min_block_us);
 	case OPT_MAX_BLOCK:
-		return parse_us("--max-block", arg, 1, &cfg->max_block_us);
+		return sre_opt_usec("offcpu", "--max-block", arg, 1, &cfg->max_block_us);
 	case OPT_STATE:
 		cfg->state_mask = 0;
 		return sre_split_list(arg, add_state, cfg) ? -EINVAL : 0;
@@ -115,9 +106,14 @@ static int offcpu_option(int key, const char *arg, void *ctx)
 		cfg->exact = true;
 		return 0;
 	case OPT_SAMPLE:
-		return parse_us("--sample-threshold", arg, 1, &cfg->sample_us) ||
-		       (cfg->sample_us > 4000000 &&
-			(sre_tool_error("offcpu", "--sample-threshold at most 4000000 us"), 1)) ? -EINVAL : 0;
+		/* At most 4 s: the BPF side draws against it with a 32-bit random number. */
+		if (sre_opt_usec("offcpu", "--sample-threshold", arg, 1, &cfg->sample_us))
+			return -EINVAL;
+		if (cfg->sample_us > 4000000) {
+			sre_tool_error("offcpu", "--sample-threshold at most 4000000 us");
+			return -EINVAL;
+		}
+		return 0;
 	}
 	return -EINVAL;
 }

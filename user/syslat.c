@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "syslat.skel.h"
 #include "../bpf/syslat.h"
+#include "lib/clock.h"
 #include "lib/hist.h"
 #include "lib/json.h"
 #include "lib/names.h"
@@ -41,7 +42,6 @@ struct syslat_run {
 	int ncpu;
 	void *percpu_buf;
 	double last_report_s;
-	double mono_to_real_s;    /* event times are CLOCK_MONOTONIC */
 };
 
 static const struct option syslat_long[] = {
@@ -84,10 +84,8 @@ static int syslat_option(int key, const char *arg, void *ctx)
 		cfg->failures_only = true;
 		return 0;
 	case 'L':
-		if (sre_parse_u64(arg, 0, 3600ULL * 1000000, &v)) {
-			sre_tool_error("syslat", "invalid --slow '%s': want microseconds >= 0", arg);
+		if (sre_opt_usec("syslat", "--slow", arg, 0, &v))
 			return -EINVAL;
-		}
 		cfg->slow_us = (int64_t)v;
 		return 0;
 	case OPT_TOP:
@@ -148,14 +146,6 @@ static int configure(struct syslat_bpf *skel, void *ctx)
 		bpf_map__set_max_entries(skel->maps.proc_stats, 1);
 	}
 	return 0;
-}
-
-static double now_mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* --- aggregate mode: snapshot, diff, print --- */
@@ -330,7 +320,7 @@ static int report(void *ctx, bool final)
 	struct sre_rows cur = { 0 }, delta = { 0 };
 	uint64_t cnt[SRE_CNT_MAX];
 	uint32_t gen = run->skel->bss->current_gen;
-	double now = now_mono_s();
+	double now = sre_mono_now_s();
 	int err;
 
 	(void)final;
@@ -373,18 +363,13 @@ static int on_event(void *ctx, void *data, size_t len)
 	const char *name = sre_syscall_name((int)e->nr);
 	const char *err = e->ret < 0 ? sre_errno_name((int)-e->ret) : NULL;
 	FILE *f = run->session.out.f;
-	double real = (double)e->ts_ns / 1e9 + run->mono_to_real_s;
-	time_t secs = (time_t)real;
-	struct tm tm;
-	char ts[16];
+	char ts[32];
 
 	if (len < sizeof(*e))
 		return 0;
-	localtime_r(&secs, &tm);
-	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	sre_event_time(e->ts_ns, ts, sizeof(ts));
 	if (run->session.opts.format == SRE_FMT_JSON) {
-		fprintf(f, "{\"time\":\"%s.%06ld\",\"pid\":%u,\"tid\":%u,\"comm\":", ts,
-			(long)((real - (double)secs) * 1e6), e->pid, e->tid);
+		fprintf(f, "{\"time\":\"%s\",\"pid\":%u,\"tid\":%u,\"comm\":", ts, e->pid, e->tid);
 		sre_json_str(f, e->comm);
 		fprintf(f, ",\"syscall\":\"%s\",\"lat_ns\":%llu,\"ret\":%lld", name ? name : "?",
 			(unsigned long long)e->lat_ns, (long long)e->ret);
@@ -392,8 +377,7 @@ static int on_event(void *ctx, void *data, size_t len)
 			fprintf(f, ",\"errno\":\"%s\"", err);
 		fprintf(f, "}\n");
 	} else {
-		fprintf(f, "%s.%06ld %-7u %-16s %-16s %12.3f %lld%s%s%s\n", ts,
-			(long)((real - (double)secs) * 1e6), e->pid, e->comm, name ? name : "?",
+		fprintf(f, "%s %-7u %-16s %-16s %12.3f %lld%s%s%s\n", ts, e->pid, e->comm, name ? name : "?",
 			(double)e->lat_ns / (run->session.opts.millis ? 1e6 : 1e3), (long long)e->ret,
 			err ? " (" : "", err ? err : "", err ? ")" : "");
 	}
@@ -425,7 +409,6 @@ int syslat_main(int argc, char **argv)
 	struct sre_session *ss = &run.session;
 	struct ring_buffer *rb = NULL;
 	struct sre_loop loop;
-	struct timespec mono, real;
 	int err;
 
 	err = sre_parse_options(argc, argv, &syslat_spec, &ss->opts, &run.cfg);
@@ -445,10 +428,7 @@ int syslat_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	run.mono_to_real_s = (double)(real.tv_sec - mono.tv_sec) + (double)(real.tv_nsec - mono.tv_nsec) / 1e9;
-	run.last_report_s = now_mono_s();
+	run.last_report_s = sre_mono_now_s();
 	loop = (struct sre_loop){
 		.counters_fd = bpf_map__fd(run.skel->maps.sre_counters),
 		.report = report,

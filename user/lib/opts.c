@@ -61,6 +61,15 @@ void sre_tool_error(const char *tool, const char *fmt, ...)
 	va_end(ap);
 }
 
+int sre_opt_usec(const char *tool, const char *opt, const char *arg, uint64_t min, uint64_t *out)
+{
+	if (sre_parse_u64(arg, min, 24ULL * 3600 * 1000000, out)) {
+		sre_tool_error(tool, "invalid %s '%s': want microseconds >= %llu", opt, arg, (unsigned long long)min);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 const char *sre_format_name(enum sre_format f)
 {
 	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)

@@ -62,6 +62,9 @@ int sre_parse_options(int argc, char **argv, const struct sre_tool_spec *spec,
 void sre_error(const struct sre_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* For tool option handlers, before opts exist. */
 void sre_tool_error(const char *tool, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A microseconds option value (e.g. -L, --min-block) in [min, 1 day]; prints
+ * one line and returns -EINVAL on bad input. */
+int sre_opt_usec(const char *tool, const char *opt, const char *arg, uint64_t min, uint64_t *out);
 const char *sre_format_name(enum sre_format f);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "runloop.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -38,14 +39,6 @@ void sre_signals_init(void)
 	sigaction(SIGCHLD, &sa, NULL);
 	/* A closed pipe shows up as EPIPE on write and ends the tool quietly. */
 	signal(SIGPIPE, SIG_IGN);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void sre_timestamp(char *buf, size_t len)
@@ -102,7 +95,7 @@ int sre_run(struct sre_loop *l)
 	const struct sre_opts *o = l->opts;
 	bool status = isatty(STDERR_FILENO) && !o->verbose;
 	bool shown = false;
-	double start = now_s(), next_report, next_status = start + 1, end = 0;
+	double start = sre_mono_now_s(), next_report, next_status = start + 1, end = 0;
 	uint64_t reports = 0;
 	int err = 0;
 
@@ -111,7 +104,7 @@ int sre_run(struct sre_loop *l)
 		end = start + o->duration_s;
 
 	while (!stop_requested) {
-		double now = now_s(), wake = now + 0.1;
+		double now = sre_mono_now_s(), wake = now + 0.1;
 		int timeout_ms;
 
 		if (next_report && next_report < wake)
@@ -131,7 +124,7 @@ int sre_run(struct sre_loop *l)
 		}
 		if (l->cmd && sre_command_poll(l->cmd))
 			break;
-		now = now_s();
+		now = sre_mono_now_s();
 		if (end && now >= end)
 			break;
 		if (next_report && now >= next_report) {
