@@ -9,8 +9,9 @@ setup_file() {
 	[ "$(id -u)" = 0 ] || return 0
 	export IMG_DIR=$(mktemp -d)
 	truncate -s 64M "$IMG_DIR/a.img" "$IMG_DIR/b.img"
-	export LOOP_A=$(losetup -f --show "$IMG_DIR/a.img")
-	export LOOP_B=$(losetup -f --show "$IMG_DIR/b.img")
+	export LOOP_A=$(losetup -f --show "$IMG_DIR/a.img" 2>/dev/null)
+	export LOOP_B=$(losetup -f --show "$IMG_DIR/b.img" 2>/dev/null)
+	[ -n "$LOOP_A" ] && [ -n "$LOOP_B" ] || return 0
 	# mq-deadline: requests go through the scheduler, so inserts fire.
 	for l in "$LOOP_A" "$LOOP_B"; do
 		echo mq-deadline > "/sys/block/$(basename "$l")/queue/scheduler"
@@ -26,6 +27,7 @@ teardown_file() {
 
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
+	[ -n "$LOOP_A" ] && [ -n "$LOOP_B" ] || skip "no loop devices (losetup failed)"
 	A=$(basename "$LOOP_A")
 	B=$(basename "$LOOP_B")
 }
