@@ -14,7 +14,8 @@ const volatile bool per_op = false;
 const volatile bool per_process = false;
 const volatile bool filter_disk = false;
 const volatile __s64 slow_ns = -1;       /* >=0: event per request this slow */
-/* Before 5.11 block_rq_insert/issue took (queue, request). */
+/* Before 5.11 block_rq_insert/issue took (queue, request): userspace
+ * counts the tracepoint's arguments in the kernel's BTF. */
 const volatile bool rq_second_arg = false;
 /* Requests allocated before this (the attach time) were in flight already. */
 const volatile __u64 start_ns = 0;

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "biolat.skel.h"
 #include "../bpf/biolat.h"
+#include "lib/bpf_setup.h"
 #include "lib/clock.h"
 #include "lib/hist.h"
 #include "lib/json.h"
@@ -138,19 +139,6 @@ static const struct sre_tool_spec biolat_spec = {
 	.on_option = biolat_option,
 };
 
-static bool kernel_before(int major, int minor)
-{
-	int ma = 0, mi = 0;
-	FILE *f = fopen("/proc/sys/kernel/osrelease", "r");
-
-	if (f) {
-		if (fscanf(f, "%d.%d", &ma, &mi) != 2)
-			ma = mi = 0;
-		fclose(f);
-	}
-	return ma < major || (ma == major && mi < minor);
-}
-
 static int configure(struct biolat_bpf *skel, void *ctx)
 {
 	const struct biolat_cfg *cfg = ctx;
@@ -160,7 +148,7 @@ static int configure(struct biolat_bpf *skel, void *ctx)
 	skel->rodata->per_process = cfg->per_process;
 	skel->rodata->filter_disk = cfg->ndisks > 0;
 	skel->rodata->slow_ns = cfg->slow_us >= 0 ? cfg->slow_us * 1000 : -1;
-	skel->rodata->rq_second_arg = kernel_before(5, 11);
+	skel->rodata->rq_second_arg = sre_tracepoint_nargs("block_rq_insert") == 2;
 	skel->rodata->start_ns = (uint64_t)(sre_mono_now_s() * 1e9);
 	if (cfg->slow_us < 0)
 		bpf_map__set_max_entries(skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));

@@ -8,6 +8,7 @@ static const struct sre_tool tools[] = {
 	{ "syslat", "syscall latency: counts, errors, histograms and p50/p95/p99/max per syscall", syslat_main, 0 },
 	{ "offcpu", "off-CPU time by kernel and user stack: where threads wait; text, folded, JSON", offcpu_main, 0 },
 	{ "biolat", "block I/O latency per disk and op, queue vs device time, sizes, issuers", biolat_main, 0 },
+	{ "tcpretrans", "TCP retransmits per event or per flow, with retransmit rate and socket owner", tcpretrans_main, 0 },
 	{ "_floor", "benchmark floor: empty programs on the tracepoints the tools use", floor_main, 1 },
 };
 

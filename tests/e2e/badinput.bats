@@ -47,3 +47,7 @@ bad() {
 @test "bad input: biolat partition-style path" { bad biolat -d ../vda; }
 @test "bad input: biolat -L with -D" { bad biolat -L 0 -D; }
 @test "bad input: biolat interval garbage" { bad biolat 1x; }
+@test "bad input: tcpretrans bad address" { bad tcpretrans --raddr 10.0.0.999; }
+@test "bad input: tcpretrans port 0" { bad tcpretrans --port 0; }
+@test "bad input: tcpretrans -4 -6" { bad tcpretrans -4 -6; }
+@test "bad input: tcpretrans -A --stack" { bad tcpretrans -A --stack; }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "bpf_setup.h"
 
@@ -131,4 +132,31 @@ int sre_fill_filters(struct bpf_object *obj, const struct sre_opts *o, pid_t com
 			close(fd);
 	}
 	return err;
+}
+
+int sre_tracepoint_nargs(const char *name)
+{
+	static struct btf *vmlinux; /* loaded once, kept for the process's life */
+	const struct btf_type *t;
+	char tname[128];
+	int id;
+
+	if (!vmlinux) {
+		vmlinux = btf__load_vmlinux_btf();
+		if (!vmlinux) {
+			vmlinux = NULL;
+			return -ENOENT;
+		}
+	}
+	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
+	id = btf__find_by_name_kind(vmlinux, tname, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -ENOENT;
+	t = btf__type_by_id(vmlinux, id);
+	/* typedef -> pointer -> function prototype (void *, args...) */
+	while (t && (btf_is_typedef(t) || btf_is_ptr(t)))
+		t = btf__type_by_id(vmlinux, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1)
+		return -ENOENT;
+	return btf_vlen(t) - 1;
 }

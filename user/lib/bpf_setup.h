@@ -16,6 +16,10 @@ void sre_libbpf_logging(bool verbose);
 /* Autoload tp_btf/ programs (use_btf) or their raw_tp/ twins; the fork
  * followers only when following a command. */
 void sre_select_programs(struct bpf_object *obj, bool use_btf, bool follow);
+/* Number of arguments of tracepoint NAME in this kernel, from its BTF
+ * (typedef btf_trace_NAME); -ENOENT when the kernel has no such tracepoint.
+ * Lets one object handle tracepoints whose signature changed. */
+int sre_tracepoint_nargs(const char *name);
 /* After load: pids, tids, the command's pid, the cgroup. */
 int sre_fill_filters(struct bpf_object *obj, const struct sre_opts *o, pid_t command_pid);
 
@@ -31,7 +35,8 @@ int sre_fill_filters(struct bpf_object *obj, const struct sre_opts *o, pid_t com
 
 /* Open, configure and load a skeleton, preferring tp_btf and falling back
  * to raw_tp when the kernel refuses it. CONFIGURE(skel, ctx) sets the
- * tool's rodata and map sizes. Evaluates to 0 or a negative errno. */
+ * tool's rodata and map sizes, and may turn off programs the kernel cannot
+ * take (it runs after the tp_btf/raw_tp choice). 0 or a negative errno. */
 #define SRE_OPEN_AND_LOAD(type, skel, o, configure, ctx)                              \
 	({                                                                            \
 		int _err = 0;                                                         \
@@ -42,11 +47,10 @@ int sre_fill_filters(struct bpf_object *obj, const struct sre_opts *o, pid_t com
 				break;                                                \
 			}                                                             \
 			SRE_SET_FILTER_RODATA((skel)->rodata, o);                     \
+			sre_select_programs((skel)->obj, _btf, (o)->command);         \
 			_err = configure(skel, ctx);                                  \
-			if (!_err) {                                                  \
-				sre_select_programs((skel)->obj, _btf, (o)->command); \
+			if (!_err)                                                    \
 				_err = type##__load(skel);                            \
-			}                                                             \
 			if (!_err)                                                    \
 				break;                                                \
 			type##__destroy(skel);                                        \

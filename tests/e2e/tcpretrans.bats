@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# tcpretrans end to end: loss made by an nftables rule inside a network
+# namespace of the test's own; the namespace's TcpRetransSegs counter is
+# the ground truth.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+XFER=$ROOT/build/workload/tcpxfer
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	command -v nft >/dev/null || skip "nft not installed"
+	NS=sretrace-test-$$
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+	ip netns exec "$NS" nft add table inet loss
+	ip netns exec "$NS" nft add chain inet loss in '{ type filter hook input priority 0; }'
+	# Drop ~20% of data packets, never the handshake.
+	for port in 5555 6666; do
+		ip netns exec "$NS" nft add rule inet loss in tcp dport $port meta length '>' 200 numgen random mod 10 '<' 2 drop
+	done
+	ip netns exec "$NS" nstat -n >/dev/null
+}
+
+teardown() {
+	[ -n "${NS:-}" ] && ip netns del "$NS" 2>/dev/null || true
+}
+
+retrans_segs() { ip netns exec "$NS" nstat -a TcpRetransSegs | awk '/TcpRetransSegs/ { print $2 }'; }
+in_ns() { ip netns exec "$NS" "$@"; }
+
+@test "tcpretrans: IPv4 segments equal the kernel's TcpRetransSegs, owner is the process" {
+	before=$(retrans_segs)
+	run --separate-stderr in_ns "$SRE" tcpretrans -f json -- "$XFER" 127.0.0.1 5555 4000000
+	[ "$status" -eq 0 ]
+	after=$(retrans_segs)
+	echo "kernel $((after - before)), ours $(jq -s '[.[].segs] | add' <<<"$output")" >&3
+	[ $((after - before)) -gt 0 ]
+	[ "$(jq -s '[.[].segs] | add' <<<"$output")" -eq $((after - before)) ]
+	jq -s -e 'all(.[]; .comm == "tcpxfer" and .saddr == "127.0.0.1" and .daddr == "127.0.0.1" and .dport == 5555 and .pid > 0)' <<<"$output"
+}
+
+@test "tcpretrans: IPv6 segments equal the kernel's TcpRetransSegs" {
+	before=$(retrans_segs)
+	run --separate-stderr in_ns "$SRE" tcpretrans -6 -f json -- "$XFER" ::1 5555 4000000
+	[ "$status" -eq 0 ]
+	after=$(retrans_segs)
+	[ $((after - before)) -gt 0 ]
+	[ "$(jq -s '[.[].segs] | add' <<<"$output")" -eq $((after - before)) ]
+	jq -s -e 'all(.[]; .saddr == "::1" and .daddr == "::1")' <<<"$output"
+}
+
+@test "tcpretrans -A: per-flow totals equal the events' totals and the kernel's" {
+	# ip netns exec execs the tracer itself, so $! is the tracer's pid.
+	ip netns exec "$NS" "$SRE" tcpretrans -A -f json >"$BATS_TEST_TMPDIR/flows" 2>/dev/null & agg=$!
+	wait_attached $agg
+	before=$(retrans_segs)
+	run --separate-stderr in_ns "$SRE" tcpretrans -f json -- "$XFER" 127.0.0.1 5555 4000000
+	after=$(retrans_segs)
+	kill -INT $agg; wait $agg
+	events=$(jq -s '[.[].segs] | add' <<<"$output")
+	flows=$(jq -s '[.[].retrans_segs] | add' "$BATS_TEST_TMPDIR/flows")
+	[ "$events" -eq $((after - before)) ]
+	[ "$flows" -eq "$events" ]
+	jq -s -e 'all(.[]; .segs_out > 0 and .rate > 0 and .rate < 1)' "$BATS_TEST_TMPDIR/flows"
+}
+
+@test "tcpretrans: --port, --raddr, -4 and -p exclude other flows" {
+	in_ns "$XFER" 127.0.0.1 6666 20000000 & other=$!
+	run --separate-stderr in_ns "$SRE" tcpretrans --port 5555 -f json -- "$XFER" 127.0.0.1 5555 3000000
+	wait $other
+	[ "$(jq -s 'length' <<<"$output")" -gt 0 ]
+	[ "$(jq -s '[.[] | select(.dport != 5555 and .sport != 5555)] | length' <<<"$output")" -eq 0 ]
+	run --separate-stderr in_ns "$SRE" tcpretrans -4 --raddr ::1 1
+	[ "$status" -eq 2 ]
+	in_ns "$XFER" ::1 6666 20000000 & other=$!
+	run --separate-stderr in_ns "$SRE" tcpretrans -4 -f json -- "$XFER" 127.0.0.1 5555 3000000
+	wait $other
+	[ "$(jq -s '[.[] | select(.saddr != "127.0.0.1")] | length' <<<"$output")" -eq 0 ]
+	[ "$(jq -s 'length' <<<"$output")" -gt 0 ]
+}
+
+@test "tcpretrans --stack: kernel stacks of retransmits" {
+	run --separate-stderr in_ns "$SRE" tcpretrans --stack -f json -- "$XFER" 127.0.0.1 5555 3000000
+	[ "$status" -eq 0 ]
+	jq -s -e 'length > 0 and all(.[]; (.stack | length) > 0 and (.stack | index("tcp_retransmit_skb") != null or any(.[]; test("retransmit"))))' <<<"$output"
+}
+
+@test "tcpretrans: works without tracefs; nothing left attached" {
+	run unshare -m sh -c "umount -l /sys/kernel/tracing 2>/dev/null; umount -l /sys/kernel/debug 2>/dev/null
+		ip netns exec '$NS' '$SRE' tcpretrans -f json -- '$XFER' 127.0.0.1 5555 2000000 2>/dev/null"
+	[ "$status" -eq 0 ]
+	"$SRE" tcpretrans >/dev/null 2>&1 & p=$!
+	wait_attached $p
+	kill -TERM $p; wait $p || true
+	for _ in $(seq 20); do [ "$(progs_named '(retransmit|sock_state)_')" -eq 0 ] && break; sleep 0.05; done
+	[ "$(progs_named '(retransmit|sock_state)_')" -eq 0 ]
+}

@@ -1,0 +1,392 @@
+/* tcpretrans: TCP retransmits as events, or per flow with the retransmit
+ * rate, with the socket's owning process. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "tcpretrans.skel.h"
+#include "../bpf/stack.h"
+#include "../bpf/tcpretrans.h"
+#include "lib/bpf_setup.h"
+#include "lib/clock.h"
+#include "lib/json.h"
+#include "lib/ksyms.h"
+#include "lib/opts.h"
+#include "lib/parse.h"
+#include "lib/runloop.h"
+#include "lib/session.h"
+#include "lib/tools.h"
+
+enum { OPT_LADDR = 1000, OPT_RADDR, OPT_PORT, OPT_STACK };
+
+struct tcpretrans_cfg {
+	bool aggregate;
+	bool stack;
+	uint16_t family;
+	bool has_laddr, has_raddr;
+	uint16_t laddr_family, raddr_family;
+	uint8_t laddr[16], raddr[16];
+	uint16_t port;
+};
+
+struct tcpretrans_run {
+	struct tcpretrans_bpf *skel;
+	struct tcpretrans_cfg cfg;
+	struct sre_session session;
+	struct ksyms *ksyms;
+	uint64_t segs_seen;
+};
+
+static const struct option tcpretrans_long[] = {
+	{ "aggregate", no_argument, NULL, 'A' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "laddr", required_argument, NULL, OPT_LADDR },
+	{ "raddr", required_argument, NULL, OPT_RADDR },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "stack", no_argument, NULL, OPT_STACK },
+	{ 0 },
+};
+
+static const char *const tcp_states[] = {
+	"UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+	"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV", "BOUND_INACTIVE",
+};
+
+static const char *state_name(uint32_t s)
+{
+	return s < sizeof(tcp_states) / sizeof(tcp_states[0]) ? tcp_states[s] : "UNKNOWN";
+}
+
+static int parse_addr(const char *opt, const char *arg, uint8_t *out, uint16_t *family)
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, arg, out) == 1) {
+		*family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, arg, out) == 1) {
+		*family = AF_INET6;
+		return 0;
+	}
+	sre_tool_error("tcpretrans", "invalid %s '%s': want an IPv4 or IPv6 address", opt, arg);
+	return -EINVAL;
+}
+
+static int tcpretrans_option(int key, const char *arg, void *ctx)
+{
+	struct tcpretrans_cfg *cfg = ctx;
+	uint64_t v;
+
+	switch (key) {
+	case 'A':
+		cfg->aggregate = true;
+		return 0;
+	case '4':
+	case '6':
+		if (cfg->family) {
+			sre_tool_error("tcpretrans", "-4 and -6 together: leave both out for both");
+			return -EINVAL;
+		}
+		cfg->family = key == '4' ? AF_INET : AF_INET6;
+		return 0;
+	case OPT_LADDR:
+		cfg->has_laddr = true;
+		return parse_addr("--laddr", arg, cfg->laddr, &cfg->laddr_family);
+	case OPT_RADDR:
+		cfg->has_raddr = true;
+		return parse_addr("--raddr", arg, cfg->raddr, &cfg->raddr_family);
+	case OPT_PORT:
+		if (sre_parse_u64(arg, 1, 65535, &v)) {
+			sre_tool_error("tcpretrans", "invalid --port '%s': want 1..65535", arg);
+			return -EINVAL;
+		}
+		cfg->port = (uint16_t)v;
+		return 0;
+	case OPT_STACK:
+		cfg->stack = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const struct sre_tool_spec tcpretrans_spec = {
+	.name = "tcpretrans",
+	.summary = "TCP retransmits per event or per flow, with the retransmit rate and the socket's owner.",
+	.options_help =
+		"  -A, --aggregate         one line per flow: retransmitted segments and rate\n"
+		"  -4, --ipv4              IPv4 only\n"
+		"  -6, --ipv6              IPv6 only\n"
+		"      --laddr ADDR        only this local address\n"
+		"      --raddr ADDR        only this remote address\n"
+		"      --port PORT         only flows with this local or remote port\n"
+		"      --stack             kernel stack of each retransmit\n",
+	.examples =
+		"  sretrace tcpretrans                   every retransmit as it happens\n"
+		"  sretrace tcpretrans -A 30             per-flow summary over 30 s\n"
+		"  sretrace tcpretrans --raddr 10.0.0.5 --port 5432\n"
+		"  sretrace tcpretrans -f json -- ./client   only the client's sockets\n",
+	.positional = SRE_POS_DURATION,
+	.formats = SRE_FMT_TEXT | SRE_FMT_JSON,
+	.short_opts = "A46",
+	.long_opts = tcpretrans_long,
+	.on_option = tcpretrans_option,
+};
+
+static int configure(struct tcpretrans_bpf *skel, void *ctx)
+{
+	struct tcpretrans_run *run = ctx;
+	const struct tcpretrans_cfg *cfg = &run->cfg;
+	const struct sre_opts *o = &run->session.opts;
+	int nargs = sre_tracepoint_nargs("tcp_retransmit_skb");
+
+	if (nargs < 0) {
+		sre_error(o, "this kernel has no tcp_retransmit_skb tracepoint");
+		return -ENOENT;
+	}
+	skel->rodata->has_err_arg = nargs >= 3;
+	skel->rodata->aggregate = cfg->aggregate;
+	skel->rodata->with_stack = cfg->stack;
+	skel->rodata->only_family = cfg->family;
+	skel->rodata->filter_laddr = cfg->has_laddr;
+	skel->rodata->filter_raddr = cfg->has_raddr;
+	memcpy((void *)skel->rodata->laddr, cfg->laddr, 16);
+	memcpy((void *)skel->rodata->raddr, cfg->raddr, 16);
+	skel->rodata->only_port = cfg->port;
+	skel->rodata->filter_owner = o->npids || o->ntids || o->comm[0] || o->cgroup || o->command;
+	/* Owners of accepted sockets come from send/recv, traced since 6.3. */
+	if (sre_tracepoint_nargs("sock_send_length") < 0) {
+		bpf_program__set_autoload(skel->progs.sock_send_btf, false);
+		bpf_program__set_autoload(skel->progs.sock_send_raw, false);
+		bpf_program__set_autoload(skel->progs.sock_recv_btf, false);
+		bpf_program__set_autoload(skel->progs.sock_recv_raw, false);
+	}
+	if (cfg->aggregate)
+		bpf_map__set_max_entries(skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
+	if (!cfg->stack)
+		bpf_map__set_max_entries(skel->maps.stacks, 1);
+	return 0;
+}
+
+static void format_addr(const struct tcp_flow *f, const uint8_t *addr, char *buf, size_t len)
+{
+	if (!inet_ntop(f->family == AF_INET ? AF_INET : AF_INET6, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+static void print_stack(struct tcpretrans_run *run, uint64_t id, bool json)
+{
+	FILE *f = run->session.out.f;
+	struct stack_trace st;
+	bool first = true;
+	uint64_t off;
+
+	if (json)
+		fputs(",\"stack\":[", f);
+	if (id && !bpf_map_lookup_elem(bpf_map__fd(run->skel->maps.stacks), &id, &st)) {
+		for (uint32_t i = 0; i < st.nr && i < STACK_MAX_DEPTH; i++) {
+			const char *name = run->ksyms ? ksyms_lookup(run->ksyms, st.ips[i], &off) : NULL;
+			char addr[32];
+
+			if (name && ksyms_is_bpf(name))
+				continue;
+			snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)st.ips[i]);
+			if (json) {
+				fputs(first ? "" : ",", f);
+				sre_json_str(f, name ? name : addr);
+				first = false;
+			} else {
+				fprintf(f, "        %s\n", name ? name : addr);
+			}
+		}
+	}
+	if (json)
+		fputc(']', f);
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct tcpretrans_run *run = ctx;
+	const struct tcpretrans_event *e = data;
+	FILE *f = run->session.out.f;
+	char ts[32], sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
+
+	if (len < sizeof(*e))
+		return 0;
+	run->segs_seen += e->segs;
+	sre_event_time(e->ts_ns, ts, sizeof(ts));
+	format_addr(&e->flow, e->flow.saddr, sa, sizeof(sa));
+	format_addr(&e->flow, e->flow.daddr, da, sizeof(da));
+	if (run->session.opts.format == SRE_FMT_JSON) {
+		fprintf(f, "{\"time\":\"%s\",\"pid\":%u,\"comm\":", ts, e->pid);
+		sre_json_str(f, e->comm);
+		fprintf(f, ",\"saddr\":\"%s\",\"sport\":%u,\"daddr\":\"%s\",\"dport\":%u,\"state\":\"%s\","
+			   "\"segs\":%u,\"err\":%d",
+			sa, e->flow.sport, da, e->flow.dport, state_name(e->state), e->segs, e->err);
+		if (run->cfg.stack)
+			print_stack(run, e->kstack, true);
+		fputs("}\n", f);
+	} else {
+		char l[INET6_ADDRSTRLEN + 8], r[INET6_ADDRSTRLEN + 8];
+
+		snprintf(l, sizeof(l), e->flow.family == AF_INET ? "%s:%u" : "[%s]:%u", sa, e->flow.sport);
+		snprintf(r, sizeof(r), e->flow.family == AF_INET ? "%s:%u" : "[%s]:%u", da, e->flow.dport);
+		fprintf(f, "%-15s %-7u %-16s %-28s %-28s %-12s %4u %d\n", ts, e->pid, e->pid ? e->comm : "-", l, r,
+			state_name(e->state), e->segs, e->err);
+		if (run->cfg.stack)
+			print_stack(run, e->kstack, false);
+	}
+	return ferror(f) ? -EPIPE : 0;
+}
+
+struct flow_row {
+	struct tcp_flow flow;
+	struct tcpretrans_flow_stats st;
+};
+
+static int cmp_flow(const void *a, const void *b)
+{
+	const struct flow_row *x = a, *y = b;
+
+	if (x->st.retrans_segs != y->st.retrans_segs)
+		return x->st.retrans_segs > y->st.retrans_segs ? -1 : 1;
+	return memcmp(&x->flow, &y->flow, sizeof(x->flow));
+}
+
+static int print_flows(struct tcpretrans_run *run)
+{
+	int fd = bpf_map__fd(run->skel->maps.flows);
+	struct tcp_flow key, cur, *prev = NULL;
+	struct flow_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	FILE *f = run->session.out.f;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		if (n == cap) {
+			struct flow_row *g = realloc(rows, (cap = cap ? cap * 2 : 64) * sizeof(*rows));
+
+			if (!g) {
+				free(rows);
+				return -ENOMEM;
+			}
+			rows = g;
+		}
+		cur = key;
+		prev = &cur;
+		rows[n].flow = cur;
+		if (!bpf_map_lookup_elem(fd, &cur, &rows[n].st))
+			n++;
+	}
+	if (n)
+		qsort(rows, n, sizeof(*rows), cmp_flow);
+	if (run->session.opts.format == SRE_FMT_TEXT)
+		fprintf(f, "%-28s %-28s %8s %8s %10s %10s %7s %-7s %s\n", "LADDR:LPORT", "RADDR:RPORT", "RETRANS",
+			"EVENTS", "SEGS_OUT", "TOT_RETR", "RATE%", "PID", "COMM");
+	for (size_t i = 0; i < n; i++) {
+		const struct flow_row *r = &rows[i];
+		char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
+		double rate = r->st.segs_out ? 100.0 * r->st.total_retrans / r->st.segs_out : 0;
+
+		format_addr(&r->flow, r->flow.saddr, sa, sizeof(sa));
+		format_addr(&r->flow, r->flow.daddr, da, sizeof(da));
+		if (run->session.opts.format == SRE_FMT_JSON) {
+			fprintf(f, "{\"saddr\":\"%s\",\"sport\":%u,\"daddr\":\"%s\",\"dport\":%u,\"retrans_segs\":%" PRIu64
+				   ",\"events\":%" PRIu64 ",\"segs_out\":%u,\"total_retrans\":%u,\"rate\":%.6f,"
+				   "\"state\":\"%s\",\"pid\":%u,\"comm\":",
+				sa, r->flow.sport, da, r->flow.dport, (uint64_t)r->st.retrans_segs, (uint64_t)r->st.events,
+				r->st.segs_out, r->st.total_retrans, rate / 100, state_name(r->st.state), r->st.pid);
+			sre_json_str(f, r->st.comm);
+			fputs("}\n", f);
+		} else {
+			char l[INET6_ADDRSTRLEN + 8], rr[INET6_ADDRSTRLEN + 8];
+
+			snprintf(l, sizeof(l), r->flow.family == AF_INET ? "%s:%u" : "[%s]:%u", sa, r->flow.sport);
+			snprintf(rr, sizeof(rr), r->flow.family == AF_INET ? "%s:%u" : "[%s]:%u", da, r->flow.dport);
+			fprintf(f, "%-28s %-28s %8" PRIu64 " %8" PRIu64 " %10u %10u %7.2f %-7u %s\n", l, rr,
+				(uint64_t)r->st.retrans_segs, (uint64_t)r->st.events, r->st.segs_out, r->st.total_retrans,
+				rate, r->st.pid, r->st.pid ? r->st.comm : "-");
+		}
+	}
+	free(rows);
+	return 0;
+}
+
+static int report(void *ctx, bool final)
+{
+	struct tcpretrans_run *run = ctx;
+	uint64_t cnt[SRE_CNT_MAX];
+	int err = 0;
+
+	(void)final;
+	if (run->cfg.aggregate)
+		err = print_flows(run);
+	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
+	if (!run->cfg.aggregate || cnt[SRE_CNT_DROPS] || cnt[SRE_CNT_MISSED])
+		fprintf(stderr, "tcpretrans: %" PRIu64 " retransmits, %" PRIu64 " events dropped (ring buffer full), %"
+				PRIu64 " missed (map full)\n",
+			cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED]);
+	return err ? err : sre_output_flush(&run->session.out);
+}
+
+int tcpretrans_main(int argc, char **argv)
+{
+	struct tcpretrans_run run = { 0 };
+	struct sre_session *ss = &run.session;
+	struct ring_buffer *rb = NULL;
+	int err;
+
+	err = sre_parse_options(argc, argv, &tcpretrans_spec, &ss->opts, &run.cfg);
+	if (err)
+		return err > 0 ? 0 : 2;
+	if (run.cfg.aggregate && run.cfg.stack) {
+		sre_error(&ss->opts, "--stack is per event: it does not combine with -A");
+		return 2;
+	}
+	if (run.cfg.family && ((run.cfg.has_laddr && run.cfg.laddr_family != run.cfg.family) ||
+			       (run.cfg.has_raddr && run.cfg.raddr_family != run.cfg.family))) {
+		sre_error(&ss->opts, "address family of --laddr/--raddr contradicts -4/-6");
+		return 2;
+	}
+	if (!run.cfg.family && (run.cfg.has_laddr || run.cfg.has_raddr))
+		run.cfg.family = run.cfg.has_laddr ? run.cfg.laddr_family : run.cfg.raddr_family;
+	if (run.cfg.has_laddr && run.cfg.has_raddr && run.cfg.laddr_family != run.cfg.raddr_family) {
+		sre_error(&ss->opts, "--laddr and --raddr are of different address families");
+		return 2;
+	}
+	err = sre_session_start(ss, 5, 11);
+	if (err)
+		goto cleanup;
+	if (run.cfg.stack)
+		run.ksyms = ksyms_load();
+	err = SRE_SESSION_LOAD(tcpretrans_bpf, run.skel, ss, configure, &run);
+	if (err)
+		goto cleanup;
+	if (!run.cfg.aggregate) {
+		rb = ring_buffer__new(bpf_map__fd(run.skel->maps.events), on_event, &run, NULL);
+		if (!rb) {
+			err = -errno;
+			sre_error(&ss->opts, "cannot open ring buffer: %s", strerror(errno));
+			goto cleanup;
+		}
+		if (ss->opts.format == SRE_FMT_TEXT)
+			fprintf(ss->out.f, "%-15s %-7s %-16s %-28s %-28s %-12s %4s %s\n", "TIME", "PID", "COMM",
+				"LADDR:LPORT", "RADDR:RPORT", "STATE", "SEGS", "ERR");
+	}
+	err = sre_session_run(ss, &(struct sre_loop){
+		.rb = rb,
+		.counters_fd = bpf_map__fd(run.skel->maps.sre_counters),
+		.report = report,
+		.ctx = &run,
+	});
+
+cleanup:
+	ring_buffer__free(rb);
+	tcpretrans_bpf__destroy(run.skel);
+	if (run.ksyms)
+		ksyms_free(run.ksyms);
+	return sre_session_end(ss, err);
+}
