@@ -16,6 +16,7 @@
 #include "offcpu.h"
 #include "filter.bpf.h"
 #include "stacks.bpf.h"
+#include "procs.bpf.h"
 
 const volatile bool user_stacks = true;
 const volatile bool kernel_stacks = true;
@@ -46,22 +47,9 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, OFFCPU_MAX_ENTRIES);
-	__type(key, struct offcpu_key);
-	__type(value, struct offcpu_val);
+	__type(key, struct stack_key);
+	__type(value, struct stack_value);
 } offcpu SEC(".maps");
-
-/* Processes already announced to userspace. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u8);
-} seen_procs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} proc_events SEC(".maps");
 
 /* task_struct->state became __state in 5.14. */
 struct task_struct___pre514 {
@@ -85,25 +73,6 @@ static __always_inline __u32 state_class(struct task_struct *t, bool preempt)
 	if (state & 2)
 		return OFFCPU_STATE_UNINTERRUPTIBLE;
 	return OFFCPU_STATE_OTHER;
-}
-
-static __always_inline void announce_process(__u32 tgid)
-{
-	struct offcpu_proc_event *e;
-	__u8 one = 1;
-
-	if (bpf_map_lookup_elem(&seen_procs, &tgid))
-		return;
-	if (bpf_map_update_elem(&seen_procs, &tgid, &one, BPF_NOEXIST))
-		return;
-	e = bpf_ringbuf_reserve(&proc_events, sizeof(*e), 0);
-	if (!e) {
-		count_event(SRE_CNT_DROPS);
-		bpf_map_delete_elem(&seen_procs, &tgid);
-		return;
-	}
-	e->tgid = tgid;
-	bpf_ringbuf_submit(e, 0);
 }
 
 static __always_inline void user_stack_at_block(void *ctx, struct task_struct *t, struct block_start *b)
@@ -151,8 +120,8 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 
 static __always_inline void on_wake(struct task_struct *next, __u64 now)
 {
-	struct offcpu_key key = {};
-	struct offcpu_val *v, zero = {};
+	struct stack_key key = {};
+	struct stack_value *v, zero = {};
 	struct block_start *b;
 	__u64 delta, weight;
 
@@ -188,7 +157,7 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 		if (!v)
 			return;
 	}
-	__sync_fetch_and_add(&v->total_ns, weight);
+	__sync_fetch_and_add(&v->value, weight);
 	__sync_fetch_and_add(&v->count, 1);
 }
 
@@ -213,40 +182,6 @@ SEC("raw_tp/sched_switch")
 int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	return on_switch(ctx, preempt, prev, next);
-}
-
-/* A new program image: announce the process again so its maps are reread. */
-static __always_inline int forget_process(void)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	bpf_map_delete_elem(&seen_procs, &tgid);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(offcpu_exec_btf)
-{
-	return forget_process();
-}
-
-SEC("raw_tp/sched_process_exec")
-int BPF_PROG(offcpu_exec_raw)
-{
-	return forget_process();
-}
-
-/* Process gone: a reused pid must be announced again. */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(offcpu_exit_btf)
-{
-	return forget_exiting_process(&seen_procs);
-}
-
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(offcpu_exit_raw)
-{
-	return forget_exiting_process(&seen_procs);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -10,14 +10,12 @@
 #include "offcpu.skel.h"
 #include "../bpf/offcpu.h"
 #include "lib/json.h"
-#include "lib/ksyms.h"
 #include "lib/opts.h"
 #include "lib/parse.h"
 #include "lib/runloop.h"
 #include "lib/session.h"
 #include "lib/stackrows.h"
 #include "lib/tools.h"
-#include "lib/usyms.h"
 
 enum { OPT_MIN_BLOCK = 1000, OPT_MAX_BLOCK, OPT_STATE, OPT_STACK_STORAGE, OPT_EXACT, OPT_SAMPLE };
 
@@ -37,7 +35,6 @@ struct offcpu_run {
 	struct offcpu_cfg cfg;
 	struct sre_session session;
 	struct sre_symbolizer sym;
-	uint64_t procs_unreadable;
 };
 
 static const struct option offcpu_long[] = {
@@ -158,53 +155,6 @@ static int configure(struct offcpu_bpf *skel, void *ctx)
 	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack_storage);
 }
 
-/* A process showed up: read its mappings and symbols while it lives. */
-static int on_proc_event(void *ctx, void *data, size_t len)
-{
-	struct offcpu_run *run = ctx;
-	const struct offcpu_proc_event *e = data;
-
-	if (len < sizeof(*e) || !run->sym.usyms)
-		return 0;
-	if (usyms_capture(run->sym.usyms, e->tgid))
-		run->procs_unreadable++;
-	return 0;
-}
-
-static int collect(struct offcpu_run *run, struct sre_stack_rows *rows)
-{
-	int fd = bpf_map__fd(run->skel->maps.offcpu);
-	int stacks_fd = bpf_map__fd(run->skel->maps.stacks);
-	struct offcpu_key key, *prev = NULL;
-	struct offcpu_val val;
-	int err;
-
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		struct sre_stack_row base = { 0 };
-		static struct offcpu_key cur;
-
-		cur = key;
-		prev = &cur;
-		if (bpf_map_lookup_elem(fd, &cur, &val))
-			continue;
-		/* Late arrivals (first block never announced) get a last try. */
-		if (run->sym.usyms && cur.ustack && !usyms_has(run->sym.usyms, cur.tgid))
-			usyms_capture(run->sym.usyms, cur.tgid);
-		base.pid = cur.pid;
-		base.tgid = cur.tgid;
-		memcpy(base.comm, cur.comm, sizeof(base.comm));
-		base.value = val.total_ns;
-		base.count = val.count;
-		base.user_wanted = !run->cfg.kernel_only;
-		base.kernel_wanted = !run->cfg.user_only;
-		err = sre_stack_rows_add(rows, &run->sym, stacks_fd, &base, cur.kstack, cur.ustack);
-		if (err)
-			return err;
-	}
-	sre_stack_rows_sort(rows);
-	return 0;
-}
-
 static int report(void *ctx, bool final)
 {
 	struct offcpu_run *run = ctx;
@@ -214,7 +164,8 @@ static int report(void *ctx, bool final)
 	int err;
 
 	(void)final;
-	err = collect(run, &rows);
+	err = sre_stack_rows_collect(&rows, &run->sym, bpf_map__fd(run->skel->maps.offcpu),
+				     bpf_map__fd(run->skel->maps.stacks), !run->cfg.kernel_only, !run->cfg.user_only);
 	if (err) {
 		sre_stack_rows_free(&rows);
 		return err;
@@ -243,14 +194,8 @@ static int report(void *ctx, bool final)
 		fprintf(stderr, "offcpu: %" PRIu64 " stacks lost (map full or walk failed; see --stack-storage-size), "
 				"%" PRIu64 " blocks missed (map full), %" PRIu64 " process events dropped\n",
 			cnt[SRE_CNT_STACK_LOST], cnt[SRE_CNT_MISSED], cnt[SRE_CNT_DROPS]);
-	if (run->session.opts.verbose && run->sym.usyms) {
-		uint64_t named, module_only, unknown;
-
-		usyms_stats(run->sym.usyms, &named, &module_only, &unknown);
-		fprintf(stderr, "offcpu: user frames: %" PRIu64 " named, %" PRIu64 " module+offset, %" PRIu64
-				" unknown; %" PRIu64 " processes gone before their maps were read\n",
-			named, module_only, unknown, run->procs_unreadable);
-	}
+	if (run->session.opts.verbose)
+		sre_symbolizer_summary(&run->sym, "offcpu");
 	sre_stack_rows_free(&rows);
 	return sre_output_flush(&run->session.out);
 }
@@ -279,14 +224,11 @@ int offcpu_main(int argc, char **argv)
 	err = sre_session_start(ss, 5, 15);
 	if (err)
 		goto cleanup;
-	if (!run.cfg.user_only)
-		run.sym.ksyms = ksyms_load();
-	if (!run.cfg.kernel_only)
-		run.sym.usyms = usyms_new();
+	sre_symbolizer_init(&run.sym, !run.cfg.user_only, !run.cfg.kernel_only);
 	err = SRE_SESSION_LOAD(offcpu_bpf, run.skel, ss, configure, &run.cfg);
 	if (err)
 		goto cleanup;
-	rb = ring_buffer__new(bpf_map__fd(run.skel->maps.proc_events), on_proc_event, &run, NULL);
+	rb = ring_buffer__new(bpf_map__fd(run.skel->maps.proc_events), sre_symbolizer_on_proc_event, &run.sym, NULL);
 	if (!rb) {
 		err = -errno;
 		sre_error(&ss->opts, "cannot open ring buffer: %s", strerror(errno));
@@ -304,9 +246,6 @@ int offcpu_main(int argc, char **argv)
 cleanup:
 	ring_buffer__free(rb);
 	offcpu_bpf__destroy(run.skel);
-	if (run.sym.ksyms)
-		ksyms_free(run.sym.ksyms);
-	if (run.sym.usyms)
-		usyms_free(run.sym.usyms);
+	sre_symbolizer_free(&run.sym);
 	return sre_session_end(ss, err);
 }

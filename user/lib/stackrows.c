@@ -119,6 +119,80 @@ int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 	return 0;
 }
 
+void sre_symbolizer_init(struct sre_symbolizer *sym, bool kernel, bool user)
+{
+	memset(sym, 0, sizeof(*sym));
+	if (kernel)
+		sym->ksyms = ksyms_load();
+	if (user)
+		sym->usyms = usyms_new();
+}
+
+void sre_symbolizer_free(struct sre_symbolizer *sym)
+{
+	if (sym->ksyms)
+		ksyms_free(sym->ksyms);
+	if (sym->usyms)
+		usyms_free(sym->usyms);
+	memset(sym, 0, sizeof(*sym));
+}
+
+int sre_symbolizer_on_proc_event(void *ctx, void *data, size_t len)
+{
+	struct sre_symbolizer *sym = ctx;
+	const struct sre_proc_event *e = data;
+
+	if (len < sizeof(*e) || !sym->usyms)
+		return 0;
+	if (usyms_capture(sym->usyms, e->tgid))
+		sym->procs_gone++;
+	return 0;
+}
+
+void sre_symbolizer_summary(const struct sre_symbolizer *sym, const char *tool)
+{
+	uint64_t named, module_only, unknown;
+
+	if (!sym->usyms)
+		return;
+	usyms_stats(sym->usyms, &named, &module_only, &unknown);
+	fprintf(stderr, "%s: user frames: %" PRIu64 " named, %" PRIu64 " module+offset, %" PRIu64
+			" unknown; %" PRIu64 " processes gone before their maps were read\n",
+		tool, named, module_only, unknown, sym->procs_gone);
+}
+
+int sre_stack_rows_collect(struct sre_stack_rows *rs, struct sre_symbolizer *sym, int counts_fd,
+			   int stacks_fd, bool user_wanted, bool kernel_wanted)
+{
+	struct stack_key key, cur, *prev = NULL;
+	struct stack_value val;
+	int err;
+
+	while (!bpf_map_get_next_key(counts_fd, prev, &key)) {
+		struct sre_stack_row base = { 0 };
+
+		cur = key;
+		prev = &cur;
+		if (bpf_map_lookup_elem(counts_fd, &cur, &val))
+			continue;
+		/* Announced too late, or the announcement was dropped: last try. */
+		if (sym->usyms && cur.ustack && !usyms_has(sym->usyms, cur.tgid))
+			usyms_capture(sym->usyms, cur.tgid);
+		base.pid = cur.pid;
+		base.tgid = cur.tgid;
+		memcpy(base.comm, cur.comm, sizeof(base.comm));
+		base.value = val.value;
+		base.count = val.count;
+		base.user_wanted = user_wanted;
+		base.kernel_wanted = kernel_wanted;
+		err = sre_stack_rows_add(rs, sym, stacks_fd, &base, cur.kstack, cur.ustack);
+		if (err)
+			return err;
+	}
+	sre_stack_rows_sort(rs);
+	return 0;
+}
+
 static int cmp_value(const void *a, const void *b)
 {
 	const struct sre_stack_row *x = a, *y = b;

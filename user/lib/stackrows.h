@@ -14,8 +14,18 @@ struct usyms;
 
 struct sre_symbolizer {
 	struct ksyms *ksyms; /* NULL: kernel frames print as addresses */
-	struct usyms *usyms;
+	struct usyms *usyms; /* NULL: user frames are not wanted */
+	uint64_t procs_gone; /* announced, but gone before their maps were read */
 };
+
+/* Loads what the wanted frames need. */
+void sre_symbolizer_init(struct sre_symbolizer *sym, bool kernel, bool user);
+void sre_symbolizer_free(struct sre_symbolizer *sym);
+/* Ring-buffer callback for struct proc_event (bpf/procs.bpf.h): read the
+ * process's maps and symbols now. ctx is the sre_symbolizer. */
+int sre_symbolizer_on_proc_event(void *ctx, void *data, size_t len);
+/* One line on stderr with how user frames resolved (for -v). */
+void sre_symbolizer_summary(const struct sre_symbolizer *sym, const char *tool);
 
 struct sre_stack_row {
 	uint32_t pid;
@@ -40,6 +50,10 @@ struct sre_stack_rows {
 /* Adds a row with frames read from the stack map (ids 0: none). */
 int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, int stacks_fd,
 		       const struct sre_stack_row *base, uint64_t kstack, uint64_t ustack);
+/* Every (struct stack_key -> struct stack_value) of counts_fd as rows,
+ * largest first. */
+int sre_stack_rows_collect(struct sre_stack_rows *rs, struct sre_symbolizer *sym, int counts_fd,
+			   int stacks_fd, bool user_wanted, bool kernel_wanted);
 void sre_stack_rows_sort(struct sre_stack_rows *rs);   /* largest value first */
 void sre_stack_rows_free(struct sre_stack_rows *rs);
 uint64_t sre_stack_rows_total(const struct sre_stack_rows *rs);
