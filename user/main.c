@@ -9,6 +9,7 @@ static const struct sre_tool tools[] = {
 	{ "offcpu", "off-CPU time by kernel and user stack: where threads wait; text, folded, JSON", offcpu_main, 0 },
 	{ "biolat", "block I/O latency per disk and op, queue vs device time, sizes, issuers", biolat_main, 0 },
 	{ "tcpretrans", "TCP retransmits per event or per flow, with retransmit rate and socket owner", tcpretrans_main, 0 },
+	{ "profile", "on-CPU time by kernel and user stack, sampled on every CPU; text, folded, JSON", profile_main, 0 },
 	{ "_floor", "benchmark floor: empty programs on the tracepoints the tools use", floor_main, 1 },
 };
 

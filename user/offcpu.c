@@ -14,7 +14,7 @@
 #include "lib/parse.h"
 #include "lib/runloop.h"
 #include "lib/session.h"
-#include "lib/stackrows.h"
+#include "lib/stackreport.h"
 #include "lib/tools.h"
 
 enum { OPT_MIN_BLOCK = 1000, OPT_MAX_BLOCK, OPT_STATE, OPT_STACK_STORAGE, OPT_EXACT, OPT_SAMPLE };
@@ -158,46 +158,26 @@ static int configure(struct offcpu_bpf *skel, void *ctx)
 static int report(void *ctx, bool final)
 {
 	struct offcpu_run *run = ctx;
-	struct sre_stack_rows rows = { 0 };
-	uint64_t cnt[SRE_CNT_MAX];
-	FILE *f = run->session.out.f;
-	int err;
+	char extra[64];
 
 	(void)final;
-	err = sre_stack_rows_collect(&rows, &run->sym, bpf_map__fd(run->skel->maps.offcpu),
-				     bpf_map__fd(run->skel->maps.stacks), !run->cfg.kernel_only, !run->cfg.user_only);
-	if (err) {
-		sre_stack_rows_free(&rows);
-		return err;
-	}
-	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
-	switch (run->session.opts.format) {
-	case SRE_FMT_FOLDED:
-		err = sre_stack_rows_print_folded(f, &rows, 1000);
-		break;
-	case SRE_FMT_JSON:
-		fprintf(f, "{\"tool\":\"offcpu\",\"total_ns\":%" PRIu64 ",\"blocks\":%" PRIu64
-			   ",\"drops\":%" PRIu64 ",\"missed\":%" PRIu64 ",\"lost_stacks\":%" PRIu64
-			   ",\"sampled_below_ns\":%" PRIu64 ",",
-			sre_stack_rows_total(&rows), cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED],
-			cnt[SRE_CNT_STACK_LOST], run->cfg.exact ? 0 : run->cfg.sample_us * 1000);
-		sre_stack_rows_print_json(f, &rows, "total_ns");
-		fputs("}\n", f);
-		break;
-	default:
-		sre_stack_rows_print_text(f, &rows, run->session.opts.millis ? 1000000 : 1000,
-					  run->session.opts.millis ? "ms" : "us");
-		break;
-	}
-	/* Losses are shown, never hidden; on stderr so folded output stays clean. */
-	if (cnt[SRE_CNT_STACK_LOST] || cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
-		fprintf(stderr, "offcpu: %" PRIu64 " stacks lost (map full or walk failed; see --stack-storage-size), "
-				"%" PRIu64 " blocks missed (map full), %" PRIu64 " process events dropped\n",
-			cnt[SRE_CNT_STACK_LOST], cnt[SRE_CNT_MISSED], cnt[SRE_CNT_DROPS]);
-	if (run->session.opts.verbose)
-		sre_symbolizer_summary(&run->sym, "offcpu");
-	sre_stack_rows_free(&rows);
-	return sre_output_flush(&run->session.out);
+	snprintf(extra, sizeof(extra), "\"sampled_below_ns\":%" PRIu64 ",",
+		 run->cfg.exact ? 0 : run->cfg.sample_us * 1000);
+	return sre_stack_report_print(&run->session, &run->sym, &(struct sre_stack_report){
+		.tool = "offcpu",
+		.value_key = "total_ns",
+		.count_key = "blocks",
+		.folded_div = 1000,
+		.text_div = run->session.opts.millis ? 1000000 : 1000,
+		.text_unit = run->session.opts.millis ? "ms" : "us",
+		.json_extra = extra,
+		.lost_what = "blocks",
+		.user_wanted = !run->cfg.kernel_only,
+		.kernel_wanted = !run->cfg.user_only,
+		.counts_fd = bpf_map__fd(run->skel->maps.offcpu),
+		.stacks_fd = bpf_map__fd(run->skel->maps.stacks),
+		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
+	});
 }
 
 int offcpu_main(int argc, char **argv)

@@ -51,3 +51,7 @@ bad() {
 @test "bad input: tcpretrans port 0" { bad tcpretrans --port 0; }
 @test "bad input: tcpretrans -4 -6" { bad tcpretrans -4 -6; }
 @test "bad input: tcpretrans -A --stack" { bad tcpretrans -A --stack; }
+@test "bad input: profile -F 0" { bad profile -F 0; }
+@test "bad input: profile bad cpu list" { bad profile --cpu 3-1; }
+@test "bad input: profile unknown event" { bad profile --event bogus; }
+@test "bad input: profile -U -K" { bad profile -U -K; }

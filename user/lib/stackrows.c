@@ -260,7 +260,9 @@ static char *fold_row(const struct sre_stack_row *r)
 		fputc(*p == ';' || *p == ' ' ? '_' : *p, m);
 	for (int i = r->nu - 1; i >= 0; i--)
 		put_frame(m, r->uframes[i]);
-	if (r->user_wanted && r->kernel_wanted)
+	/* The separator only between two halves: an on-CPU sample in user mode
+	 * has no kernel frames, a kernel thread no user frames. */
+	if (r->nu && r->nk)
 		put_frame(m, "-");
 	for (int i = r->nk - 1; i >= 0; i--)
 		put_frame(m, r->kframes[i]);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <linux/types.h>
 #include "../../bpf/common.h"
 #include "../../bpf/stack.h"
 

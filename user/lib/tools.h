@@ -13,6 +13,7 @@ int syslat_main(int argc, char **argv);
 int offcpu_main(int argc, char **argv);
 int biolat_main(int argc, char **argv);
 int tcpretrans_main(int argc, char **argv);
+int profile_main(int argc, char **argv);
 int floor_main(int argc, char **argv);
 
 #endif

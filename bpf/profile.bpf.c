@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+/* profile: on-CPU stack sampling from a perf event on every CPU,
+ * aggregated in the kernel by thread, kernel stack and user stack. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "profile.h"
+#include "filter.bpf.h"
+#include "stacks.bpf.h"
+#include "procs.bpf.h"
+
+const volatile bool user_stacks = true;
+const volatile bool kernel_stacks = true;
+const volatile bool include_idle = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PROFILE_MAX_ENTRIES);
+	__type(key, struct stack_key);
+	__type(value, struct stack_value);
+} samples SEC(".maps");
+
+SEC("perf_event")
+int profile_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct stack_key key = {};
+	struct stack_value *v, zero = {};
+
+	/* pid 0 is the idle task of each CPU. */
+	if (!include_idle && (__u32)id == 0)
+		return 0;
+	if (!current_wanted())
+		return 0;
+	key.pid = (__u32)id;
+	key.tgid = id >> 32;
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	if (kernel_stacks)
+		key.kstack = current_kernel_stack(ctx);
+	if (user_stacks && key.tgid) {
+		key.ustack = current_user_stack(ctx);
+		announce_process(key.tgid);
+	}
+	count_event(SRE_CNT_EVENTS);
+	v = bpf_map_lookup_elem(&samples, &key);
+	if (!v) {
+		if (bpf_map_update_elem(&samples, &key, &zero, BPF_NOEXIST) == -7 /* E2BIG */) {
+			count_event(SRE_CNT_MISSED);
+			return 0;
+		}
+		v = bpf_map_lookup_elem(&samples, &key);
+		if (!v)
+			return 0;
+	}
+	__sync_fetch_and_add(&v->value, 1);
+	__sync_fetch_and_add(&v->count, 1);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

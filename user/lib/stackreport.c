@@ -1,0 +1,43 @@
+#include <inttypes.h>
+#include "runloop.h"
+#include "stackreport.h"
+
+int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, const struct sre_stack_report *r)
+{
+	struct sre_stack_rows rows = { 0 };
+	uint64_t cnt[SRE_CNT_MAX];
+	FILE *f = s->out.f;
+	int err;
+
+	err = sre_stack_rows_collect(&rows, sym, r->counts_fd, r->stacks_fd, r->user_wanted, r->kernel_wanted);
+	if (err) {
+		sre_stack_rows_free(&rows);
+		return err;
+	}
+	sre_read_counters(r->counters_fd, cnt);
+	switch (s->opts.format) {
+	case SRE_FMT_FOLDED:
+		err = sre_stack_rows_print_folded(f, &rows, r->folded_div);
+		break;
+	case SRE_FMT_JSON:
+		fprintf(f, "{\"tool\":\"%s\",\"%s\":%" PRIu64 ",\"%s\":%" PRIu64 ",\"drops\":%" PRIu64
+			   ",\"missed\":%" PRIu64 ",\"lost_stacks\":%" PRIu64 ",%s",
+			r->tool, r->value_key, sre_stack_rows_total(&rows), r->count_key, cnt[SRE_CNT_EVENTS],
+			cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED], cnt[SRE_CNT_STACK_LOST], r->json_extra);
+		sre_stack_rows_print_json(f, &rows, r->value_key);
+		fputs("}\n", f);
+		break;
+	default:
+		sre_stack_rows_print_text(f, &rows, r->text_div, r->text_unit);
+		break;
+	}
+	/* Losses are shown, never hidden; on stderr so folded output stays clean. */
+	if (cnt[SRE_CNT_STACK_LOST] || cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
+		fprintf(stderr, "%s: %" PRIu64 " stacks lost (map full or walk failed; see --stack-storage-size), "
+				"%" PRIu64 " %s missed (map full), %" PRIu64 " process events dropped\n",
+			r->tool, cnt[SRE_CNT_STACK_LOST], cnt[SRE_CNT_MISSED], r->lost_what, cnt[SRE_CNT_DROPS]);
+	if (s->opts.verbose)
+		sre_symbolizer_summary(sym, r->tool);
+	sre_stack_rows_free(&rows);
+	return err ? err : sre_output_flush(&s->out);
+}

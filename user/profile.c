@@ -1,0 +1,314 @@
+/* profile: on-CPU time by kernel and user stack, sampled at -F HZ on every
+ * CPU (or --cpu LIST); text, folded stacks for flame graphs, or JSON. */
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "profile.skel.h"
+#include "../bpf/profile.h"
+#include "lib/opts.h"
+#include "lib/parse.h"
+#include "lib/runloop.h"
+#include "lib/session.h"
+#include "lib/stackreport.h"
+#include "lib/tools.h"
+
+#define PROFILE_MAX_CPUS 1024
+
+enum { OPT_CPU = 1000, OPT_EVENT, OPT_STACK_STORAGE };
+
+struct profile_cfg {
+	uint64_t hz;
+	bool user_only, kernel_only, idle;
+	uint64_t stack_storage;
+	const char *event;
+	bool cpu_list;
+	bool cpus[PROFILE_MAX_CPUS];
+};
+
+struct profile_run {
+	struct profile_bpf *skel;
+	struct profile_cfg cfg;
+	struct sre_session session;
+	struct sre_symbolizer sym;
+	struct bpf_link *links[PROFILE_MAX_CPUS];
+	int perf_fds[PROFILE_MAX_CPUS];
+};
+
+/* Events by name: software ones work everywhere; hardware ones need a PMU. */
+static const struct {
+	const char *name;
+	uint32_t type;
+	uint64_t config;
+} profile_events[] = {
+	{ "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK },
+	{ "task-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK },
+	{ "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES },
+	{ "instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS },
+	{ "cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES },
+	{ "branch-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES },
+};
+
+static const struct option profile_long[] = {
+	{ "frequency", required_argument, NULL, 'F' },
+	{ "include-idle", no_argument, NULL, 'I' },
+	{ "user-stacks-only", no_argument, NULL, 'U' },
+	{ "kernel-stacks-only", no_argument, NULL, 'K' },
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "event", required_argument, NULL, OPT_EVENT },
+	{ "stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE },
+	{ 0 },
+};
+
+/* One item of a CPU list: "3" or "0-7". ctx is a bool[PROFILE_MAX_CPUS]. */
+static int add_cpus(const char *item, void *ctx)
+{
+	bool *cpus = ctx;
+	uint64_t lo, hi;
+	const char *dash = strchr(item, '-');
+	char first[32];
+
+	if (dash) {
+		snprintf(first, sizeof(first), "%.*s", (int)(dash - item), item);
+		if (sre_parse_u64(first, 0, PROFILE_MAX_CPUS - 1, &lo) ||
+		    sre_parse_u64(dash + 1, 0, PROFILE_MAX_CPUS - 1, &hi) || hi < lo)
+			return -EINVAL;
+	} else if (sre_parse_u64(item, 0, PROFILE_MAX_CPUS - 1, &lo)) {
+		return -EINVAL;
+	} else {
+		hi = lo;
+	}
+	for (uint64_t c = lo; c <= hi; c++)
+		cpus[c] = true;
+	return 0;
+}
+
+/* The kernel's list of online CPUs, same syntax. */
+static int online_cpus(bool cpus[PROFILE_MAX_CPUS])
+{
+	char buf[4096];
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	int err = -EINVAL;
+
+	if (!f)
+		return -errno;
+	if (fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = 0;
+		err = sre_split_list(buf, add_cpus, cpus);
+	}
+	fclose(f);
+	return err;
+}
+
+static int profile_option(int key, const char *arg, void *ctx)
+{
+	struct profile_cfg *cfg = ctx;
+
+	switch (key) {
+	case 'F':
+		if (sre_parse_u64(arg, 1, 10000, &cfg->hz)) {
+			sre_tool_error("profile", "invalid -F '%s': want 1..10000 Hz", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case 'I':
+		cfg->idle = true;
+		return 0;
+	case 'U':
+		cfg->user_only = true;
+		return 0;
+	case 'K':
+		cfg->kernel_only = true;
+		return 0;
+	case OPT_CPU:
+		if (sre_split_list(arg, add_cpus, cfg->cpus)) {
+			sre_tool_error("profile", "invalid --cpu '%s': want a list like 0,2-3", arg);
+			return -EINVAL;
+		}
+		cfg->cpu_list = true;
+		return 0;
+	case OPT_EVENT:
+		for (size_t i = 0; i < sizeof(profile_events) / sizeof(profile_events[0]); i++) {
+			if (!strcmp(arg, profile_events[i].name)) {
+				cfg->event = profile_events[i].name;
+				return 0;
+			}
+		}
+		sre_tool_error("profile", "unknown --event '%s' (cpu-clock, task-clock, cycles, instructions, "
+					  "cache-misses, branch-misses)", arg);
+		return -EINVAL;
+	case OPT_STACK_STORAGE:
+		if (sre_parse_u64(arg, 1, 1 << 22, &cfg->stack_storage)) {
+			sre_tool_error("profile", "invalid --stack-storage-size '%s': want 1..4194304", arg);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const struct sre_tool_spec profile_spec = {
+	.name = "profile",
+	.summary = "On-CPU time by kernel and user stack: sampled at -F Hz on every CPU.",
+	.options_help =
+		"  -F, --frequency HZ      samples per second per CPU (default 99)\n"
+		"  -I, --include-idle      count the idle task too\n"
+		"  -U, --user-stacks-only  user stacks only\n"
+		"  -K, --kernel-stacks-only  kernel stacks only\n"
+		"      --cpu LIST          only these CPUs (e.g. 0,2-3; default: all online)\n"
+		"      --event NAME        cpu-clock (default), task-clock; hardware events (cycles,\n"
+		"                          instructions, cache-misses, branch-misses) need a PMU\n"
+		"      --stack-storage-size N  distinct stacks kept (default 16384)\n",
+	.examples =
+		"  sretrace profile 10                       10 s, text, hottest first\n"
+		"  sretrace profile -f folded 30 > cpu.folded  for flame graphs\n"
+		"  sretrace profile -p 1234 -F 999 5\n"
+		"  sretrace profile -f json -- ./benchmark\n",
+	.positional = SRE_POS_DURATION,
+	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED,
+	.short_opts = "F:IUK",
+	.long_opts = profile_long,
+	.on_option = profile_option,
+};
+
+static int configure(struct profile_bpf *skel, void *ctx)
+{
+	const struct profile_cfg *cfg = ctx;
+
+	skel->rodata->user_stacks = !cfg->kernel_only;
+	skel->rodata->kernel_stacks = !cfg->user_only;
+	skel->rodata->include_idle = cfg->idle;
+	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack_storage);
+}
+
+/* Opens the sampling event on each wanted online CPU and attaches the
+ * program to it. Prints one line and returns -errno on failure. */
+static int attach_cpus(struct profile_run *run)
+{
+	struct perf_event_attr attr = { .size = sizeof(attr), .freq = 1, .sample_freq = run->cfg.hz };
+	bool online[PROFILE_MAX_CPUS] = { 0 };
+	int err = 0, attached = 0;
+
+	for (size_t i = 0; i < sizeof(profile_events) / sizeof(profile_events[0]); i++) {
+		if (!strcmp(run->cfg.event, profile_events[i].name)) {
+			attr.type = profile_events[i].type;
+			attr.config = profile_events[i].config;
+		}
+	}
+	if (online_cpus(online)) {
+		sre_error(&run->session.opts, "cannot read the online CPUs");
+		return -EINVAL;
+	}
+	for (int c = 0; c < PROFILE_MAX_CPUS; c++) {
+		int fd;
+
+		if (!online[c] || (run->cfg.cpu_list && !run->cfg.cpus[c]))
+			continue;
+		fd = (int)syscall(SYS_perf_event_open, &attr, -1, c, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			err = -errno;
+			if (attr.type == PERF_TYPE_HARDWARE && (errno == ENOENT || errno == EOPNOTSUPP || errno == ENODEV))
+				sre_error(&run->session.opts, "hardware event '%s' is not available here (no PMU "
+					  "access); use --event cpu-clock", run->cfg.event);
+			else
+				sre_error(&run->session.opts, "cannot open perf event on CPU %d: %s", c, strerror(errno));
+			break;
+		}
+		run->perf_fds[c] = fd;
+		run->links[c] = bpf_program__attach_perf_event(run->skel->progs.profile_sample, fd);
+		if (!run->links[c]) {
+			err = -errno;
+			sre_error(&run->session.opts, "cannot attach to CPU %d: %s", c, strerror(errno));
+			break;
+		}
+		attached++;
+	}
+	if (!err && !attached) {
+		sre_error(&run->session.opts, "no online CPU in --cpu list");
+		err = -EINVAL;
+	}
+	return err;
+}
+
+static int report(void *ctx, bool final)
+{
+	struct profile_run *run = ctx;
+	char extra[64];
+
+	(void)final;
+	snprintf(extra, sizeof(extra), "\"frequency_hz\":%" PRIu64 ",", run->cfg.hz);
+	return sre_stack_report_print(&run->session, &run->sym, &(struct sre_stack_report){
+		.tool = "profile",
+		.value_key = "samples",
+		.count_key = "samples_taken",
+		.folded_div = 1,
+		.text_div = 1,
+		.text_unit = "samples",
+		.json_extra = extra,
+		.lost_what = "samples",
+		.user_wanted = !run->cfg.kernel_only,
+		.kernel_wanted = !run->cfg.user_only,
+		.counts_fd = bpf_map__fd(run->skel->maps.samples),
+		.stacks_fd = bpf_map__fd(run->skel->maps.stacks),
+		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
+	});
+}
+
+int profile_main(int argc, char **argv)
+{
+	struct profile_run run = {
+		.cfg = { .hz = 99, .stack_storage = STACK_STORAGE_DEFAULT, .event = "cpu-clock" },
+	};
+	struct sre_session *ss = &run.session;
+	struct ring_buffer *rb = NULL;
+	int err;
+
+	for (int c = 0; c < PROFILE_MAX_CPUS; c++)
+		run.perf_fds[c] = -1;
+	err = sre_parse_options(argc, argv, &profile_spec, &ss->opts, &run.cfg);
+	if (err)
+		return err > 0 ? 0 : 2;
+	if (run.cfg.user_only && run.cfg.kernel_only) {
+		sre_error(&ss->opts, "-U and -K together leave no stack to show");
+		return 2;
+	}
+	err = sre_session_start(ss, 5, 11);
+	if (err)
+		goto cleanup;
+	sre_symbolizer_init(&run.sym, !run.cfg.user_only, !run.cfg.kernel_only);
+	err = SRE_SESSION_LOAD(profile_bpf, run.skel, ss, configure, &run.cfg);
+	if (!err)
+		err = attach_cpus(&run);
+	if (err)
+		goto cleanup;
+	rb = ring_buffer__new(bpf_map__fd(run.skel->maps.proc_events), sre_symbolizer_on_proc_event, &run.sym, NULL);
+	if (!rb) {
+		err = -errno;
+		sre_error(&ss->opts, "cannot open ring buffer: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (!ss->opts.command && isatty(STDERR_FILENO))
+		fprintf(stderr, "Sampling on-CPU stacks at %" PRIu64 " Hz... Ctrl-C to end.\n", run.cfg.hz);
+	err = sre_session_run(ss, &(struct sre_loop){
+		.rb = rb,
+		.counters_fd = bpf_map__fd(run.skel->maps.sre_counters),
+		.report = report,
+		.ctx = &run,
+	});
+
+cleanup:
+	ring_buffer__free(rb);
+	for (int c = 0; c < PROFILE_MAX_CPUS; c++) {
+		bpf_link__destroy(run.links[c]);
+		if (run.perf_fds[c] >= 0)
+			close(run.perf_fds[c]);
+	}
+	profile_bpf__destroy(run.skel);
+	sre_symbolizer_free(&run.sym);
+	return sre_session_end(ss, err);
+}
