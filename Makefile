@@ -32,7 +32,7 @@ WORKLOADS := $(patsubst tests/workload/%.c,$(BUILD)/workload/%,$(WORKLOAD_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(BUILD)/sretrace $(WORKLOADS)
+all: $(BUILD)/sretrace $(BUILD)/flamegraph $(WORKLOADS)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h
 	@mkdir -p $(@D)
@@ -58,6 +58,10 @@ $(BUILD)/obj/%.o: user/%.c | $(SKELS)
 
 $(BUILD)/sretrace: $(TOOL_OBJS) $(LIB_OBJS)
 	$(CC) -static $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The offline renderer alone: no BPF, no privileges.
+$(BUILD)/flamegraph: tools/flamegraph.c $(BUILD)/obj/lib/flamegraph.o $(BUILD)/obj/lib/output.o $(BUILD)/obj/lib/opts.o $(BUILD)/obj/lib/parse.o
+	$(CC) $(USER_CFLAGS) -static -o $@ $^ -lm
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -85,6 +89,7 @@ install: $(BUILD)/sretrace
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -s -m 0755 $(BUILD)/sretrace $(DESTDIR)$(PREFIX)/bin/sretrace
 	for t in $(TOOLS); do ln -sf sretrace $(DESTDIR)$(PREFIX)/bin/sretrace-$$t; done
+	ln -sf sretrace $(DESTDIR)$(PREFIX)/bin/sretrace-flamegraph
 
 clean:
 	rm -rf $(BUILD)

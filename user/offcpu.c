@@ -10,6 +10,7 @@
 #include "offcpu.skel.h"
 #include "../bpf/offcpu.h"
 #include "lib/json.h"
+#include "lib/flamegraph.h"
 #include "lib/opts.h"
 #include "lib/parse.h"
 #include "lib/runloop.h"
@@ -135,7 +136,7 @@ static const struct sre_tool_spec offcpu_spec = {
 		"  sretrace offcpu -p 1234 --state uninterruptible 5   disk and D-state waits\n"
 		"  sretrace offcpu -f json -- ./server --once\n",
 	.positional = SRE_POS_DURATION,
-	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED,
+	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED | SRE_FMT_SVG,
 	.short_opts = "UK",
 	.long_opts = offcpu_long,
 	.on_option = offcpu_option,
@@ -171,6 +172,8 @@ static int report(void *ctx, bool final)
 		.text_div = run->session.opts.millis ? 1000000 : 1000,
 		.text_unit = run->session.opts.millis ? "ms" : "us",
 		.json_extra = extra,
+		.svg_title = "Off-CPU Time Flame Graph",
+		.svg_palette = FG_IO,
 		.lost_what = "blocks",
 		.user_wanted = !run->cfg.kernel_only,
 		.kernel_wanted = !run->cfg.user_only,

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include "profile.skel.h"
 #include "../bpf/profile.h"
+#include "lib/flamegraph.h"
 #include "lib/opts.h"
 #include "lib/parse.h"
 #include "lib/runloop.h"
@@ -170,7 +171,7 @@ static const struct sre_tool_spec profile_spec = {
 		"  sretrace profile -p 1234 -F 999 5\n"
 		"  sretrace profile -f json -- ./benchmark\n",
 	.positional = SRE_POS_DURATION,
-	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED,
+	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED | SRE_FMT_SVG,
 	.short_opts = "F:IUK",
 	.long_opts = profile_long,
 	.on_option = profile_option,
@@ -250,6 +251,8 @@ static int report(void *ctx, bool final)
 		.text_div = 1,
 		.text_unit = "samples",
 		.json_extra = extra,
+		.svg_title = "CPU Flame Graph",
+		.svg_palette = FG_HOT,
 		.lost_what = "samples",
 		.user_wanted = !run->cfg.kernel_only,
 		.kernel_wanted = !run->cfg.user_only,

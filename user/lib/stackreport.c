@@ -1,6 +1,32 @@
+#include <errno.h>
 #include <inttypes.h>
+#include "flamegraph.h"
 #include "runloop.h"
 #include "stackreport.h"
+
+/* -f svg: the flame graph directly, values in the folded unit. */
+static int print_svg(FILE *f, const struct sre_stack_rows *rows, const struct sre_stack_report *r)
+{
+	const char *frames[2 * STACK_MAX_DEPTH + 2];
+	struct fg_graph *g = fg_new();
+	int err = g ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < rows->n && !err; i++) {
+		int n = sre_stack_row_frames(&rows->rows[i], frames, 2 * STACK_MAX_DEPTH + 2);
+
+		err = fg_add(g, frames, n, (double)rows->rows[i].value / (double)r->folded_div, false);
+	}
+	if (!err)
+		err = fg_render(g, &(struct fg_options){
+			.title = r->svg_title,
+			.countname = r->folded_div == 1000 ? "us" : r->text_unit,
+			.width = 1200,
+			.minwidth = 0.1,
+			.palette = (enum fg_palette)r->svg_palette,
+		}, f);
+	fg_free(g);
+	return err;
+}
 
 int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, const struct sre_stack_report *r)
 {
@@ -18,6 +44,9 @@ int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, co
 	switch (s->opts.format) {
 	case SRE_FMT_FOLDED:
 		err = sre_stack_rows_print_folded(f, &rows, r->folded_div);
+		break;
+	case SRE_FMT_SVG:
+		err = print_svg(f, &rows, r);
 		break;
 	case SRE_FMT_JSON:
 		fprintf(f, "{\"tool\":\"%s\",\"%s\":%" PRIu64 ",\"%s\":%" PRIu64 ",\"drops\":%" PRIu64

@@ -18,6 +18,8 @@ struct sre_stack_report {
 	const char *text_unit;
 	const char *json_extra; /* extra top-level JSON members, each followed by ',' */
 	const char *lost_what;  /* what a full aggregation map loses: "blocks", "samples" */
+	const char *svg_title;  /* -f svg */
+	int svg_palette;        /* enum fg_palette */
 	bool user_wanted;
 	bool kernel_wanted;
 	int counts_fd;          /* stack_key -> stack_value */

@@ -240,32 +240,40 @@ static int cmp_folded(const void *a, const void *b)
 	return strcmp(((const struct folded_line *)a)->stack, ((const struct folded_line *)b)->stack);
 }
 
-/* Semicolons separate frames in the folded format: keep them out of names. */
-static void put_frame(FILE *m, const char *name)
+int sre_stack_row_frames(const struct sre_stack_row *r, const char **frames, int max)
 {
-	fputc(';', m);
-	for (const char *p = name; *p; p++)
-		fputc(*p == ';' || *p == ' ' || *p == '\n' ? '_' : *p, m);
+	int n = 0;
+
+	if (n < max)
+		frames[n++] = r->comm;
+	for (int i = r->nu - 1; i >= 0 && n < max; i--)
+		frames[n++] = r->uframes[i];
+	/* The separator only between two halves: an on-CPU sample in user mode
+	 * has no kernel frames, a kernel thread no user frames. */
+	if (r->nu && r->nk && n < max)
+		frames[n++] = "-";
+	for (int i = r->nk - 1; i >= 0 && n < max; i--)
+		frames[n++] = r->kframes[i];
+	return n;
 }
 
 static char *fold_row(const struct sre_stack_row *r)
 {
+	const char *frames[2 * STACK_MAX_DEPTH + 2];
+	int n = sre_stack_row_frames(r, frames, 2 * STACK_MAX_DEPTH + 2);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
 
 	if (!m)
 		return NULL;
-	for (const char *p = r->comm; *p; p++)
-		fputc(*p == ';' || *p == ' ' ? '_' : *p, m);
-	for (int i = r->nu - 1; i >= 0; i--)
-		put_frame(m, r->uframes[i]);
-	/* The separator only between two halves: an on-CPU sample in user mode
-	 * has no kernel frames, a kernel thread no user frames. */
-	if (r->nu && r->nk)
-		put_frame(m, "-");
-	for (int i = r->nk - 1; i >= 0; i--)
-		put_frame(m, r->kframes[i]);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(';', m);
+		/* Semicolons and spaces are the format's own separators. */
+		for (const char *p = frames[i]; *p; p++)
+			fputc(*p == ';' || *p == ' ' || *p == '\n' ? '_' : *p, m);
+	}
 	fclose(m);
 	return buf;
 }

@@ -59,6 +59,9 @@ void sre_stack_rows_sort(struct sre_stack_rows *rs);   /* largest value first */
 void sre_stack_rows_free(struct sre_stack_rows *rs);
 uint64_t sre_stack_rows_total(const struct sre_stack_rows *rs);
 
+/* A row's frames root first: comm, user outer..inner, "-" (when both
+ * halves are there), kernel outer..inner. Returns how many. */
+int sre_stack_row_frames(const struct sre_stack_row *r, const char **frames, int max);
 /* comm;user outer..inner;-;kernel outer..inner VALUE, identical stacks merged.
  * value_div converts the row unit into the folded unit. */
 int sre_stack_rows_print_folded(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div);
