@@ -4,15 +4,25 @@
 #   setup.sh          build and test dependencies
 #   setup.sh --bench  also the peers the benchmarks compare against
 set -eu
-pkgs="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool bats jq util-linux iproute2 procps nftables libxml2-utils"
+pkgs="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool bats jq util-linux iproute2 procps nftables libxml2-utils chromium"
 if [ "${1:-}" = "--bench" ]; then
 	pkgs="$pkgs libbpf-tools bpftrace"
 fi
+# The browser test drives Chromium with playwright-core from the npm registry.
+browser_deps() {
+	command -v npm >/dev/null || return 0
+	[ -d "$(dirname "$0")/../tests/browser/node_modules/playwright-core" ] && return 0
+	(cd "$(dirname "$0")/../tests/browser" && npm install --no-audit --no-fund --silent >/dev/null 2>&1) ||
+		echo "setup.sh: npm install of playwright-core failed; the browser test will be skipped" >&2
+}
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	browser_deps
+	exit 0
+fi
 if [ "$(id -u)" != 0 ]; then
 	echo "setup.sh: missing packages:$missing (run as root to install)" >&2
 	exit 1
@@ -22,3 +32,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+browser_deps
