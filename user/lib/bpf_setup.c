@@ -134,9 +134,18 @@ int sre_fill_filters(struct bpf_object *obj, const struct sre_opts *o, pid_t com
 	return err;
 }
 
+/* Parsed kernel BTF for sre_tracepoint_nargs(): several MB, so it is
+ * released before libbpf parses its own copy at load time. */
+static struct btf *vmlinux;
+
+void sre_vmlinux_btf_release(void)
+{
+	btf__free(vmlinux);
+	vmlinux = NULL;
+}
+
 int sre_tracepoint_nargs(const char *name)
 {
-	static struct btf *vmlinux; /* loaded once, kept for the process's life */
 	const struct btf_type *t;
 	char tname[128];
 	int id;

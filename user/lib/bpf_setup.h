@@ -20,6 +20,8 @@ void sre_select_programs(struct bpf_object *obj, bool use_btf, bool follow);
  * (typedef btf_trace_NAME); -ENOENT when the kernel has no such tracepoint.
  * Lets one object handle tracepoints whose signature changed. */
 int sre_tracepoint_nargs(const char *name);
+/* Frees the BTF sre_tracepoint_nargs() parsed (SRE_OPEN_AND_LOAD does). */
+void sre_vmlinux_btf_release(void);
 /* After load: pids, tids, the command's pid, the cgroup. */
 int sre_fill_filters(struct bpf_object *obj, const struct sre_opts *o, pid_t command_pid);
 
@@ -49,6 +51,7 @@ int sre_fill_filters(struct bpf_object *obj, const struct sre_opts *o, pid_t com
 			SRE_SET_FILTER_RODATA((skel)->rodata, o);                     \
 			sre_select_programs((skel)->obj, _btf, (o)->command);         \
 			_err = configure(skel, ctx);                                  \
+			sre_vmlinux_btf_release();                                    \
 			if (!_err)                                                    \
 				_err = type##__load(skel);                            \
 			if (!_err)                                                    \

@@ -122,8 +122,7 @@ int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 void sre_symbolizer_init(struct sre_symbolizer *sym, bool kernel, bool user)
 {
 	memset(sym, 0, sizeof(*sym));
-	if (kernel)
-		sym->ksyms = ksyms_load();
+	sym->kernel_wanted = kernel;
 	if (user)
 		sym->usyms = usyms_new();
 }
@@ -168,6 +167,8 @@ int sre_stack_rows_collect(struct sre_stack_rows *rs, struct sre_symbolizer *sym
 	struct stack_value val;
 	int err;
 
+	if (sym->kernel_wanted && !sym->ksyms)
+		sym->ksyms = ksyms_load();
 	while (!bpf_map_get_next_key(counts_fd, prev, &key)) {
 		struct sre_stack_row base = { 0 };
 

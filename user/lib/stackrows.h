@@ -14,12 +14,16 @@ struct ksyms;
 struct usyms;
 
 struct sre_symbolizer {
-	struct ksyms *ksyms; /* NULL: kernel frames print as addresses */
+	struct ksyms *ksyms; /* loaded at the first report (see sre_symbolizer_init) */
+	bool kernel_wanted;
 	struct usyms *usyms; /* NULL: user frames are not wanted */
 	uint64_t procs_gone; /* announced, but gone before their maps were read */
 };
 
-/* Loads what the wanted frames need. */
+/* Prepares what the wanted frames need. Kernel symbols are read only when
+ * the first report is made: /proc/kallsyms takes MBs, and loading it after
+ * the BPF objects (and libbpf's copy of the kernel BTF) keeps the peak
+ * memory down. */
 void sre_symbolizer_init(struct sre_symbolizer *sym, bool kernel, bool user);
 void sre_symbolizer_free(struct sre_symbolizer *sym);
 /* Ring-buffer callback for struct proc_event (bpf/procs.bpf.h): read the
