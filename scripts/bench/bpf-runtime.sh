@@ -36,7 +36,7 @@ for r in "${runs[@]}"; do
 		bpftool prog show id "$id" 2>/dev/null | awk -v t="$args" '
 			/name/ { for (i = 1; i <= NF; i++) { if ($i == "name") n = $(i + 1); if ($i == "run_time_ns") rt = $(i + 1); if ($i == "run_cnt") rc = $(i + 1) } }
 			END { if (rc > 1000) printf "%-18s %-22s %12d %12.1f\n", t, n, rc, rt / rc }'
-	done | awk '!seen[$2]++'
+	done | awk '!seen[$(NF - 2)]++'
 	kill -INT $pid
 	wait $pid 2>/dev/null
 done
