@@ -11,26 +11,6 @@
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
-/* The largest value of one report interval. Rows are cumulative, but a
- * maximum cannot be diffed: each carries the report generation it belongs
- * to, and the first value of a new generation restarts it, so nothing ever
- * has to clear it. Userspace advances the generation at every report. */
-struct hist_max {
-	__u64 ns;
-	__u32 gen;
-	__u32 pad;
-};
-
-static __always_inline void hist_max_update(struct hist_max *m, __u64 v, __u32 gen)
-{
-	if (m->gen != gen) {
-		m->gen = gen;
-		m->ns = v;
-	} else if (v > m->ns) {
-		m->ns = v;
-	}
-}
-
 #endif
 
 #define HIST_SUB_BITS 3

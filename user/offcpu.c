@@ -95,11 +95,8 @@ static int offcpu_option(int key, const char *arg, void *ctx)
 		cfg->state_mask = 0;
 		return sre_split_list(arg, add_state, cfg) ? -EINVAL : 0;
 	case OPT_STACK_STORAGE:
-		if (sre_parse_u64(arg, 1, 1 << 22, &cfg->stack_storage)) {
-			sre_tool_error("offcpu", "invalid --stack-storage-size '%s': want 1..4194304", arg);
-			return -EINVAL;
-		}
-		return 0;
+		return sre_opt_uint("offcpu", "--stack-storage-size", arg, 1, SRE_STACK_STORAGE_MAX,
+				    &cfg->stack_storage);
 	case OPT_EXACT:
 		cfg->exact = true;
 		return 0;

@@ -112,11 +112,7 @@ static int profile_option(int key, const char *arg, void *ctx)
 
 	switch (key) {
 	case 'F':
-		if (sre_parse_u64(arg, 1, 10000, &cfg->hz)) {
-			sre_tool_error("profile", "invalid -F '%s': want 1..10000 Hz", arg);
-			return -EINVAL;
-		}
-		return 0;
+		return sre_opt_uint("profile", "-F", arg, 1, 10000, &cfg->hz);
 	case 'I':
 		cfg->idle = true;
 		return 0;
@@ -144,11 +140,8 @@ static int profile_option(int key, const char *arg, void *ctx)
 					  "cache-misses, branch-misses)", arg);
 		return -EINVAL;
 	case OPT_STACK_STORAGE:
-		if (sre_parse_u64(arg, 1, 1 << 22, &cfg->stack_storage)) {
-			sre_tool_error("profile", "invalid --stack-storage-size '%s': want 1..4194304", arg);
-			return -EINVAL;
-		}
-		return 0;
+		return sre_opt_uint("profile", "--stack-storage-size", arg, 1, SRE_STACK_STORAGE_MAX,
+				    &cfg->stack_storage);
 	}
 	return -EINVAL;
 }

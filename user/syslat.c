@@ -89,11 +89,7 @@ static int syslat_option(int key, const char *arg, void *ctx)
 		cfg->slow_us = (int64_t)v;
 		return 0;
 	case OPT_TOP:
-		if (sre_parse_u64(arg, 1, 100000, &cfg->top)) {
-			sre_tool_error("syslat", "invalid --top '%s': want a whole number > 0", arg);
-			return -EINVAL;
-		}
-		return 0;
+		return sre_opt_uint("syslat", "--top", arg, 1, 100000, &cfg->top);
 	case OPT_ERRNO:
 		cfg->only_errno = sre_errno_number(arg);
 		if (cfg->only_errno <= 0) {

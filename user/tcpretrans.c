@@ -101,10 +101,8 @@ static int tcpretrans_option(int key, const char *arg, void *ctx)
 		cfg->has_raddr = true;
 		return parse_addr("--raddr", arg, cfg->raddr, &cfg->raddr_family);
 	case OPT_PORT:
-		if (sre_parse_u64(arg, 1, 65535, &v)) {
-			sre_tool_error("tcpretrans", "invalid --port '%s': want 1..65535", arg);
+		if (sre_opt_uint("tcpretrans", "--port", arg, 1, 65535, &v))
 			return -EINVAL;
-		}
 		cfg->port = (uint16_t)v;
 		return 0;
 	case OPT_STACK:

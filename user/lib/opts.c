@@ -70,6 +70,16 @@ int sre_opt_usec(const char *tool, const char *opt, const char *arg, uint64_t mi
 	return 0;
 }
 
+int sre_opt_uint(const char *tool, const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+	if (sre_parse_u64(arg, min, max, out)) {
+		sre_tool_error(tool, "invalid %s '%s': want %llu..%llu", opt, arg, (unsigned long long)min,
+			       (unsigned long long)max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 const char *sre_format_name(enum sre_format f)
 {
 	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)

@@ -65,6 +65,11 @@ void sre_tool_error(const char *tool, const char *fmt, ...) __attribute__((forma
 /* A microseconds option value (e.g. -L, --min-block) in [min, 1 day]; prints
  * one line and returns -EINVAL on bad input. */
 int sre_opt_usec(const char *tool, const char *opt, const char *arg, uint64_t min, uint64_t *out);
+/* A whole-number option value in [min, max]; prints one line and returns
+ * -EINVAL on bad input. */
+int sre_opt_uint(const char *tool, const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out);
+/* --stack-storage-size, the same for every stack tool. */
+#define SRE_STACK_STORAGE_MAX (1 << 22)
 const char *sre_format_name(enum sre_format f);
 
 #endif
