@@ -28,7 +28,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workload/*.c)
 WORKLOADS := $(patsubst tests/workload/%.c,$(BUILD)/workload/%,$(WORKLOAD_SRCS))
 
-.PHONY: all test unit e2e install clean bench
+.PHONY: all test unit e2e install clean bench fuzz asan asan-test
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -84,6 +84,29 @@ test: all $(UNIT_BINS)
 
 bench: all
 	./scripts/bench/run-all
+
+# libFuzzer targets (clang + libclang-rt-14-dev): each built with ASan and
+# UBSan from the library sources it exercises, then run for FUZZ_SECONDS
+# on a copy of its committed seed corpus.
+FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iuser
+FUZZ_TARGETS := folded elf opts
+FUZZ_SRCS_folded := user/lib/flamegraph.c user/lib/output.c user/lib/opts.c user/lib/parse.c
+FUZZ_SRCS_elf := user/lib/usyms.c
+FUZZ_SRCS_opts := user/lib/opts.c user/lib/parse.c
+FUZZ_LIBS_elf := -lelf -lz
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*) -lm
+
+fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t; cp tests/fuzz/corpus/$$t/* $(BUILD)/fuzz/corpus-$$t/; \
+		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+		$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=1024 -close_fd_mask=3 \
+			-artifact_prefix=$(BUILD)/fuzz/crash-$$t- $(BUILD)/fuzz/corpus-$$t 2>&1 | tail -2; \
+	done
 
 install: $(BUILD)/sretrace
 	install -d $(DESTDIR)$(PREFIX)/bin

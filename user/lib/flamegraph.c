@@ -684,7 +684,7 @@ int flamegraph_main(int argc, char **argv)
 	char *end;
 	int key, err = 0;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then resets all of getopt's state */
 	opterr = 0;
 	while ((key = getopt_long(argc, argv, "+o:h", longs, NULL)) != -1) {
 		switch (key) {

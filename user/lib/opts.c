@@ -296,7 +296,7 @@ int sre_parse_options(int argc, char **argv, const struct sre_tool_spec *spec,
 	}
 	nargs = dashdash >= 0 ? dashdash : argc;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then resets all of getopt's state */
 	opterr = 0;
 	while ((key = getopt_long(nargs, argv, shorts, longs, NULL)) != -1) {
 		int err;
