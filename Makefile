@@ -108,6 +108,38 @@ fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 			-artifact_prefix=$(BUILD)/fuzz/crash-$$t- $(BUILD)/fuzz/corpus-$$t 2>&1 | tail -2; \
 	done
 
+# Sanitizer build: the same sources with ASan + UBSan, linked dynamically
+# (ASan cannot link statically); `make asan-test` runs the unit tests and
+# the bats files that need no timing precision against it.
+ASAN := $(BUILD)/asan
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	$(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD)/skel -Iuser
+ASAN_OBJS := $(patsubst user/%.c,$(ASAN)/obj/%.o,$(TOOL_SRCS) $(LIB_SRCS)) $(ASAN)/obj/gen/names.o
+ASAN_BATS := tests/e2e/badinput.bats tests/e2e/flamegraph.bats tests/e2e/syslat.bats \
+	tests/e2e/biolat.bats tests/e2e/tcpretrans.bats
+
+$(ASAN)/obj/%.o: user/%.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -c $< -o $@
+
+$(ASAN)/obj/gen/names.o: $(BUILD)/gen/names.c
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -Iuser/lib -c $< -o $@
+
+$(ASAN)/sretrace: $(ASAN_OBJS)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(LDLIBS)
+
+$(ASAN)/tests/%: tests/unit/%.c $(filter-out $(ASAN)/obj/main.o $(patsubst user/%.c,$(ASAN)/obj/%.o,$(TOOL_SRCS)),$(ASAN_OBJS))
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS)
+
+asan: $(ASAN)/sretrace $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS)) $(WORKLOADS) $(BUILD)/flamegraph
+
+asan-test: asan
+	@for t in $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS)); do \
+		if $$t >/dev/null 2>&1; then echo "ok asan unit $$(basename $$t)"; else echo "not ok asan unit $$(basename $$t)"; fi; done
+	SRE_BIN=$(CURDIR)/$(ASAN)/sretrace bats --tap $(ASAN_BATS)
+
 install: $(BUILD)/sretrace
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -s -m 0755 $(BUILD)/sretrace $(DESTDIR)$(PREFIX)/bin/sretrace

@@ -1,6 +1,7 @@
 # Shared by the bats files: paths and small assertions.
 ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-SRE=$ROOT/build/sretrace
+# SRE_BIN: run the suite against another build (make asan-test).
+SRE=${SRE_BIN:-$ROOT/build/sretrace}
 WL=$ROOT/build/workload/syscalls
 
 # Number of loaded BPF programs whose name is one of ours for syslat.
