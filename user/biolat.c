@@ -17,6 +17,7 @@
 #include "lib/hist.h"
 #include "lib/json.h"
 #include "lib/opts.h"
+#include "lib/output.h"
 #include "lib/parse.h"
 #include "lib/rows.h"
 #include "lib/runloop.h"
@@ -396,7 +397,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		fprintf(f, "%s %-16s %-7u %-8s %-8s %12" PRIu64 " %8u %10.1f %10.1f\n", ts, e->comm, e->pid, e->disk, op_name(e->op),
 			(uint64_t)e->sector, e->bytes, (double)e->queue_ns / div, (double)e->device_ns / div);
 	}
-	return ferror(f) ? -EPIPE : 0;
+	return sre_output_error(f);
 }
 
 static int report_events_end(void *ctx, bool final)

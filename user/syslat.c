@@ -15,6 +15,7 @@
 #include "lib/json.h"
 #include "lib/names.h"
 #include "lib/opts.h"
+#include "lib/output.h"
 #include "lib/parse.h"
 #include "lib/rows.h"
 #include "lib/runloop.h"
@@ -377,7 +378,7 @@ static int on_event(void *ctx, void *data, size_t len)
 			(double)e->lat_ns / (run->session.opts.millis ? 1e6 : 1e3), (long long)e->ret,
 			err ? " (" : "", err ? err : "", err ? ")" : "");
 	}
-	return ferror(f) ? -EPIPE : 0;
+	return sre_output_error(f);
 }
 
 static int report_events_end(void *ctx, bool final)

@@ -16,6 +16,7 @@
 #include "lib/json.h"
 #include "lib/ksyms.h"
 #include "lib/opts.h"
+#include "lib/output.h"
 #include "lib/parse.h"
 #include "lib/runloop.h"
 #include "lib/session.h"
@@ -238,7 +239,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		if (run->cfg.stack)
 			print_stack(run, e->kstack, false);
 	}
-	return ferror(f) ? -EPIPE : 0;
+	return sre_output_error(f);
 }
 
 struct flow_row {

@@ -55,3 +55,27 @@ bad() {
 @test "bad input: profile bad cpu list" { bad profile --cpu 3-1; }
 @test "bad input: profile unknown event" { bad profile --event bogus; }
 @test "bad input: profile -U -K" { bad profile -U -K; }
+@test "bad input: output in a directory that does not exist" { bad syslat -o /nonexistent/dir/out -- true; }
+@test "bad input: output through a symlink" {
+	ln -sf /etc/hostname "$BATS_TEST_TMPDIR/link"
+	bad offcpu -f folded -o "$BATS_TEST_TMPDIR/link" 1
+	[ "$(readlink "$BATS_TEST_TMPDIR/link")" = /etc/hostname ]
+}
+@test "bad input: flamegraph input missing" { bad flamegraph /nonexistent.folded; }
+@test "bad input: flamegraph input is a directory" { bad flamegraph /tmp; }
+@test "bad input: flamegraph input is a FIFO" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	bad flamegraph "$BATS_TEST_TMPDIR/fifo"
+}
+@test "bad input: flamegraph input is binary garbage" {
+	head -c 4096 "$SRE" >"$BATS_TEST_TMPDIR/garbage"
+	bad flamegraph "$BATS_TEST_TMPDIR/garbage"
+}
+@test "bad input: flamegraph output through a symlink" {
+	ln -sf /etc/hostname "$BATS_TEST_TMPDIR/svglink"
+	echo 'a;b 1' >"$BATS_TEST_TMPDIR/in"
+	bad flamegraph -o "$BATS_TEST_TMPDIR/svglink" "$BATS_TEST_TMPDIR/in"
+}
+@test "bad input: cgroup that does not exist" { bad syslat -C /sys/fs/cgroup/no/such/group; }
+@test "bad input: tid garbage" { bad offcpu -t 1,x; }
+@test "bad input: biolat disk list with an empty item" { bad biolat -d loop0,; }

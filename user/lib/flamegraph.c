@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "flamegraph.h"
 #include "opts.h"
 #include "output.h"
@@ -688,7 +689,11 @@ int flamegraph_main(int argc, char **argv)
 	opterr = 0;
 	while ((key = getopt_long(argc, argv, "+o:h", longs, NULL)) != -1) {
 		switch (key) {
-		case 'o': output = optarg; break;
+		case 'o':
+			output = optarg;
+			if (sre_check_output_path("flamegraph", output))
+				return 2;
+			break;
 		case O_TITLE: o.title = optarg; break;
 		case O_SUB: o.subtitle = optarg; break;
 		case O_COUNT: o.countname = optarg; break;
@@ -729,9 +734,18 @@ int flamegraph_main(int argc, char **argv)
 	if (!g)
 		return 1;
 	for (int i = optind; i < argc || (i == optind && argc == optind); i++) {
-		FILE *f = i < argc ? fopen(argv[i], "r") : stdin;
+		FILE *f = NULL;
+		struct stat st;
 		int c;
 
+		/* A named FIFO nobody writes to would block forever; pipes from
+		 * process substitution (/dev/fd/N) are fine. */
+		if (i < argc && !stat(argv[i], &st) && S_ISFIFO(st.st_mode) && strncmp(argv[i], "/dev/fd/", 8) &&
+		    strncmp(argv[i], "/proc/self/fd/", 14)) {
+			fg_free(g);
+			return fg_error("'%s' is a FIFO: pipe it to stdin instead", argv[i]);
+		}
+		f = i < argc ? fopen(argv[i], "r") : stdin;
 		if (!f) {
 			fg_free(g);
 			return fg_error("cannot read '%s'", argv[i]);
@@ -751,6 +765,13 @@ int flamegraph_main(int argc, char **argv)
 			fclose(f);
 		if (err)
 			break;
+	}
+	/* Nothing but garbage is bad input; some garbage among stacks is not. */
+	if (!err && fg_malformed(g) && g->nnodes == 1) {
+		fprintf(stderr, "sretrace flamegraph: no folded stacks in the input (%llu malformed lines)\n",
+			(unsigned long long)fg_malformed(g));
+		fg_free(g);
+		return 2;
 	}
 	if (!err && fg_malformed(g))
 		fprintf(stderr, "sretrace flamegraph: ignored %llu malformed lines\n", (unsigned long long)fg_malformed(g));

@@ -173,30 +173,29 @@ static int parse_format(struct sre_opts *o, const char *arg)
 
 /* Catch what the user can fix before anything is attached: a symlink (never
  * followed), a directory, a missing parent directory. */
-static int check_output_path(struct sre_opts *o, const char *path)
+int sre_check_output_path(const char *tool, const char *path)
 {
 	char *copy;
 	struct stat st;
 	int err = 0;
 
 	if (!*path) {
-		sre_error(o, "empty output path");
+		sre_tool_error(tool, "empty output path");
 		return -EINVAL;
 	}
 	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
-		sre_error(o, "refusing to write %s: %s", path,
-			  S_ISLNK(st.st_mode) ? "it is a symlink" : "not a regular file");
+		sre_tool_error(tool, "refusing to write %s: %s", path,
+			       S_ISLNK(st.st_mode) ? "it is a symlink" : "not a regular file");
 		return -EINVAL;
 	}
 	copy = strdup(path);
 	if (!copy)
 		return -ENOMEM;
 	if (stat(dirname(copy), &st) || !S_ISDIR(st.st_mode)) {
-		sre_error(o, "cannot write %s: no such directory", path);
+		sre_tool_error(tool, "cannot write %s: no such directory", path);
 		err = -EINVAL;
 	}
 	free(copy);
-	o->output = path;
 	return err;
 }
 
@@ -229,7 +228,8 @@ static int parse_common(struct sre_opts *o, int key, const char *arg)
 	case 'f':
 		return parse_format(o, arg);
 	case 'o':
-		return check_output_path(o, arg);
+		o->output = arg;
+		return sre_check_output_path(o->tool->name, arg);
 	case 'T':
 		o->timestamp = true;
 		return 0;

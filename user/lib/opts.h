@@ -70,6 +70,9 @@ int sre_opt_usec(const char *tool, const char *opt, const char *arg, uint64_t mi
 int sre_opt_uint(const char *tool, const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out);
 /* --stack-storage-size, the same for every stack tool. */
 #define SRE_STACK_STORAGE_MAX (1 << 22)
+/* What the user can fix before anything runs: a symlink (never followed),
+ * a directory, a missing parent directory. One line and -EINVAL. */
+int sre_check_output_path(const char *tool, const char *path);
 const char *sre_format_name(enum sre_format f);
 
 #endif

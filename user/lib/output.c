@@ -59,6 +59,13 @@ int sre_output_flush(struct sre_output *out)
 	return errno ? -errno : -EIO;
 }
 
+int sre_output_error(FILE *f)
+{
+	if (!ferror(f))
+		return 0;
+	return errno == EPIPE ? -EPIPE : -(errno ? errno : EIO);
+}
+
 int sre_output_close(struct sre_output *out, const char *tool, bool ok)
 {
 	int err = 0;

@@ -17,6 +17,9 @@ int sre_output_open(struct sre_output *out, const char *tool, const char *path);
 /* Flushes; returns -EPIPE when the reader went away (quiet exit), another
  * -errno on write errors. */
 int sre_output_flush(struct sre_output *out);
+/* After writing to f: 0, -EPIPE when the reader went away (a quiet end),
+ * else the write error (-ENOSPC, ...), which the run loop reports. */
+int sre_output_error(FILE *f);
 /* Commit (rename) when ok, else remove the temporary file. Returns -errno
  * (already reported) when the commit failed. */
 int sre_output_close(struct sre_output *out, const char *tool, bool ok);

@@ -37,15 +37,20 @@ int sre_parse_seconds(const char *s, double max_s, double *out)
 
 int sre_split_list(const char *s, int (*fn)(const char *item, void *ctx), void *ctx)
 {
-	char *copy = strdup(s), *save = NULL, *item;
+	char *copy = strdup(s), *item, *comma;
 	int err = 0;
 
 	if (!copy)
 		return -ENOMEM;
-	if (!*copy || copy[strlen(copy) - 1] == ',')
-		err = -EINVAL;
-	for (item = strtok_r(copy, ",", &save); item && !err; item = strtok_r(NULL, ",", &save))
+	/* Empty items ("a,,b", "a,") go to fn too, which reports them. */
+	for (item = copy; !err; item = comma + 1) {
+		comma = strchr(item, ',');
+		if (comma)
+			*comma = 0;
 		err = fn(item, ctx);
+		if (!comma)
+			break;
+	}
 	free(copy);
 	return err;
 }

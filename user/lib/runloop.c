@@ -31,11 +31,15 @@ void sre_signals_init(void)
 {
 	struct sigaction sa = { 0 };
 
+	/* SA_RESTART: a write blocked on a full pipe must not fail with EINTR
+	 * when a signal arrives. poll() and epoll_wait() return EINTR anyway
+	 * (they are never restarted), which is what wakes the loop. */
+	sa.sa_flags = SA_RESTART;
 	sa.sa_handler = on_stop_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_child;
-	sa.sa_flags = SA_NOCLDSTOP;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
 	sigaction(SIGCHLD, &sa, NULL);
 	/* A closed pipe shows up as EPIPE on write and ends the tool quietly. */
 	signal(SIGPIPE, SIG_IGN);
