@@ -449,12 +449,9 @@ int biolat_main(int argc, char **argv)
 	loop.report = report;
 	loop.ctx = &run;
 	if (run.cfg.slow_us >= 0) {
-		rb = ring_buffer__new(bpf_map__fd(run.skel->maps.events), on_event, &run, NULL);
-		if (!rb) {
-			err = -errno;
-			sre_error(&ss->opts, "cannot open ring buffer: %s", strerror(errno));
+		rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.events), on_event, &run, &err);
+		if (!rb)
 			goto cleanup;
-		}
 		loop.rb = rb;
 		loop.report = report_events_end;
 		if (ss->opts.format == SRE_FMT_TEXT)

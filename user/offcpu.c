@@ -208,12 +208,9 @@ int offcpu_main(int argc, char **argv)
 	err = SRE_SESSION_LOAD(offcpu_bpf, run.skel, ss, configure, &run.cfg);
 	if (err)
 		goto cleanup;
-	rb = ring_buffer__new(bpf_map__fd(run.skel->maps.proc_events), sre_symbolizer_on_proc_event, &run.sym, NULL);
-	if (!rb) {
-		err = -errno;
-		sre_error(&ss->opts, "cannot open ring buffer: %s", strerror(errno));
+	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.proc_events), sre_symbolizer_on_proc_event, &run.sym, &err);
+	if (!rb)
 		goto cleanup;
-	}
 	if (!ss->opts.command && isatty(STDERR_FILENO))
 		fprintf(stderr, "Tracing off-CPU time... Ctrl-C to end.\n");
 	err = sre_session_run(ss, &(struct sre_loop){

@@ -365,12 +365,9 @@ int tcpretrans_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	if (!run.cfg.aggregate) {
-		rb = ring_buffer__new(bpf_map__fd(run.skel->maps.events), on_event, &run, NULL);
-		if (!rb) {
-			err = -errno;
-			sre_error(&ss->opts, "cannot open ring buffer: %s", strerror(errno));
+		rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.events), on_event, &run, &err);
+		if (!rb)
 			goto cleanup;
-		}
 		if (ss->opts.format == SRE_FMT_TEXT)
 			fprintf(ss->out.f, "%-15s %-7s %-16s %-28s %-28s %-12s %4s %s\n", "TIME", "PID", "COMM",
 				"LADDR:LPORT", "RADDR:RPORT", "STATE", "SEGS", "ERR");

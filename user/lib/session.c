@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include "session.h"
 
 int sre_session_start(struct sre_session *s, int min_major, int min_minor)
@@ -22,6 +23,17 @@ int sre_session_ready(struct sre_session *s, struct bpf_object *obj)
 	if (!err)
 		err = sre_output_open(&s->out, s->opts.tool->name, s->opts.output);
 	return err;
+}
+
+struct ring_buffer *sre_session_ring_buffer(struct sre_session *s, int map_fd,
+					    int (*fn)(void *ctx, void *data, size_t len), void *ctx, int *err)
+{
+	struct ring_buffer *rb = ring_buffer__new(map_fd, fn, ctx, NULL);
+
+	*err = rb ? 0 : -errno;
+	if (!rb)
+		sre_error(&s->opts, "cannot open ring buffer: %s", strerror(errno));
+	return rb;
 }
 
 int sre_session_run(struct sre_session *s, struct sre_loop *l)

@@ -26,6 +26,10 @@ struct sre_session {
 int sre_session_start(struct sre_session *s, int min_major, int min_minor);
 /* Fills the filter maps and opens the output (after load and attach). */
 int sre_session_ready(struct sre_session *s, struct bpf_object *obj);
+/* A ring-buffer reader on map (bpf_map__fd), reported once on failure:
+ * NULL with *err set to -errno. */
+struct ring_buffer *sre_session_ring_buffer(struct sre_session *s, int map_fd,
+					    int (*fn)(void *ctx, void *data, size_t len), void *ctx, int *err);
 /* 0, or -errno (already reported). A closed pipe counts as success. */
 int sre_session_run(struct sre_session *s, struct sre_loop *l);
 /* Exit code: the command's with "-- COMMAND", else 0 or 1. */
