@@ -83,7 +83,8 @@ void hist_print_bars(FILE *f, const struct hist *h, uint64_t unit_ns, const char
 		return;
 	fprintf(f, "%24s : %-10s |%-40s|\n", unit, "count", "distribution");
 	for (int s = first; s <= last; s++) {
-		uint64_t lo = s ? 1ULL << (s - 1) : 0, hi = s ? (1ULL << s) - 1 : 0;
+		/* Slot 0 holds everything below one unit. */
+		uint64_t lo = s ? 1ULL << (s - 1) : 0, hi = s ? (1ULL << s) - 1 : 1;
 		int stars = peak ? (int)(pow2[s] * 40 / peak) : 0;
 		char bar[41];
 
