@@ -3,6 +3,7 @@
 # user memory, sends signals or overrides return values.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 FORBIDDEN='bpf_probe_write_user|bpf_send_signal|bpf_send_signal_thread|bpf_override_return|bpf_sys_bpf|bpf_sys_close'
 
@@ -29,4 +30,24 @@ helpers_of() {
 		grep -q 'bpf_' <<<"$calls"
 		! grep -qE "^($FORBIDDEN)\$" <<<"$calls"
 	done
+}
+
+@test "security: runs without root, with only the capabilities docs/SECURITY.md lists" {
+	[ "$(id -u)" = 0 ] || skip "needs root to drop to capabilities"
+	caps=+bpf,+perfmon
+	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=$caps --ambient-caps=$caps \
+		"$SRE" syslat -s getppid -f json -- "$WL" -g 42
+	[ "$status" -eq 0 ]
+	[ "$(row_field getppid count)" -eq 42 ]
+	# Symbols: kallsyms addresses need CAP_SYSLOG, map_files CAP_CHECKPOINT_RESTORE.
+	caps=+bpf,+perfmon,+syslog,+checkpoint_restore
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=$caps --ambient-caps=$caps \
+		"$SRE" offcpu -f folded -- "$BLOCKER" -k 2 -t 20
+	[ "$status" -eq 0 ]
+	grep -q 'sretrace_test_block_here;-;.*hrtimer_nanosleep' <<<"$output"
+	# And without CAP_BPF it says so in one line.
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+perfmon --ambient-caps=+perfmon \
+		"$SRE" syslat 1 1
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$stderr" | grep -c .)" -eq 1 ]
 }
