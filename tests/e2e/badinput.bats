@@ -79,3 +79,4 @@ bad() {
 @test "bad input: cgroup that does not exist" { bad syslat -C /sys/fs/cgroup/no/such/group; }
 @test "bad input: tid garbage" { bad offcpu -t 1,x; }
 @test "bad input: biolat disk list with an empty item" { bad biolat -d loop0,; }
+@test "bad input: offcpu negative fractional duration" { bad offcpu -0.5; }

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -306,6 +307,16 @@ int sre_parse_options(int argc, char **argv, const struct sre_tool_spec *spec,
 			return 1;
 		}
 		if (key == '?') {
+			/* Mid-cluster ("-0.5" fails at '0'), optind has not moved on yet. */
+			const char *bad = optind < nargs && argv[optind][0] == '-' && argv[optind][1] &&
+						  argv[optind][1] != '-' ? argv[optind] : argv[optind - 1];
+
+			/* "-5" is a negative interval or duration, not an option. */
+			if (bad && bad[0] == '-' && (isdigit((unsigned char)bad[1]) || bad[1] == '.')) {
+				sre_error(o, "invalid %s '%s': want seconds > 0",
+					  spec->positional == SRE_POS_INTERVAL_COUNT ? "interval" : "duration", bad);
+				return -EINVAL;
+			}
 			if (optopt)
 				sre_error(o, "unknown option '-%c' (see --help)", optopt);
 			else
