@@ -121,7 +121,6 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 static __always_inline void on_wake(struct task_struct *next, __u64 now)
 {
 	struct stack_key key = {};
-	struct stack_value *v, zero = {};
 	struct block_start *b;
 	__u64 delta, weight;
 
@@ -147,18 +146,7 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 	key.kstack = kernel_stacks ? task_kernel_stack(next) : 0;
 	count_event(SRE_CNT_EVENTS);
 
-	v = bpf_map_lookup_elem(&offcpu, &key);
-	if (!v) {
-		if (bpf_map_update_elem(&offcpu, &key, &zero, BPF_NOEXIST) == -7 /* E2BIG: full */) {
-			count_event(SRE_CNT_MISSED);
-			return;
-		}
-		v = bpf_map_lookup_elem(&offcpu, &key);
-		if (!v)
-			return;
-	}
-	__sync_fetch_and_add(&v->value, weight);
-	__sync_fetch_and_add(&v->count, 1);
+	add_to_stack_row(&offcpu, &key, weight);
 }
 
 static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct *prev,

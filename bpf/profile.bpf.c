@@ -26,7 +26,6 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct stack_key key = {};
-	struct stack_value *v, zero = {};
 
 	/* pid 0 is the idle task of each CPU. */
 	if (!include_idle && (__u32)id == 0)
@@ -43,18 +42,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		announce_process(key.tgid);
 	}
 	count_event(SRE_CNT_EVENTS);
-	v = bpf_map_lookup_elem(&samples, &key);
-	if (!v) {
-		if (bpf_map_update_elem(&samples, &key, &zero, BPF_NOEXIST) == -7 /* E2BIG */) {
-			count_event(SRE_CNT_MISSED);
-			return 0;
-		}
-		v = bpf_map_lookup_elem(&samples, &key);
-		if (!v)
-			return 0;
-	}
-	__sync_fetch_and_add(&v->value, 1);
-	__sync_fetch_and_add(&v->count, 1);
+	add_to_stack_row(&samples, &key, 1);
 	return 0;
 }
 

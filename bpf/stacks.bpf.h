@@ -91,4 +91,24 @@ static __always_inline __u64 task_kernel_stack(struct task_struct *t)
 	return store_stack(st, bpf_get_task_stack(t, st->ips, sizeof(st->ips), 0), STACK_KIND_KERNEL);
 }
 
+/* Adds value (and one event) to key's row of a stack_key -> stack_value
+ * hash; a full map counts as missed, never silently merged. */
+static __always_inline void add_to_stack_row(void *map, const struct stack_key *key, __u64 value)
+{
+	struct stack_value *v, zero = {};
+
+	v = bpf_map_lookup_elem(map, key);
+	if (!v) {
+		if (bpf_map_update_elem(map, key, &zero, BPF_NOEXIST) == -7 /* E2BIG: full */) {
+			count_event(SRE_CNT_MISSED);
+			return;
+		}
+		v = bpf_map_lookup_elem(map, key);
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(&v->value, value);
+	__sync_fetch_and_add(&v->count, 1);
+}
+
 #endif

@@ -15,18 +15,17 @@
 #include "lib/parse.h"
 #include "lib/runloop.h"
 #include "lib/session.h"
+#include "lib/stackopts.h"
 #include "lib/stackreport.h"
 #include "lib/tools.h"
 
-enum { OPT_MIN_BLOCK = 1000, OPT_MAX_BLOCK, OPT_STATE, OPT_STACK_STORAGE, OPT_EXACT, OPT_SAMPLE };
+enum { OPT_MIN_BLOCK = 1000, OPT_MAX_BLOCK, OPT_STATE, OPT_EXACT, OPT_SAMPLE };
 
 struct offcpu_cfg {
-	bool user_only;
-	bool kernel_only;
+	struct sre_stack_opts stack;
 	uint64_t min_block_us;
 	uint64_t max_block_us;
 	uint32_t state_mask;
-	uint64_t stack_storage;
 	uint64_t sample_us;
 	bool exact;
 };
@@ -39,12 +38,10 @@ struct offcpu_run {
 };
 
 static const struct option offcpu_long[] = {
-	{ "user-stacks-only", no_argument, NULL, 'U' },
-	{ "kernel-stacks-only", no_argument, NULL, 'K' },
+	SRE_STACK_LONG_OPTS,
 	{ "min-block", required_argument, NULL, OPT_MIN_BLOCK },
 	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
 	{ "state", required_argument, NULL, OPT_STATE },
-	{ "stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE },
 	{ "exact", no_argument, NULL, OPT_EXACT },
 	{ "sample-threshold", required_argument, NULL, OPT_SAMPLE },
 	{ 0 },
@@ -79,14 +76,11 @@ static int add_state(const char *name, void *ctx)
 static int offcpu_option(int key, const char *arg, void *ctx)
 {
 	struct offcpu_cfg *cfg = ctx;
+	int err = sre_stack_option("offcpu", &cfg->stack, key, arg);
 
+	if (err <= 0)
+		return err;
 	switch (key) {
-	case 'U':
-		cfg->user_only = true;
-		return 0;
-	case 'K':
-		cfg->kernel_only = true;
-		return 0;
 	case OPT_MIN_BLOCK:
 		return sre_opt_usec("offcpu", "--min-block", arg, 0, &cfg->min_block_us);
 	case OPT_MAX_BLOCK:
@@ -94,9 +88,6 @@ static int offcpu_option(int key, const char *arg, void *ctx)
 	case OPT_STATE:
 		cfg->state_mask = 0;
 		return sre_split_list(arg, add_state, cfg) ? -EINVAL : 0;
-	case OPT_STACK_STORAGE:
-		return sre_opt_uint("offcpu", "--stack-storage-size", arg, 1, SRE_STACK_STORAGE_MAX,
-				    &cfg->stack_storage);
 	case OPT_EXACT:
 		cfg->exact = true;
 		return 0;
@@ -117,13 +108,11 @@ static const struct sre_tool_spec offcpu_spec = {
 	.name = "offcpu",
 	.summary = "Off-CPU time by kernel and user stack: where threads wait (disk, locks, network, sleep).",
 	.options_help =
-		"  -U, --user-stacks-only  user stacks only\n"
-		"  -K, --kernel-stacks-only  kernel stacks only\n"
+		SRE_STACK_HELP
 		"      --min-block USEC    ignore blocks shorter than USEC (default 1)\n"
 		"      --max-block USEC    ignore blocks longer than USEC\n"
 		"      --state LIST        all (default: every blocked state), interruptible,\n"
 		"                          uninterruptible, preempted, any (blocked + preempted)\n"
-		"      --stack-storage-size N  distinct stacks kept (default 16384)\n"
 		"      --exact             walk stacks for every block (costly; no sampling)\n"
 		"      --sample-threshold USEC  blocks shorter than this are sampled with\n"
 		"                          probability duration/threshold, weighted (default 1000)\n",
@@ -134,7 +123,7 @@ static const struct sre_tool_spec offcpu_spec = {
 		"  sretrace offcpu -f json -- ./server --once\n",
 	.positional = SRE_POS_DURATION,
 	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED | SRE_FMT_SVG,
-	.short_opts = "UK",
+	.short_opts = SRE_STACK_SHORT_OPTS,
 	.long_opts = offcpu_long,
 	.on_option = offcpu_option,
 };
@@ -143,14 +132,14 @@ static int configure(struct offcpu_bpf *skel, void *ctx)
 {
 	const struct offcpu_cfg *cfg = ctx;
 
-	skel->rodata->user_stacks = !cfg->kernel_only;
-	skel->rodata->kernel_stacks = !cfg->user_only;
+	skel->rodata->user_stacks = sre_stack_user(&cfg->stack);
+	skel->rodata->kernel_stacks = sre_stack_kernel(&cfg->stack);
 	skel->rodata->min_block_ns = cfg->min_block_us * 1000;
 	skel->rodata->max_block_ns = cfg->max_block_us ? cfg->max_block_us * 1000 : ~0ULL;
 	skel->rodata->state_mask = cfg->state_mask;
 	skel->rodata->sample_ns = cfg->exact ? 0 : (uint32_t)(cfg->sample_us * 1000);
 	skel->rodata->reuse_user_stack = !cfg->exact;
-	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack_storage);
+	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
 }
 
 static int report(void *ctx, bool final)
@@ -172,8 +161,8 @@ static int report(void *ctx, bool final)
 		.svg_title = "Off-CPU Time Flame Graph",
 		.svg_palette = FG_IO,
 		.lost_what = "blocks",
-		.user_wanted = !run->cfg.kernel_only,
-		.kernel_wanted = !run->cfg.user_only,
+		.user_wanted = sre_stack_user(&run->cfg.stack),
+		.kernel_wanted = sre_stack_kernel(&run->cfg.stack),
 		.counts_fd = bpf_map__fd(run->skel->maps.offcpu),
 		.stacks_fd = bpf_map__fd(run->skel->maps.stacks),
 		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
@@ -183,20 +172,19 @@ static int report(void *ctx, bool final)
 int offcpu_main(int argc, char **argv)
 {
 	struct offcpu_run run = {
-		.cfg = { .min_block_us = 1, .stack_storage = STACK_STORAGE_DEFAULT, .sample_us = 1000,
+		.cfg = { .min_block_us = 1, .sample_us = 1000,
 			 .state_mask = OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNINTERRUPTIBLE | OFFCPU_STATE_OTHER },
 	};
 	struct sre_session *ss = &run.session;
 	struct ring_buffer *rb = NULL;
 	int err;
 
+	sre_stack_opts_init(&run.cfg.stack);
 	err = sre_parse_options(argc, argv, &offcpu_spec, &ss->opts, &run.cfg);
 	if (err)
 		return err > 0 ? 0 : 2;
-	if (run.cfg.user_only && run.cfg.kernel_only) {
-		sre_error(&ss->opts, "-U and -K together leave no stack to show");
+	if (sre_stack_opts_check(&ss->opts, &run.cfg.stack))
 		return 2;
-	}
 	if (run.cfg.max_block_us && run.cfg.max_block_us < run.cfg.min_block_us) {
 		sre_error(&ss->opts, "--max-block is below --min-block");
 		return 2;
@@ -204,7 +192,7 @@ int offcpu_main(int argc, char **argv)
 	err = sre_session_start(ss, 5, 15);
 	if (err)
 		goto cleanup;
-	sre_symbolizer_init(&run.sym, !run.cfg.user_only, !run.cfg.kernel_only);
+	sre_symbolizer_init(&run.sym, sre_stack_kernel(&run.cfg.stack), sre_stack_user(&run.cfg.stack));
 	err = SRE_SESSION_LOAD(offcpu_bpf, run.skel, ss, configure, &run.cfg);
 	if (err)
 		goto cleanup;

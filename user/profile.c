@@ -16,17 +16,18 @@
 #include "lib/parse.h"
 #include "lib/runloop.h"
 #include "lib/session.h"
+#include "lib/stackopts.h"
 #include "lib/stackreport.h"
 #include "lib/tools.h"
 
 #define PROFILE_MAX_CPUS 1024
 
-enum { OPT_CPU = 1000, OPT_EVENT, OPT_STACK_STORAGE };
+enum { OPT_CPU = 1000, OPT_EVENT };
 
 struct profile_cfg {
 	uint64_t hz;
-	bool user_only, kernel_only, idle;
-	uint64_t stack_storage;
+	bool idle;
+	struct sre_stack_opts stack;
 	const char *event;
 	bool cpu_list;
 	bool cpus[PROFILE_MAX_CPUS];
@@ -58,11 +59,9 @@ static const struct {
 static const struct option profile_long[] = {
 	{ "frequency", required_argument, NULL, 'F' },
 	{ "include-idle", no_argument, NULL, 'I' },
-	{ "user-stacks-only", no_argument, NULL, 'U' },
-	{ "kernel-stacks-only", no_argument, NULL, 'K' },
 	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "event", required_argument, NULL, OPT_EVENT },
-	{ "stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE },
+	SRE_STACK_LONG_OPTS,
 	{ 0 },
 };
 
@@ -110,17 +109,15 @@ static int profile_option(int key, const char *arg, void *ctx)
 {
 	struct profile_cfg *cfg = ctx;
 
+	int err = sre_stack_option("profile", &cfg->stack, key, arg);
+
+	if (err <= 0)
+		return err;
 	switch (key) {
 	case 'F':
 		return sre_opt_uint("profile", "-F", arg, 1, 10000, &cfg->hz);
 	case 'I':
 		cfg->idle = true;
-		return 0;
-	case 'U':
-		cfg->user_only = true;
-		return 0;
-	case 'K':
-		cfg->kernel_only = true;
 		return 0;
 	case OPT_CPU:
 		if (sre_split_list(arg, add_cpus, cfg->cpus)) {
@@ -139,9 +136,6 @@ static int profile_option(int key, const char *arg, void *ctx)
 		sre_tool_error("profile", "unknown --event '%s' (cpu-clock, task-clock, cycles, instructions, "
 					  "cache-misses, branch-misses)", arg);
 		return -EINVAL;
-	case OPT_STACK_STORAGE:
-		return sre_opt_uint("profile", "--stack-storage-size", arg, 1, SRE_STACK_STORAGE_MAX,
-				    &cfg->stack_storage);
 	}
 	return -EINVAL;
 }
@@ -152,12 +146,10 @@ static const struct sre_tool_spec profile_spec = {
 	.options_help =
 		"  -F, --frequency HZ      samples per second per CPU (default 99)\n"
 		"  -I, --include-idle      count the idle task too\n"
-		"  -U, --user-stacks-only  user stacks only\n"
-		"  -K, --kernel-stacks-only  kernel stacks only\n"
+		SRE_STACK_HELP
 		"      --cpu LIST          only these CPUs (e.g. 0,2-3; default: all online)\n"
 		"      --event NAME        cpu-clock (default), task-clock; hardware events (cycles,\n"
-		"                          instructions, cache-misses, branch-misses) need a PMU\n"
-		"      --stack-storage-size N  distinct stacks kept (default 16384)\n",
+		"                          instructions, cache-misses, branch-misses) need a PMU\n",
 	.examples =
 		"  sretrace profile 10                       10 s, text, hottest first\n"
 		"  sretrace profile -f folded 30 > cpu.folded  for flame graphs\n"
@@ -165,7 +157,7 @@ static const struct sre_tool_spec profile_spec = {
 		"  sretrace profile -f json -- ./benchmark\n",
 	.positional = SRE_POS_DURATION,
 	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED | SRE_FMT_SVG,
-	.short_opts = "F:IUK",
+	.short_opts = "F:I" SRE_STACK_SHORT_OPTS,
 	.long_opts = profile_long,
 	.on_option = profile_option,
 };
@@ -174,10 +166,10 @@ static int configure(struct profile_bpf *skel, void *ctx)
 {
 	const struct profile_cfg *cfg = ctx;
 
-	skel->rodata->user_stacks = !cfg->kernel_only;
-	skel->rodata->kernel_stacks = !cfg->user_only;
+	skel->rodata->user_stacks = sre_stack_user(&cfg->stack);
+	skel->rodata->kernel_stacks = sre_stack_kernel(&cfg->stack);
 	skel->rodata->include_idle = cfg->idle;
-	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack_storage);
+	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
 }
 
 /* Opens the sampling event on each wanted online CPU and attaches the
@@ -247,8 +239,8 @@ static int report(void *ctx, bool final)
 		.svg_title = "CPU Flame Graph",
 		.svg_palette = FG_HOT,
 		.lost_what = "samples",
-		.user_wanted = !run->cfg.kernel_only,
-		.kernel_wanted = !run->cfg.user_only,
+		.user_wanted = sre_stack_user(&run->cfg.stack),
+		.kernel_wanted = sre_stack_kernel(&run->cfg.stack),
 		.counts_fd = bpf_map__fd(run->skel->maps.samples),
 		.stacks_fd = bpf_map__fd(run->skel->maps.stacks),
 		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
@@ -258,7 +250,7 @@ static int report(void *ctx, bool final)
 int profile_main(int argc, char **argv)
 {
 	struct profile_run run = {
-		.cfg = { .hz = 99, .stack_storage = STACK_STORAGE_DEFAULT, .event = "cpu-clock" },
+		.cfg = { .hz = 99, .event = "cpu-clock" },
 	};
 	struct sre_session *ss = &run.session;
 	struct ring_buffer *rb = NULL;
@@ -266,17 +258,16 @@ int profile_main(int argc, char **argv)
 
 	for (int c = 0; c < PROFILE_MAX_CPUS; c++)
 		run.perf_fds[c] = -1;
+	sre_stack_opts_init(&run.cfg.stack);
 	err = sre_parse_options(argc, argv, &profile_spec, &ss->opts, &run.cfg);
 	if (err)
 		return err > 0 ? 0 : 2;
-	if (run.cfg.user_only && run.cfg.kernel_only) {
-		sre_error(&ss->opts, "-U and -K together leave no stack to show");
+	if (sre_stack_opts_check(&ss->opts, &run.cfg.stack))
 		return 2;
-	}
 	err = sre_session_start(ss, 5, 11);
 	if (err)
 		goto cleanup;
-	sre_symbolizer_init(&run.sym, !run.cfg.user_only, !run.cfg.kernel_only);
+	sre_symbolizer_init(&run.sym, sre_stack_kernel(&run.cfg.stack), sre_stack_user(&run.cfg.stack));
 	err = SRE_SESSION_LOAD(profile_bpf, run.skel, ss, configure, &run.cfg);
 	if (!err)
 		err = attach_cpus(&run);
