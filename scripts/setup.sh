@@ -4,7 +4,7 @@
 #   setup.sh          build and test dependencies
 #   setup.sh --bench  also the peers the benchmarks compare against
 set -eu
-pkgs="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool bats jq util-linux iproute2 procps nftables libxml2-utils chromium"
+pkgs="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool bats jq util-linux iproute2 procps nftables libxml2-utils chromium golang-go prometheus"
 if [ "${1:-}" = "--bench" ]; then
 	pkgs="$pkgs libbpf-tools bpftrace"
 fi

@@ -122,7 +122,7 @@ static const struct sre_tool_spec offcpu_spec = {
 		"  sretrace offcpu -p 1234 --state uninterruptible 5   disk and D-state waits\n"
 		"  sretrace offcpu -f json -- ./server --once\n",
 	.positional = SRE_POS_DURATION,
-	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED | SRE_FMT_SVG,
+	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED | SRE_FMT_SVG | SRE_FMT_PPROF,
 	.short_opts = SRE_STACK_SHORT_OPTS,
 	.long_opts = offcpu_long,
 	.on_option = offcpu_option,
@@ -160,6 +160,11 @@ static int report(void *ctx, bool final)
 		.json_extra = extra,
 		.svg_title = "Off-CPU Time Flame Graph",
 		.svg_palette = FG_IO,
+		.pprof = {
+			.value_type = "offcpu", .value_unit = "nanoseconds",
+			.extra_type = "count", .extra_unit = "count",
+			.comment = "sretrace offcpu",
+		},
 		.lost_what = "blocks",
 		.user_wanted = sre_stack_user(&run->cfg.stack),
 		.kernel_wanted = sre_stack_kernel(&run->cfg.stack),

@@ -156,7 +156,7 @@ static const struct sre_tool_spec profile_spec = {
 		"  sretrace profile -p 1234 -F 999 5\n"
 		"  sretrace profile -f json -- ./benchmark\n",
 	.positional = SRE_POS_DURATION,
-	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED | SRE_FMT_SVG,
+	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED | SRE_FMT_SVG | SRE_FMT_PPROF,
 	.short_opts = "F:I" SRE_STACK_SHORT_OPTS,
 	.long_opts = profile_long,
 	.on_option = profile_option,
@@ -238,6 +238,14 @@ static int report(void *ctx, bool final)
 		.json_extra = extra,
 		.svg_title = "CPU Flame Graph",
 		.svg_palette = FG_HOT,
+		.pprof = {
+			.value_type = "samples", .value_unit = "count",
+			.extra_type = "cpu", .extra_unit = "nanoseconds",
+			.extra_per_value = 1000000000 / run->cfg.hz,
+			.period_type = "cpu", .period_unit = "nanoseconds",
+			.period = (int64_t)(1000000000 / run->cfg.hz),
+			.comment = "sretrace profile",
+		},
 		.lost_what = "samples",
 		.user_wanted = sre_stack_user(&run->cfg.stack),
 		.kernel_wanted = sre_stack_kernel(&run->cfg.stack),

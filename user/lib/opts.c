@@ -351,5 +351,10 @@ int sre_parse_options(int argc, char **argv, const struct sre_tool_spec *spec,
 		}
 		o->command = argv + dashdash + 1;
 	}
+	/* Compressed bytes on a terminal help nobody and can upset it. */
+	if (o->format == SRE_FMT_PPROF && !o->output && isatty(STDOUT_FILENO)) {
+		sre_error(o, "-f pprof writes a binary file: use -o FILE or a pipe");
+		return -EINVAL;
+	}
 	return 0;
 }

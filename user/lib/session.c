@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "session.h"
 
 int sre_session_start(struct sre_session *s, int min_major, int min_minor)
@@ -38,12 +40,16 @@ struct ring_buffer *sre_session_ring_buffer(struct sre_session *s, int map_fd,
 
 int sre_session_run(struct sre_session *s, struct sre_loop *l)
 {
+	struct timespec now;
 	int err;
 
 	l->opts = &s->opts;
 	l->cmd = s->opts.command ? &s->cmd : NULL;
 	if (s->opts.command)
 		sre_command_release(&s->cmd);
+	clock_gettime(CLOCK_REALTIME, &now);
+	s->started_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	s->started_mono = sre_mono_now_s();
 	err = sre_run(l);
 	if (err == -EPIPE)
 		err = 0;

@@ -20,6 +20,8 @@ struct sre_session {
 	struct sre_command cmd;
 	struct sre_output out;
 	bool ran;   /* the loop completed (or the reader went away) */
+	int64_t started_ns;  /* wall clock when tracing began (for pprof) */
+	double started_mono; /* CLOCK_MONOTONIC seconds, same moment */
 };
 
 /* Kernel at least major.minor. 0, or -errno after printing the reason. */

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <inttypes.h>
+#include "clock.h"
 #include "flamegraph.h"
 #include "runloop.h"
 #include "stackreport.h"
@@ -48,6 +49,14 @@ int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, co
 	case SRE_FMT_SVG:
 		err = print_svg(f, &rows, r);
 		break;
+	case SRE_FMT_PPROF: {
+		struct sre_pprof_spec spec = r->pprof;
+
+		spec.time_ns = s->started_ns;
+		spec.duration_ns = (int64_t)((sre_mono_now_s() - s->started_mono) * 1e9);
+		err = sre_stack_rows_print_pprof(f, &rows, sym, &spec);
+		break;
+	}
 	case SRE_FMT_JSON:
 		fprintf(f, "{\"tool\":\"%s\",\"%s\":%" PRIu64 ",\"%s\":%" PRIu64 ",\"drops\":%" PRIu64
 			   ",\"missed\":%" PRIu64 ",\"lost_stacks\":%" PRIu64 ",%s",

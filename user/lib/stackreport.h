@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "session.h"
+#include "stackpprof.h"
 #include "stackrows.h"
 
 struct sre_stack_report {
@@ -20,6 +21,7 @@ struct sre_stack_report {
 	const char *lost_what;  /* what a full aggregation map loses: "blocks", "samples" */
 	const char *svg_title;  /* -f svg */
 	int svg_palette;        /* enum fg_palette */
+	struct sre_pprof_spec pprof; /* -f pprof: types and period (times are filled in) */
 	bool user_wanted;
 	bool kernel_wanted;
 	int counts_fd;          /* stack_key -> stack_value */

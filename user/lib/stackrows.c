@@ -56,19 +56,21 @@ static void user_name(const struct sre_symbolizer *sym, uint32_t tgid, uint64_t 
 }
 
 static int read_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, int fd, uint64_t id,
-		       uint32_t tgid, bool kernel, const char ***out, int *n)
+		       uint32_t tgid, bool kernel, const char ***out, uint64_t **ips, int *n)
 {
 	struct stack_trace st;
 	char name[256];
 
 	*out = NULL;
+	*ips = NULL;
 	*n = 0;
 	if (!id || bpf_map_lookup_elem(fd, &id, &st))
 		return 0;
 	if (st.nr > STACK_MAX_DEPTH)
 		st.nr = STACK_MAX_DEPTH;
 	*out = calloc(st.nr ? st.nr : 1, sizeof(**out));
-	if (!*out)
+	*ips = calloc(st.nr ? st.nr : 1, sizeof(**ips));
+	if (!*out || !*ips)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < st.nr; i++) {
 		const char *s;
@@ -84,6 +86,7 @@ static int read_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 		s = intern(rs, name);
 		if (!s)
 			return -ENOMEM;
+		(*ips)[*n] = st.ips[i];
 		(*out)[(*n)++] = s;
 	}
 	return 0;
@@ -107,12 +110,15 @@ int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 	r = &rs->rows[rs->n];
 	*r = *base;
 	r->kframes = r->uframes = NULL;
-	err = read_frames(rs, sym, stacks_fd, kstack, base->tgid, true, &r->kframes, &r->nk);
+	r->kips = r->uips = NULL;
+	err = read_frames(rs, sym, stacks_fd, kstack, base->tgid, true, &r->kframes, &r->kips, &r->nk);
 	if (!err)
-		err = read_frames(rs, sym, stacks_fd, ustack, base->tgid, false, &r->uframes, &r->nu);
+		err = read_frames(rs, sym, stacks_fd, ustack, base->tgid, false, &r->uframes, &r->uips, &r->nu);
 	if (err) {
 		free(r->kframes);
 		free(r->uframes);
+		free(r->kips);
+		free(r->uips);
 		return err;
 	}
 	rs->n++;
@@ -223,6 +229,8 @@ void sre_stack_rows_free(struct sre_stack_rows *rs)
 	for (size_t i = 0; i < rs->n; i++) {
 		free(rs->rows[i].kframes);
 		free(rs->rows[i].uframes);
+		free(rs->rows[i].kips);
+		free(rs->rows[i].uips);
 	}
 	for (size_t i = 0; i < rs->nstrings; i++)
 		free(rs->strings[i]);

@@ -41,6 +41,7 @@ struct sre_stack_row {
 	int nk, nu;
 	const char **kframes; /* innermost first */
 	const char **uframes;
+	uint64_t *kips, *uips; /* each frame's address, same order */
 	bool user_wanted;     /* user frames were asked for (for the "-" frame) */
 	bool kernel_wanted;
 };

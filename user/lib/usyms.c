@@ -39,6 +39,7 @@ struct usym_table {
 	size_t nsegs;
 	char *names;
 	size_t names_len, names_cap;
+	char build_id[41];	/* GNU build ID in hex, "" when the file has none */
 };
 
 struct ufile {
@@ -206,6 +207,34 @@ static int load_segs(Elf *e, struct usym_table *t)
 	return 0;
 }
 
+/* The GNU build ID note, which profile stores use to find the file again. */
+static void load_build_id(Elf *e, struct usym_table *t)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		Elf_Data *d;
+		GElf_Nhdr nh;
+		size_t off = 0, next, name_off, desc_off;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE || !(d = elf_getdata(scn, NULL)))
+			continue;
+		while ((next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > off) {
+			const uint8_t *desc = (const uint8_t *)d->d_buf + desc_off;
+
+			off = next;
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((const char *)d->d_buf + name_off, "GNU", 4) || !nh.n_descsz ||
+			    nh.n_descsz > 20)
+				continue;
+			for (size_t i = 0; i < nh.n_descsz; i++)
+				snprintf(t->build_id + 2 * i, 3, "%02x", desc[i]);
+			return;
+		}
+	}
+}
+
 static int cmp_fn(const void *a, const void *b)
 {
 	const struct usym_fn *x = a, *y = b;
@@ -234,6 +263,7 @@ static struct usym_table *table_from_elf(Elf *e)
 	if (!t)
 		return NULL;
 	err = load_segs(e, t);
+	load_build_id(e, t);
 	/* Stripped binaries keep only .dynsym; use it when .symtab has no functions. */
 	scn = find_section(e, SHT_SYMTAB, &sh);
 	if (!err && scn)
@@ -779,6 +809,11 @@ int usyms_resolve(struct usyms *u, uint32_t pid, uint64_t addr, struct usym *out
 	}
 	m = &p->maps[lo - 1];
 	out->module = m->module;
+	out->map_start = m->start;
+	out->map_end = m->end;
+	out->map_pgoff = m->pgoff;
+	if (m->file && m->file->tab && m->file->tab->build_id[0])
+		out->build_id = m->file->tab->build_id;
 	out->module_offset = addr - m->start + m->pgoff;
 	if (m->file)
 		out->name = usym_table_lookup(m->file->tab, out->module_offset, &out->offset);

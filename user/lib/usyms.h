@@ -28,6 +28,8 @@ struct usym {
 	const char *module;	/* basename of the mapped file, "[vdso]", "[anon]", ...;
 				 * NULL when addr is in no mapping */
 	uint64_t module_offset;	/* file offset of addr inside module */
+	uint64_t map_start, map_end, map_pgoff; /* the mapping holding addr */
+	const char *build_id;	/* the module's GNU build ID in hex, or NULL */
 };
 
 /* Resolves addr in pid's captured address space. 0 with out filled in,
