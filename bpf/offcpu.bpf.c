@@ -28,6 +28,8 @@ const volatile __u32 state_mask = OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNIN
 const volatile __u32 sample_ns = 1000000;
 /* Reuse the previous user-stack walk when the registers match (off in --exact). */
 const volatile bool reuse_user_stack = true;
+/* One row per comm, threads merged (serve's off-CPU seconds by comm). */
+const volatile bool by_comm = false;
 
 struct block_start {
 	__u64 ts;
@@ -139,8 +141,10 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 			return;
 		weight = sample_ns;
 	}
-	key.pid = BPF_CORE_READ(next, pid);
-	key.tgid = BPF_CORE_READ(next, tgid);
+	if (!by_comm) {
+		key.pid = BPF_CORE_READ(next, pid);
+		key.tgid = BPF_CORE_READ(next, tgid);
+	}
 	BPF_CORE_READ_STR_INTO(&key.comm, next, comm);
 	key.ustack = user_stacks ? b->ustack : 0;
 	key.kstack = kernel_stacks ? task_kernel_stack(next) : 0;

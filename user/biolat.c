@@ -23,22 +23,13 @@
 #include "lib/runloop.h"
 #include "lib/session.h"
 #include "lib/tools.h"
-
-/* Rows per report: total latency, queue, device, request size. */
-enum { PART_TOTAL, PART_QUEUE, PART_DEVICE, PART_SIZE, NPARTS };
-
-struct biolat_cfg {
-	bool per_disk, per_op, per_process, queued, sizes;
-	int64_t slow_us;
-	uint32_t disks[BIOLAT_DISKS_MAX];
-	int ndisks;
-};
+#include "probes.h"
 
 struct biolat_run {
 	struct biolat_bpf *skel;
 	struct biolat_cfg cfg;
 	struct sre_session session;
-	struct sre_rows prev[NPARTS];
+	struct sre_rows prev[BIOLAT_NPARTS];
 	double last_report_s;
 };
 
@@ -55,7 +46,7 @@ static const struct option biolat_long[] = {
 
 static const char *const op_names[] = { "read", "write", "flush", "discard", "other" };
 
-static const char *op_name(uint32_t op)
+const char *biolat_op_name(uint32_t op)
 {
 	op &= ~BIOLAT_OP_SYNC;
 	return op < sizeof(op_names) / sizeof(op_names[0]) ? op_names[op] : "all";
@@ -140,7 +131,7 @@ static const struct sre_tool_spec biolat_spec = {
 	.on_option = biolat_option,
 };
 
-static int configure(struct biolat_bpf *skel, void *ctx)
+int biolat_configure(struct biolat_bpf *skel, void *ctx)
 {
 	const struct biolat_cfg *cfg = ctx;
 
@@ -157,7 +148,7 @@ static int configure(struct biolat_bpf *skel, void *ctx)
 }
 
 /* Disk names from /sys/dev/block/MAJ:MIN, the kernel's own names. */
-static void disk_name(uint32_t dev, char *buf, size_t len)
+void biolat_disk_name(uint32_t dev, char *buf, size_t len)
 {
 	char path[64], target[PATH_MAX];
 	ssize_t n;
@@ -186,23 +177,23 @@ static void copy_hist(struct sre_row *r, const uint32_t *h)
 		r->hist.b[b] = h[b];
 }
 
-static int snapshot(struct biolat_run *run, struct sre_rows cur[NPARTS], uint32_t gen)
+int biolat_snapshot(struct biolat_bpf *skel, struct sre_rows cur[BIOLAT_NPARTS], uint32_t gen)
 {
-	int fd = bpf_map__fd(run->skel->maps.stats);
+	int fd = bpf_map__fd(skel->maps.stats);
 	struct biolat_key key, next, *prevk = NULL;
 	struct biolat_stats *v = malloc(sizeof(*v));
 
 	if (!v)
 		return -ENOMEM;
 	while (!bpf_map_get_next_key(fd, prevk, &next)) {
-		struct sre_row *r[NPARTS];
+		struct sre_row *r[BIOLAT_NPARTS];
 		uint32_t k2 = next.pid << 8 | next.op;
 
 		key = next;
 		prevk = &key;
 		if (bpf_map_lookup_elem(fd, &key, v))
 			continue;
-		for (int p = 0; p < NPARTS; p++) {
+		for (int p = 0; p < BIOLAT_NPARTS; p++) {
 			r[p] = sre_rows_add(&cur[p], key.dev, k2);
 			if (!r[p]) {
 				free(v);
@@ -213,17 +204,17 @@ static int snapshot(struct biolat_run *run, struct sre_rows cur[NPARTS], uint32_
 			r[p]->errors = v->errors;
 			memcpy(r[p]->comm, v->comm, sizeof(r[p]->comm));
 		}
-		r[PART_TOTAL]->total_ns = v->total_ns;
-		r[PART_QUEUE]->total_ns = v->queue_ns;
-		r[PART_DEVICE]->total_ns = v->device_ns;
-		r[PART_SIZE]->total_ns = v->bytes;
-		sre_row_add_max(r[PART_TOTAL], &v->max_total, gen);
-		sre_row_add_max(r[PART_QUEUE], &v->max_queue, gen);
-		sre_row_add_max(r[PART_DEVICE], &v->max_device, gen);
-		copy_hist(r[PART_TOTAL], v->hist_total);
-		copy_hist(r[PART_QUEUE], v->hist_queue);
-		copy_hist(r[PART_DEVICE], v->hist_device);
-		copy_hist(r[PART_SIZE], v->hist_size);
+		r[BIOLAT_PART_TOTAL]->total_ns = v->total_ns;
+		r[BIOLAT_PART_QUEUE]->total_ns = v->queue_ns;
+		r[BIOLAT_PART_DEVICE]->total_ns = v->device_ns;
+		r[BIOLAT_PART_SIZE]->total_ns = v->bytes;
+		sre_row_add_max(r[BIOLAT_PART_TOTAL], &v->max_total, gen);
+		sre_row_add_max(r[BIOLAT_PART_QUEUE], &v->max_queue, gen);
+		sre_row_add_max(r[BIOLAT_PART_DEVICE], &v->max_device, gen);
+		copy_hist(r[BIOLAT_PART_TOTAL], v->hist_total);
+		copy_hist(r[BIOLAT_PART_QUEUE], v->hist_queue);
+		copy_hist(r[BIOLAT_PART_DEVICE], v->hist_device);
+		copy_hist(r[BIOLAT_PART_SIZE], v->hist_size);
 	}
 	free(v);
 	return 0;
@@ -238,7 +229,7 @@ static void json_part(FILE *f, const struct sre_row *r)
 	hist_print_json(f, &r->hist);
 }
 
-static void print_json(struct biolat_run *run, struct sre_rows d[NPARTS], double secs, const uint64_t *cnt)
+static void print_json(struct biolat_run *run, struct sre_rows d[BIOLAT_NPARTS], double secs, const uint64_t *cnt)
 {
 	FILE *f = run->session.out.f;
 	char ts[16], disk[64];
@@ -247,14 +238,14 @@ static void print_json(struct biolat_run *run, struct sre_rows d[NPARTS], double
 	fprintf(f, "{\"tool\":\"biolat\",\"time\":\"%s\",\"interval_s\":%.3f,\"events\":%" PRIu64
 		   ",\"drops\":%" PRIu64 ",\"missed\":%" PRIu64 ",\"rows\":[",
 		ts, secs, cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED]);
-	for (size_t i = 0; i < d[PART_TOTAL].n; i++) {
-		const struct sre_row *r = &d[PART_TOTAL].rows[i];
+	for (size_t i = 0; i < d[BIOLAT_PART_TOTAL].n; i++) {
+		const struct sre_row *r = &d[BIOLAT_PART_TOTAL].rows[i];
 		uint32_t op = r->key2 & 0xff;
 
-		disk_name(r->key1, disk, sizeof(disk));
+		biolat_disk_name(r->key1, disk, sizeof(disk));
 		fprintf(f, "%s{\"disk\":", i ? "," : "");
 		sre_json_str(f, disk);
-		fprintf(f, ",\"op\":\"%s\"", op_name(op));
+		fprintf(f, ",\"op\":\"%s\"", biolat_op_name(op));
 		if (run->cfg.per_op)
 			fprintf(f, ",\"sync\":%s", op & BIOLAT_OP_SYNC ? "true" : "false");
 		if (run->cfg.per_process) {
@@ -264,13 +255,13 @@ static void print_json(struct biolat_run *run, struct sre_rows d[NPARTS], double
 		fprintf(f, ",\"errors\":%" PRIu64 ",", r->errors);
 		json_part(f, r);
 		fputs(",\"queue\":{", f);
-		json_part(f, &d[PART_QUEUE].rows[i]);
+		json_part(f, &d[BIOLAT_PART_QUEUE].rows[i]);
 		fputs("},\"device\":{", f);
-		json_part(f, &d[PART_DEVICE].rows[i]);
+		json_part(f, &d[BIOLAT_PART_DEVICE].rows[i]);
 		fputc('}', f);
 		if (run->cfg.sizes) {
 			fputs(",\"size_hist\":", f);
-			hist_print_json(f, &d[PART_SIZE].rows[i].hist);
+			hist_print_json(f, &d[BIOLAT_PART_SIZE].rows[i].hist);
 		}
 		fputc('}', f);
 	}
@@ -285,7 +276,7 @@ static void text_line(FILE *f, const char *label, const struct sre_row *r, doubl
 		sre_row_quantile(r, 0.95) / div, sre_row_quantile(r, 0.99) / div, (double)r->max_ns / div);
 }
 
-static void print_text(struct biolat_run *run, struct sre_rows d[NPARTS], double secs)
+static void print_text(struct biolat_run *run, struct sre_rows d[BIOLAT_NPARTS], double secs)
 {
 	const struct sre_opts *o = &run->session.opts;
 	FILE *f = run->session.out.f;
@@ -297,37 +288,37 @@ static void print_text(struct biolat_run *run, struct sre_rows d[NPARTS], double
 		sre_timestamp(ts, sizeof(ts));
 		fprintf(f, "%s\n", ts);
 	}
-	if (!d[PART_TOTAL].n) {
+	if (!d[BIOLAT_PART_TOTAL].n) {
 		fprintf(f, "no block I/O completed in %.1f s\n\n", secs);
 		return;
 	}
 	fprintf(f, "%-24s %9s %9s %10s %10s %10s %10s %10s %10s\n", "DISK OP [PID COMM]", "COUNT", "IOPS", "MB",
 		o->millis ? "AVG(ms)" : "AVG(us)", "P50", "P95", "P99", "MAX");
-	for (size_t i = 0; i < d[PART_TOTAL].n; i++) {
-		const struct sre_row *r = &d[PART_TOTAL].rows[i];
+	for (size_t i = 0; i < d[BIOLAT_PART_TOTAL].n; i++) {
+		const struct sre_row *r = &d[BIOLAT_PART_TOTAL].rows[i];
 		uint32_t op = r->key2 & 0xff;
 		int n;
 
-		disk_name(r->key1, disk, sizeof(disk));
-		n = snprintf(label, sizeof(label), "%s %s%s", disk, op_name(op),
+		biolat_disk_name(r->key1, disk, sizeof(disk));
+		n = snprintf(label, sizeof(label), "%s %s%s", disk, biolat_op_name(op),
 			     run->cfg.per_op && (op & BIOLAT_OP_SYNC) ? "-sync" : "");
 		if (run->cfg.per_process && n > 0 && (size_t)n < sizeof(label))
 			snprintf(label + n, sizeof(label) - (size_t)n, " %u %s", r->key2 >> 8, r->comm);
 		text_line(f, label, r, secs, (double)unit);
 		if (run->cfg.queued) {
-			text_line(f, "  queue", &d[PART_QUEUE].rows[i], secs, (double)unit);
-			text_line(f, "  device", &d[PART_DEVICE].rows[i], secs, (double)unit);
+			text_line(f, "  queue", &d[BIOLAT_PART_QUEUE].rows[i], secs, (double)unit);
+			text_line(f, "  device", &d[BIOLAT_PART_DEVICE].rows[i], secs, (double)unit);
 		}
 	}
 	/* A few rows: show their distributions, as biolatency does. */
-	if (d[PART_TOTAL].n <= 4) {
-		for (size_t i = 0; i < d[PART_TOTAL].n; i++) {
-			disk_name(d[PART_TOTAL].rows[i].key1, disk, sizeof(disk));
-			fprintf(f, "\n%s %s latency:\n", disk, op_name(d[PART_TOTAL].rows[i].key2 & 0xff));
-			hist_print_bars(f, &d[PART_TOTAL].rows[i].hist, unit, u);
+	if (d[BIOLAT_PART_TOTAL].n <= 4) {
+		for (size_t i = 0; i < d[BIOLAT_PART_TOTAL].n; i++) {
+			biolat_disk_name(d[BIOLAT_PART_TOTAL].rows[i].key1, disk, sizeof(disk));
+			fprintf(f, "\n%s %s latency:\n", disk, biolat_op_name(d[BIOLAT_PART_TOTAL].rows[i].key2 & 0xff));
+			hist_print_bars(f, &d[BIOLAT_PART_TOTAL].rows[i].hist, unit, u);
 			if (run->cfg.sizes) {
-				fprintf(f, "\n%s %s request size:\n", disk, op_name(d[PART_TOTAL].rows[i].key2 & 0xff));
-				hist_print_bars(f, &d[PART_SIZE].rows[i].hist, 1, "bytes");
+				fprintf(f, "\n%s %s request size:\n", disk, biolat_op_name(d[BIOLAT_PART_TOTAL].rows[i].key2 & 0xff));
+				hist_print_bars(f, &d[BIOLAT_PART_SIZE].rows[i].hist, 1, "bytes");
 			}
 		}
 	}
@@ -337,7 +328,7 @@ static void print_text(struct biolat_run *run, struct sre_rows d[NPARTS], double
 static int report(void *ctx, bool final)
 {
 	struct biolat_run *run = ctx;
-	struct sre_rows cur[NPARTS] = { 0 }, delta[NPARTS] = { 0 };
+	struct sre_rows cur[BIOLAT_NPARTS] = { 0 }, delta[BIOLAT_NPARTS] = { 0 };
 	uint32_t gen = run->skel->bss->current_gen;
 	uint64_t cnt[SRE_CNT_MAX];
 	double now = sre_mono_now_s();
@@ -345,11 +336,11 @@ static int report(void *ctx, bool final)
 
 	(void)final;
 	run->skel->bss->current_gen = gen + 1;
-	err = snapshot(run, cur, gen);
-	for (int p = 0; p < NPARTS && !err; p++) {
+	err = biolat_snapshot(run->skel, cur, gen);
+	for (int p = 0; p < BIOLAT_NPARTS && !err; p++) {
 		err = sre_rows_diff(&cur[p], &run->prev[p], &delta[p]);
 		/* Parts stay aligned row by row: same keys, same order. */
-		if (!err && p != PART_SIZE)
+		if (!err && p != BIOLAT_PART_SIZE)
 			sre_rows_finish(&delta[p]);
 	}
 	if (!err) {
@@ -363,7 +354,7 @@ static int report(void *ctx, bool final)
 					" events dropped\n", cnt[SRE_CNT_MISSED], cnt[SRE_CNT_DROPS]);
 	}
 	run->last_report_s = now;
-	for (int p = 0; p < NPARTS; p++) {
+	for (int p = 0; p < BIOLAT_NPARTS; p++) {
 		sre_rows_free(&delta[p]);
 		sre_rows_free(&run->prev[p]);
 		run->prev[p] = cur[p];
@@ -391,10 +382,10 @@ static int on_event(void *ctx, void *data, size_t len)
 		sre_json_str(f, e->disk);
 		fprintf(f, ",\"op\":\"%s\",\"sync\":%s,\"sector\":%" PRIu64 ",\"bytes\":%u,\"queue_ns\":%" PRIu64
 			   ",\"device_ns\":%" PRIu64 ",\"total_ns\":%" PRIu64 ",\"error\":%d}\n",
-			op_name(e->op), e->op & BIOLAT_OP_SYNC ? "true" : "false", (uint64_t)e->sector, e->bytes,
+			biolat_op_name(e->op), e->op & BIOLAT_OP_SYNC ? "true" : "false", (uint64_t)e->sector, e->bytes,
 			(uint64_t)e->queue_ns, (uint64_t)e->device_ns, (uint64_t)e->total_ns, e->error);
 	} else {
-		fprintf(f, "%s %-16s %-7u %-8s %-8s %12" PRIu64 " %8u %10.1f %10.1f\n", ts, e->comm, e->pid, e->disk, op_name(e->op),
+		fprintf(f, "%s %-16s %-7u %-8s %-8s %12" PRIu64 " %8u %10.1f %10.1f\n", ts, e->comm, e->pid, e->disk, biolat_op_name(e->op),
 			(uint64_t)e->sector, e->bytes, (double)e->queue_ns / div, (double)e->device_ns / div);
 	}
 	return sre_output_error(f);
@@ -431,7 +422,7 @@ int biolat_main(int argc, char **argv)
 	}
 	err = sre_session_start(ss, 5, 11);
 	if (!err)
-		err = SRE_SESSION_LOAD(biolat_bpf, run.skel, ss, configure, &run.cfg);
+		err = SRE_SESSION_LOAD(biolat_bpf, run.skel, ss, biolat_configure, &run.cfg);
 	if (err)
 		goto cleanup;
 	for (int i = 0; i < run.cfg.ndisks; i++) {
@@ -466,7 +457,7 @@ int biolat_main(int argc, char **argv)
 cleanup:
 	ring_buffer__free(rb);
 	biolat_bpf__destroy(run.skel);
-	for (int p = 0; p < NPARTS; p++)
+	for (int p = 0; p < BIOLAT_NPARTS; p++)
 		sre_rows_free(&run.prev[p]);
 	return sre_session_end(ss, err);
 }

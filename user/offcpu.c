@@ -18,17 +18,9 @@
 #include "lib/stackopts.h"
 #include "lib/stackreport.h"
 #include "lib/tools.h"
+#include "probes.h"
 
 enum { OPT_MIN_BLOCK = 1000, OPT_MAX_BLOCK, OPT_STATE, OPT_EXACT, OPT_SAMPLE };
-
-struct offcpu_cfg {
-	struct sre_stack_opts stack;
-	uint64_t min_block_us;
-	uint64_t max_block_us;
-	uint32_t state_mask;
-	uint64_t sample_us;
-	bool exact;
-};
 
 struct offcpu_run {
 	struct offcpu_bpf *skel;
@@ -128,7 +120,7 @@ static const struct sre_tool_spec offcpu_spec = {
 	.on_option = offcpu_option,
 };
 
-static int configure(struct offcpu_bpf *skel, void *ctx)
+int offcpu_configure(struct offcpu_bpf *skel, void *ctx)
 {
 	const struct offcpu_cfg *cfg = ctx;
 
@@ -139,6 +131,7 @@ static int configure(struct offcpu_bpf *skel, void *ctx)
 	skel->rodata->state_mask = cfg->state_mask;
 	skel->rodata->sample_ns = cfg->exact ? 0 : (uint32_t)(cfg->sample_us * 1000);
 	skel->rodata->reuse_user_stack = !cfg->exact;
+	skel->rodata->by_comm = cfg->by_comm;
 	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
 }
 
@@ -198,7 +191,7 @@ int offcpu_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	sre_symbolizer_init(&run.sym, sre_stack_kernel(&run.cfg.stack), sre_stack_user(&run.cfg.stack));
-	err = SRE_SESSION_LOAD(offcpu_bpf, run.skel, ss, configure, &run.cfg);
+	err = SRE_SESSION_LOAD(offcpu_bpf, run.skel, ss, offcpu_configure, &run.cfg);
 	if (err)
 		goto cleanup;
 	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.proc_events), sre_symbolizer_on_proc_event, &run.sym, &err);

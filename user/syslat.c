@@ -21,19 +21,9 @@
 #include "lib/runloop.h"
 #include "lib/session.h"
 #include "lib/tools.h"
+#include "probes.h"
 
 enum { OPT_TOP = 1000, OPT_ERRNO };
-
-struct syslat_cfg {
-	bool per_process;
-	bool failures_only;
-	int only_errno;
-	int64_t slow_us;       /* -1: aggregate mode */
-	uint64_t top;
-	bool filter_syscall;
-	int nsyscalls;
-	uint8_t wanted[SYSLAT_NR_MAX];
-};
 
 struct syslat_run {
 	struct syslat_bpf *skel;
@@ -126,7 +116,7 @@ static const struct sre_tool_spec syslat_spec = {
 	.on_option = syslat_option,
 };
 
-static int configure(struct syslat_bpf *skel, void *ctx)
+int syslat_configure(struct syslat_bpf *skel, void *ctx)
 {
 	const struct syslat_cfg *cfg = ctx;
 
@@ -159,21 +149,22 @@ static void add_stats(struct sre_row *r, const struct syslat_stats *s, uint32_t 
 		r->hist.b[b] += s->hist[b];
 }
 
-static int snapshot_array(struct syslat_run *run, struct sre_rows *cur, uint32_t gen)
+int syslat_snapshot_syscalls(struct syslat_bpf *skel, const struct syslat_cfg *cfg, void *percpu_buf, int ncpu,
+			     struct sre_rows *cur, uint32_t gen)
 {
-	int fd = bpf_map__fd(run->skel->maps.stats);
+	int fd = bpf_map__fd(skel->maps.stats);
 	size_t vsz = sizeof(struct syslat_stats);
 
 	for (uint32_t nr = 0; nr < SYSLAT_NR_MAX; nr++) {
 		struct sre_row *r;
 
-		if (run->cfg.filter_syscall && !run->cfg.wanted[nr])
+		if (cfg->filter_syscall && !cfg->wanted[nr])
 			continue;
-		if (bpf_map_lookup_elem(fd, &nr, run->percpu_buf))
+		if (bpf_map_lookup_elem(fd, &nr, percpu_buf))
 			return -errno;
 		r = NULL;
-		for (int c = 0; c < run->ncpu; c++) {
-			const struct syslat_stats *s = (const void *)((char *)run->percpu_buf + c * vsz);
+		for (int c = 0; c < ncpu; c++) {
+			const struct syslat_stats *s = (const void *)((char *)percpu_buf + c * vsz);
 
 			if (!s->count)
 				continue;
@@ -208,7 +199,8 @@ static int snapshot_procs(struct syslat_run *run, struct sre_rows *cur, uint32_t
 
 static int snapshot(struct syslat_run *run, struct sre_rows *cur, uint32_t gen)
 {
-	return run->cfg.per_process ? snapshot_procs(run, cur, gen) : snapshot_array(run, cur, gen);
+	return run->cfg.per_process ? snapshot_procs(run, cur, gen)
+				   : syslat_snapshot_syscalls(run->skel, &run->cfg, run->percpu_buf, run->ncpu, cur, gen);
 }
 
 /* Calls counted so far, for the status line (aggregate mode counts no
@@ -421,7 +413,7 @@ int syslat_main(int argc, char **argv)
 		return 1;
 	err = sre_session_start(ss, 5, 11);
 	if (!err)
-		err = SRE_SESSION_LOAD(syslat_bpf, run.skel, ss, configure, &run.cfg);
+		err = SRE_SESSION_LOAD(syslat_bpf, run.skel, ss, syslat_configure, &run.cfg);
 	if (err)
 		goto cleanup;
 

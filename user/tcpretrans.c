@@ -21,18 +21,9 @@
 #include "lib/runloop.h"
 #include "lib/session.h"
 #include "lib/tools.h"
+#include "probes.h"
 
 enum { OPT_LADDR = 1000, OPT_RADDR, OPT_PORT, OPT_STACK };
-
-struct tcpretrans_cfg {
-	bool aggregate;
-	bool stack;
-	uint16_t family;
-	bool has_laddr, has_raddr;
-	uint16_t laddr_family, raddr_family;
-	uint8_t laddr[16], raddr[16];
-	uint16_t port;
-};
 
 struct tcpretrans_run {
 	struct tcpretrans_bpf *skel;
@@ -136,11 +127,10 @@ static const struct sre_tool_spec tcpretrans_spec = {
 	.on_option = tcpretrans_option,
 };
 
-static int configure(struct tcpretrans_bpf *skel, void *ctx)
+int tcpretrans_configure(struct tcpretrans_bpf *skel, void *ctx)
 {
-	struct tcpretrans_run *run = ctx;
-	const struct tcpretrans_cfg *cfg = &run->cfg;
-	const struct sre_opts *o = &run->session.opts;
+	const struct tcpretrans_cfg *cfg = ctx;
+	const struct sre_opts *o = cfg->opts;
 	int nargs = sre_tracepoint_nargs("tcp_retransmit_skb");
 
 	if (nargs < 0) {
@@ -356,12 +346,13 @@ int tcpretrans_main(int argc, char **argv)
 		sre_error(&ss->opts, "--laddr and --raddr are of different address families");
 		return 2;
 	}
+	run.cfg.opts = &ss->opts;
 	err = sre_session_start(ss, 5, 11);
 	if (err)
 		goto cleanup;
 	if (run.cfg.stack)
 		run.ksyms = ksyms_load();
-	err = SRE_SESSION_LOAD(tcpretrans_bpf, run.skel, ss, configure, &run);
+	err = SRE_SESSION_LOAD(tcpretrans_bpf, run.skel, ss, tcpretrans_configure, &run.cfg);
 	if (err)
 		goto cleanup;
 	if (!run.cfg.aggregate) {

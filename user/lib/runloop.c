@@ -22,6 +22,11 @@ static void on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
+bool sre_stop_requested(void)
+{
+	return stop_requested;
+}
+
 static void on_child(int sig)
 {
 	(void)sig; /* only interrupts poll() */

@@ -26,6 +26,8 @@ struct sre_loop {
 
 /* Installs signal handling; call before starting anything. */
 void sre_signals_init(void);
+/* SIGINT or SIGTERM arrived (for loops of their own, like serve's). */
+bool sre_stop_requested(void);
 /* Returns 0, or -errno of what stopped it (-EPIPE when the reader went away). */
 int sre_run(struct sre_loop *l);
 /* Sum the per-CPU health counters (enum sre_counter). */

@@ -14,6 +14,7 @@ int offcpu_main(int argc, char **argv);
 int biolat_main(int argc, char **argv);
 int tcpretrans_main(int argc, char **argv);
 int profile_main(int argc, char **argv);
+int serve_main(int argc, char **argv);
 int floor_main(int argc, char **argv);
 
 #endif

@@ -1,0 +1,78 @@
+/* What the tools share with the programs that run several of them at once
+ * (serve, triage): each tool's configuration, its CONFIGURE step for
+ * SRE_OPEN_AND_LOAD, and the readers of its kernel maps. */
+#ifndef SRE_PROBES_H
+#define SRE_PROBES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "../bpf/biolat.h"
+#include "../bpf/syslat.h"
+#include "lib/opts.h"
+#include "lib/rows.h"
+#include "lib/stackopts.h"
+
+struct syslat_bpf;
+struct biolat_bpf;
+struct tcpretrans_bpf;
+struct offcpu_bpf;
+
+struct syslat_cfg {
+	bool per_process;
+	bool failures_only;
+	int only_errno;
+	int64_t slow_us;       /* -1: aggregate mode */
+	uint64_t top;
+	bool filter_syscall;
+	int nsyscalls;
+	uint8_t wanted[SYSLAT_NR_MAX];
+};
+
+int syslat_configure(struct syslat_bpf *skel, void *cfg);
+/* Cumulative rows per syscall (key2 = number), per-CPU values summed;
+ * percpu_buf holds ncpu struct syslat_stats. */
+int syslat_snapshot_syscalls(struct syslat_bpf *skel, const struct syslat_cfg *cfg, void *percpu_buf, int ncpu,
+			     struct sre_rows *cur, uint32_t gen);
+
+/* Rows per report: total latency, queue, device, request size. */
+enum { BIOLAT_PART_TOTAL, BIOLAT_PART_QUEUE, BIOLAT_PART_DEVICE, BIOLAT_PART_SIZE, BIOLAT_NPARTS };
+
+struct biolat_cfg {
+	bool per_disk, per_op, per_process, queued, sizes;
+	int64_t slow_us;
+	uint32_t disks[BIOLAT_DISKS_MAX];
+	int ndisks;
+};
+
+int biolat_configure(struct biolat_bpf *skel, void *cfg);
+/* Cumulative rows (key1 = dev, key2 = pid << 8 | op), one set per part. */
+int biolat_snapshot(struct biolat_bpf *skel, struct sre_rows cur[BIOLAT_NPARTS], uint32_t gen);
+void biolat_disk_name(uint32_t dev, char *buf, size_t len);
+const char *biolat_op_name(uint32_t op);
+
+struct tcpretrans_cfg {
+	bool aggregate;
+	bool stack;
+	uint16_t family;
+	bool has_laddr, has_raddr;
+	uint16_t laddr_family, raddr_family;
+	uint8_t laddr[16], raddr[16];
+	uint16_t port;
+	const struct sre_opts *opts; /* for the owner filter */
+};
+
+int tcpretrans_configure(struct tcpretrans_bpf *skel, void *cfg);
+
+struct offcpu_cfg {
+	struct sre_stack_opts stack;
+	uint64_t min_block_us;
+	uint64_t max_block_us;
+	uint32_t state_mask;
+	uint64_t sample_us;
+	bool exact;
+	bool by_comm; /* rows per comm only: no pid, no stacks (serve) */
+};
+
+int offcpu_configure(struct offcpu_bpf *skel, void *cfg);
+
+#endif
