@@ -50,3 +50,15 @@ folded_sum() {
 within_pct() {
 	awk -v g="$1" -v w="$2" -v p="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= w * p / 100) }'
 }
+
+# Helpers no program of ours may call (docs/SECURITY.md).
+FORBIDDEN='bpf_probe_write_user|bpf_send_signal|bpf_send_signal_thread|bpf_override_return|bpf_sys_bpf|bpf_sys_close'
+
+# Helpers called by the programs the tracer with pid $1 holds.
+helpers_of() {
+	for fd in /proc/"$1"/fdinfo/*; do
+		awk '/^prog_id:/ { print $2 }' "$fd" 2>/dev/null
+	done | sort -u | while read -r id; do
+		bpftool prog dump xlated id "$id" 2>/dev/null | grep -o 'call [a-z_0-9]*' | awk '{ print $2 }'
+	done | sort -u
+}

@@ -5,17 +5,6 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-FORBIDDEN='bpf_probe_write_user|bpf_send_signal|bpf_send_signal_thread|bpf_override_return|bpf_sys_bpf|bpf_sys_close'
-
-# Helpers called by the programs the tracer with pid $1 holds.
-helpers_of() {
-	for fd in /proc/"$1"/fdinfo/*; do
-		awk '/^prog_id:/ { print $2 }' "$fd" 2>/dev/null
-	done | sort -u | while read -r id; do
-		bpftool prog dump xlated id "$id" 2>/dev/null | grep -o 'call [a-z_0-9]*' | awk '{ print $2 }'
-	done | sort -u
-}
-
 @test "security: no tool loads a program that writes user memory, signals or overrides returns" {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	for args in "syslat" "syslat -P" "syslat -L 0" "offcpu" "offcpu --exact" "biolat" "biolat -L 0" \

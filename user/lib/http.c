@@ -14,7 +14,9 @@
 
 static bool is_tchar(char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c);
+	/* c != 0 first: strchr finds the terminating NUL (found by fuzzing). */
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
 /* End of the line starting at p (at its '\n'), or NULL before end. */
