@@ -90,7 +90,7 @@ bench: all
 # on a copy of its committed seed corpus.
 FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iuser
-FUZZ_TARGETS := folded elf opts pprof http
+FUZZ_TARGETS := folded elf opts pprof http slo
 FUZZ_SRCS_folded := user/lib/flamegraph.c user/lib/output.c user/lib/opts.c user/lib/parse.c
 FUZZ_SRCS_elf := user/lib/usyms.c
 FUZZ_SRCS_opts := user/lib/opts.c user/lib/parse.c
@@ -98,6 +98,7 @@ FUZZ_LIBS_elf := -lelf -lz
 FUZZ_SRCS_pprof := user/lib/pprof.c
 FUZZ_LIBS_pprof := -lz
 FUZZ_SRCS_http := user/lib/http.c
+FUZZ_SRCS_slo := user/lib/slo.c user/lib/opts.c user/lib/parse.c user/lib/hist.c
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 	@mkdir -p $(@D)

@@ -33,6 +33,8 @@ struct biolat_run {
 	double last_report_s;
 };
 
+enum { OPT_SLO = 1000 };
+
 static const struct option biolat_long[] = {
 	{ "disk", required_argument, NULL, 'd' },
 	{ "per-disk", no_argument, NULL, 'D' },
@@ -41,6 +43,7 @@ static const struct option biolat_long[] = {
 	{ "size", no_argument, NULL, 'S' },
 	{ "per-process", no_argument, NULL, 'P' },
 	{ "slow", required_argument, NULL, 'L' },
+	{ "slo", required_argument, NULL, OPT_SLO },
 	{ 0 },
 };
 
@@ -53,26 +56,70 @@ const char *biolat_op_name(uint32_t op)
 }
 
 /* Whole disks only: /sys/block/NAME/dev holds "major:minor". */
-static int add_disk(const char *name, void *ctx)
+int biolat_disk_dev(const char *name, uint32_t *dev)
 {
-	struct biolat_cfg *cfg = ctx;
 	char path[PATH_MAX];
 	unsigned int major, minor;
 	FILE *f;
 	int n;
 
 	if (strchr(name, '/') || snprintf(path, sizeof(path), "/sys/block/%s/dev", name) >= (int)sizeof(path) ||
-	    !(f = fopen(path, "r"))) {
+	    !(f = fopen(path, "r")))
+		return -ENOENT;
+	n = fscanf(f, "%u:%u", &major, &minor);
+	fclose(f);
+	if (n != 2)
+		return -ENOENT;
+	*dev = major << 20 | minor;
+	return 0;
+}
+
+static int add_disk(const char *name, void *ctx)
+{
+	struct biolat_cfg *cfg = ctx;
+	uint32_t dev;
+
+	if (biolat_disk_dev(name, &dev)) {
 		sre_tool_error("biolat", "unknown disk '%s' (see /sys/block; partitions: use their disk)", name);
 		return -EINVAL;
 	}
-	n = fscanf(f, "%u:%u", &major, &minor);
-	fclose(f);
-	if (n != 2 || cfg->ndisks >= BIOLAT_DISKS_MAX) {
-		sre_tool_error("biolat", "cannot use disk '%s'", name);
+	if (cfg->ndisks >= BIOLAT_DISKS_MAX) {
+		sre_tool_error("biolat", "at most %d disks in -d", BIOLAT_DISKS_MAX);
 		return -EINVAL;
 	}
-	cfg->disks[cfg->ndisks++] = major << 20 | minor;
+	cfg->disks[cfg->ndisks++] = dev;
+	return 0;
+}
+
+/* --slo disk:NAME[:OP]:pQQ<DURATION; a named disk implies -D, an op -O. */
+static int add_slo(struct biolat_cfg *cfg, const char *arg)
+{
+	struct sre_slo *slo = &cfg->slos[cfg->nslos];
+	uint32_t dev;
+
+	if (cfg->nslos == SRE_SLO_MAX) {
+		sre_tool_error("biolat", "at most %d --slo", SRE_SLO_MAX);
+		return -EINVAL;
+	}
+	if (sre_slo_parse("biolat", arg, slo))
+		return -EINVAL;
+	if (slo->kind != SRE_SLO_DISK) {
+		sre_tool_error("biolat", "--slo '%s': syscall SLOs belong to syslat", arg);
+		return -EINVAL;
+	}
+	if (strcmp(slo->name, "*")) {
+		if (biolat_disk_dev(slo->name, &dev)) {
+			sre_tool_error("biolat", "--slo '%s': unknown disk '%s' (see /sys/block)", arg, slo->name);
+			return -EINVAL;
+		}
+		slo->key = (int)dev;
+		cfg->per_disk = true;
+	} else {
+		slo->key = -1;
+	}
+	if (slo->op[0])
+		cfg->per_op = true;
+	cfg->nslos++;
 	return 0;
 }
 
@@ -104,6 +151,8 @@ static int biolat_option(int key, const char *arg, void *ctx)
 			return -EINVAL;
 		cfg->slow_us = (int64_t)v;
 		return 0;
+	case OPT_SLO:
+		return add_slo(cfg, arg);
 	}
 	return -EINVAL;
 }
@@ -118,12 +167,15 @@ static const struct sre_tool_spec biolat_spec = {
 		"  -Q, --queued            show queue time (insert->issue) and device time (issue->complete)\n"
 		"  -S, --size              request size histogram\n"
 		"  -P, --per-process       one row per issuing process\n"
-		"  -L, --slow USEC         print each request slower than USEC as it completes (0: all)\n",
+		"  -L, --slow USEC         print each request slower than USEC as it completes (0: all)\n"
+		"      --slo disk:NAME[:OP]:pQQ<DURATION  at the end, PASS/FAIL per SLO; exit 1 if any\n"
+		"                          fails (repeatable; NAME * = all disks; implies -D, and -O with OP)\n",
 	.examples =
 		"  sretrace biolat 5 1                 one histogram over 5 s\n"
 		"  sretrace biolat -D -O -Q 1          per disk and op, queue vs device, every second\n"
 		"  sretrace biolat -d vda -L 10000     vda requests slower than 10 ms\n"
-		"  sretrace biolat -P -f json 10 1     who issues the I/O\n",
+		"  sretrace biolat -P -f json 10 1     who issues the I/O\n"
+		"  sretrace biolat --slo disk:vda:write:p99<10ms 60 1   fail if vda's write p99 >= 10 ms\n",
 	.positional = SRE_POS_INTERVAL_COUNT,
 	.formats = SRE_FMT_TEXT | SRE_FMT_JSON,
 	.short_opts = "d:DOQSPL:",
@@ -404,20 +456,43 @@ static int report_events_end(void *ctx, bool final)
 	return sre_output_flush(&run->session.out);
 }
 
+/* The whole run's total-latency histogram per SLO, from the last
+ * cumulative snapshot. Returns how many failed. */
+static int check_slos(struct biolat_run *run)
+{
+	const struct sre_rows *rows = &run->prev[BIOLAT_PART_TOTAL];
+
+	for (int i = 0; i < run->cfg.nslos; i++) {
+		struct sre_slo *slo = &run->cfg.slos[i];
+
+		memset(&slo->hist, 0, sizeof(slo->hist));
+		for (size_t r = 0; r < rows->n; r++) {
+			const struct sre_row *row = &rows->rows[r];
+
+			if (slo->key >= 0 && row->key1 != (uint32_t)slo->key)
+				continue;
+			if (slo->op[0] && strcmp(slo->op, biolat_op_name(row->key2 & 0xff)))
+				continue;
+			hist_add(&slo->hist, &row->hist);
+		}
+	}
+	return sre_slo_report(stderr, "biolat", run->cfg.slos, run->cfg.nslos, "requests");
+}
+
 int biolat_main(int argc, char **argv)
 {
 	struct biolat_run run = { .cfg = { .slow_us = -1 } };
 	struct sre_session *ss = &run.session;
 	struct ring_buffer *rb = NULL;
 	struct sre_loop loop = { 0 };
-	int err;
+	int err, code, slo_failed = 0;
 
 	err = sre_parse_options(argc, argv, &biolat_spec, &ss->opts, &run.cfg);
 	if (err)
 		return err > 0 ? 0 : 2;
 	if (run.cfg.slow_us >= 0 && (run.cfg.per_process || run.cfg.per_disk || run.cfg.per_op ||
-				      run.cfg.sizes || run.cfg.queued)) {
-		sre_error(&ss->opts, "-L (events) does not combine with -D, -O, -P, -Q or -S");
+				      run.cfg.sizes || run.cfg.queued || run.cfg.nslos)) {
+		sre_error(&ss->opts, "-L (events) does not combine with -D, -O, -P, -Q, -S or --slo");
 		return 2;
 	}
 	err = sre_session_start(ss, 5, 11);
@@ -453,11 +528,14 @@ int biolat_main(int argc, char **argv)
 		fprintf(stderr, "Tracing block I/O... Ctrl-C to end.\n");
 	}
 	err = sre_session_run(ss, &loop);
+	if (!err && run.cfg.nslos)
+		slo_failed = check_slos(&run);
 
 cleanup:
 	ring_buffer__free(rb);
 	biolat_bpf__destroy(run.skel);
 	for (int p = 0; p < BIOLAT_NPARTS; p++)
 		sre_rows_free(&run.prev[p]);
-	return sre_session_end(ss, err);
+	code = sre_session_end(ss, err);
+	return code == 0 && slo_failed ? 1 : code;
 }

@@ -10,6 +10,7 @@
 #include "../bpf/syslat.h"
 #include "lib/opts.h"
 #include "lib/rows.h"
+#include "lib/slo.h"
 #include "lib/stackopts.h"
 
 struct syslat_bpf;
@@ -26,6 +27,8 @@ struct syslat_cfg {
 	bool filter_syscall;
 	int nsyscalls;
 	uint8_t wanted[SYSLAT_NR_MAX];
+	struct sre_slo slos[SRE_SLO_MAX];
+	int nslos;
 };
 
 int syslat_configure(struct syslat_bpf *skel, void *cfg);
@@ -42,12 +45,16 @@ struct biolat_cfg {
 	int64_t slow_us;
 	uint32_t disks[BIOLAT_DISKS_MAX];
 	int ndisks;
+	struct sre_slo slos[SRE_SLO_MAX];
+	int nslos;
 };
 
 int biolat_configure(struct biolat_bpf *skel, void *cfg);
 /* Cumulative rows (key1 = dev, key2 = pid << 8 | op), one set per part. */
 int biolat_snapshot(struct biolat_bpf *skel, struct sre_rows cur[BIOLAT_NPARTS], uint32_t gen);
 void biolat_disk_name(uint32_t dev, char *buf, size_t len);
+/* dev (major << 20 | minor) of a disk named as in /sys/block; 0 or -ENOENT. */
+int biolat_disk_dev(const char *name, uint32_t *dev);
 const char *biolat_op_name(uint32_t op);
 
 struct tcpretrans_cfg {

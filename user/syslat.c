@@ -23,7 +23,7 @@
 #include "lib/tools.h"
 #include "probes.h"
 
-enum { OPT_TOP = 1000, OPT_ERRNO };
+enum { OPT_TOP = 1000, OPT_ERRNO, OPT_SLO };
 
 struct syslat_run {
 	struct syslat_bpf *skel;
@@ -42,6 +42,7 @@ static const struct option syslat_long[] = {
 	{ "slow", required_argument, NULL, 'L' },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "errno", required_argument, NULL, OPT_ERRNO },
+	{ "slo", required_argument, NULL, OPT_SLO },
 	{ 0 },
 };
 
@@ -81,6 +82,27 @@ static int syslat_option(int key, const char *arg, void *ctx)
 		return 0;
 	case OPT_TOP:
 		return sre_opt_uint("syslat", "--top", arg, 1, 100000, &cfg->top);
+	case OPT_SLO: {
+		struct sre_slo *slo = &cfg->slos[cfg->nslos];
+
+		if (cfg->nslos == SRE_SLO_MAX) {
+			sre_tool_error("syslat", "at most %d --slo", SRE_SLO_MAX);
+			return -EINVAL;
+		}
+		if (sre_slo_parse("syslat", arg, slo))
+			return -EINVAL;
+		if (slo->kind != SRE_SLO_SYSCALL) {
+			sre_tool_error("syslat", "--slo '%s': disk SLOs belong to biolat", arg);
+			return -EINVAL;
+		}
+		slo->key = sre_syscall_number(slo->name);
+		if (slo->key < 0 || slo->key >= SYSLAT_NR_MAX) {
+			sre_tool_error("syslat", "--slo '%s': unknown syscall '%s'", arg, slo->name);
+			return -EINVAL;
+		}
+		cfg->nslos++;
+		return 0;
+	}
 	case OPT_ERRNO:
 		cfg->only_errno = sre_errno_number(arg);
 		if (cfg->only_errno <= 0) {
@@ -102,13 +124,16 @@ static const struct sre_tool_spec syslat_spec = {
 		"  -x, --failures          only failed calls (negative return)\n"
 		"      --errno NAME        only calls failing with this errno (implies -x)\n"
 		"  -L, --slow USEC         print each call slower than USEC as it happens (0: all)\n"
-		"      --top N             rows per report, by total time (default 20)\n",
+		"      --top N             rows per report, by total time (default 20)\n"
+		"      --slo syscall:NAME:pQQ<DURATION  at the end, PASS/FAIL per SLO; exit 1 if any\n"
+		"                          fails (repeatable; e.g. syscall:fsync:p99<10ms)\n",
 	.examples =
 		"  sretrace syslat 5 1                 top syscalls by total time over 5 s\n"
 		"  sretrace syslat -s fsync,fdatasync -p 1234 10\n"
 		"  sretrace syslat -P -x 1            failing calls per process, every second\n"
 		"  sretrace syslat -L 10000 -c nginx   calls slower than 10 ms from nginx\n"
-		"  sretrace syslat -f json -- ./bench  trace a command and its children\n",
+		"  sretrace syslat -f json -- ./bench  trace a command and its children\n"
+		"  sretrace syslat --slo syscall:read:p99<1ms -- ./bench   gate a benchmark on latency\n",
 	.positional = SRE_POS_INTERVAL_COUNT,
 	.formats = SRE_FMT_TEXT | SRE_FMT_JSON,
 	.short_opts = "s:PxL:",
@@ -392,13 +417,28 @@ static void print_event_header(struct syslat_run *run)
 			run->session.opts.millis ? "LAT(ms)" : "LAT(us)", "RET");
 }
 
+/* The whole run's histogram per SLO syscall, from the last cumulative
+ * snapshot (every process's rows with -P). Returns how many failed. */
+static int check_slos(struct syslat_run *run)
+{
+	for (int i = 0; i < run->cfg.nslos; i++) {
+		struct sre_slo *slo = &run->cfg.slos[i];
+
+		memset(&slo->hist, 0, sizeof(slo->hist));
+		for (size_t r = 0; r < run->prev.n; r++)
+			if (run->prev.rows[r].key2 == (uint32_t)slo->key)
+				hist_add(&slo->hist, &run->prev.rows[r].hist);
+	}
+	return sre_slo_report(stderr, "syslat", run->cfg.slos, run->cfg.nslos, "calls");
+}
+
 int syslat_main(int argc, char **argv)
 {
 	struct syslat_run run = { .cfg = { .slow_us = -1, .top = 20 } };
 	struct sre_session *ss = &run.session;
 	struct ring_buffer *rb = NULL;
 	struct sre_loop loop;
-	int err;
+	int err, code, slo_failed = 0;
 
 	err = sre_parse_options(argc, argv, &syslat_spec, &ss->opts, &run.cfg);
 	if (err)
@@ -406,6 +446,16 @@ int syslat_main(int argc, char **argv)
 	if (run.cfg.slow_us >= 0 && run.cfg.per_process) {
 		sre_error(&ss->opts, "-L (events) and -P (per-process rows) do not combine");
 		return 2;
+	}
+	if (run.cfg.slow_us >= 0 && run.cfg.nslos) {
+		sre_error(&ss->opts, "--slo needs the histograms: it does not combine with -L");
+		return 2;
+	}
+	for (int i = 0; i < run.cfg.nslos; i++) {
+		if (run.cfg.filter_syscall && !run.cfg.wanted[run.cfg.slos[i].key]) {
+			sre_error(&ss->opts, "--slo '%s' names a syscall that -s leaves out", run.cfg.slos[i].expr);
+			return 2;
+		}
 	}
 	run.ncpu = libbpf_num_possible_cpus();
 	run.percpu_buf = calloc((size_t)run.ncpu, sizeof(struct syslat_stats));
@@ -436,11 +486,14 @@ int syslat_main(int argc, char **argv)
 		fprintf(stderr, "Tracing syscalls... Ctrl-C to end.\n");
 	}
 	err = sre_session_run(ss, &loop);
+	if (!err && run.cfg.nslos)
+		slo_failed = check_slos(&run);
 
 cleanup:
 	ring_buffer__free(rb);
 	syslat_bpf__destroy(run.skel);
 	sre_rows_free(&run.prev);
 	free(run.percpu_buf);
-	return sre_session_end(ss, err);
+	code = sre_session_end(ss, err);
+	return code == 0 && slo_failed ? 1 : code;
 }
