@@ -479,6 +479,11 @@ static int check_slos(struct biolat_run *run)
 	return sre_slo_report(stderr, "biolat", run->cfg.slos, run->cfg.nslos, "requests");
 }
 
+int biolat_load(struct biolat_bpf **skel, const struct sre_opts *o, struct biolat_cfg *cfg)
+{
+	return SRE_PROBE_LOAD(biolat_bpf, *skel, o, biolat_configure, cfg);
+}
+
 int biolat_main(int argc, char **argv)
 {
 	struct biolat_run run = { .cfg = { .slow_us = -1 } };

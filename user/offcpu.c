@@ -167,6 +167,11 @@ static int report(void *ctx, bool final)
 	});
 }
 
+int offcpu_load(struct offcpu_bpf **skel, const struct sre_opts *o, struct offcpu_cfg *cfg)
+{
+	return SRE_PROBE_LOAD(offcpu_bpf, *skel, o, offcpu_configure, cfg);
+}
+
 int offcpu_main(int argc, char **argv)
 {
 	struct offcpu_run run = {

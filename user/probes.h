@@ -18,6 +18,22 @@ struct biolat_bpf;
 struct tcpretrans_bpf;
 struct offcpu_bpf;
 
+/* Open, configure, load (tp_btf, else raw_tp), attach and fill the filters
+ * of one tool for a program that runs several (no session, no output).
+ * Reports a failure once; 0 or -errno. Each TOOL_load lives in the tool's
+ * own file so the skeleton's embedded BPF object is linked in only once. */
+#define SRE_PROBE_LOAD(type, skel, o, configure, cfg)                                                  \
+	({                                                                                             \
+		int _e = SRE_OPEN_AND_LOAD(type, skel, o, configure, cfg);                              \
+		if (_e)                                                                                \
+			sre_error(o, "cannot load the " #type " programs: %s (-v shows why)", strerror(-_e)); \
+		else if ((_e = type##__attach(skel)))                                                  \
+			sre_error(o, "cannot attach " #type ": %s", strerror(-_e));                     \
+		else                                                                                   \
+			_e = sre_fill_filters((skel)->obj, o, 0);                                     \
+		_e;                                                                                    \
+	})
+
 struct syslat_cfg {
 	bool per_process;
 	bool failures_only;
@@ -32,6 +48,7 @@ struct syslat_cfg {
 };
 
 int syslat_configure(struct syslat_bpf *skel, void *cfg);
+int syslat_load(struct syslat_bpf **skel, const struct sre_opts *o, struct syslat_cfg *cfg);
 /* Cumulative rows per syscall (key2 = number), per-CPU values summed;
  * percpu_buf holds ncpu struct syslat_stats. */
 int syslat_snapshot_syscalls(struct syslat_bpf *skel, const struct syslat_cfg *cfg, void *percpu_buf, int ncpu,
@@ -50,6 +67,7 @@ struct biolat_cfg {
 };
 
 int biolat_configure(struct biolat_bpf *skel, void *cfg);
+int biolat_load(struct biolat_bpf **skel, const struct sre_opts *o, struct biolat_cfg *cfg);
 /* Cumulative rows (key1 = dev, key2 = pid << 8 | op), one set per part. */
 int biolat_snapshot(struct biolat_bpf *skel, struct sre_rows cur[BIOLAT_NPARTS], uint32_t gen);
 void biolat_disk_name(uint32_t dev, char *buf, size_t len);
@@ -69,6 +87,7 @@ struct tcpretrans_cfg {
 };
 
 int tcpretrans_configure(struct tcpretrans_bpf *skel, void *cfg);
+int tcpretrans_load(struct tcpretrans_bpf **skel, const struct sre_opts *o, struct tcpretrans_cfg *cfg);
 
 struct offcpu_cfg {
 	struct sre_stack_opts stack;
@@ -81,5 +100,6 @@ struct offcpu_cfg {
 };
 
 int offcpu_configure(struct offcpu_bpf *skel, void *cfg);
+int offcpu_load(struct offcpu_bpf **skel, const struct sre_opts *o, struct offcpu_cfg *cfg);
 
 #endif

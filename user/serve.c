@@ -509,34 +509,21 @@ static void on_request(void *ctx, const struct http_request *req, struct http_re
 
 /* ---- setup ---- */
 
-#define SERVE_LOAD(type, skel, run, configure, cfg)                                                \
-	({                                                                                         \
-		int _e = SRE_OPEN_AND_LOAD(type, skel, &(run)->session.opts, configure, cfg);      \
-		if (_e)                                                                            \
-			sre_error(&(run)->session.opts, "cannot load the " #type " programs: %s (-v shows why)", \
-				  strerror(-_e));                                                  \
-		else if ((_e = type##__attach(skel)))                                              \
-			sre_error(&(run)->session.opts, "cannot attach " #type ": %s", strerror(-_e));   \
-		else                                                                               \
-			_e = sre_fill_filters((skel)->obj, &(run)->session.opts, 0);              \
-		_e;                                                                                \
-	})
-
 static int load_tools(struct serve_run *run)
 {
 	int err = 0;
 
 	if (run->cfg.want[T_SYSLAT]) {
 		run->syslat_cfg = (struct syslat_cfg){ .slow_us = -1 };
-		err = SERVE_LOAD(syslat_bpf, run->syslat, run, syslat_configure, &run->syslat_cfg);
+		err = syslat_load(&run->syslat, &run->session.opts, &run->syslat_cfg);
 	}
 	if (!err && run->cfg.want[T_BIOLAT]) {
 		run->biolat_cfg = (struct biolat_cfg){ .per_disk = true, .per_op = true, .slow_us = -1 };
-		err = SERVE_LOAD(biolat_bpf, run->biolat, run, biolat_configure, &run->biolat_cfg);
+		err = biolat_load(&run->biolat, &run->session.opts, &run->biolat_cfg);
 	}
 	if (!err && run->cfg.want[T_TCPRETRANS]) {
 		run->tcp_cfg = (struct tcpretrans_cfg){ .aggregate = true, .opts = &run->session.opts };
-		err = SERVE_LOAD(tcpretrans_bpf, run->tcp, run, tcpretrans_configure, &run->tcp_cfg);
+		err = tcpretrans_load(&run->tcp, &run->session.opts, &run->tcp_cfg);
 	}
 	if (!err && run->cfg.want[T_OFFCPU]) {
 		run->offcpu_cfg = (struct offcpu_cfg){
@@ -544,7 +531,7 @@ static int load_tools(struct serve_run *run)
 			.min_block_us = 1, .sample_us = 1000, .by_comm = true,
 			.state_mask = OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNINTERRUPTIBLE | OFFCPU_STATE_OTHER,
 		};
-		err = SERVE_LOAD(offcpu_bpf, run->offcpu, run, offcpu_configure, &run->offcpu_cfg);
+		err = offcpu_load(&run->offcpu, &run->session.opts, &run->offcpu_cfg);
 	}
 	return err;
 }

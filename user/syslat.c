@@ -432,6 +432,11 @@ static int check_slos(struct syslat_run *run)
 	return sre_slo_report(stderr, "syslat", run->cfg.slos, run->cfg.nslos, "calls");
 }
 
+int syslat_load(struct syslat_bpf **skel, const struct sre_opts *o, struct syslat_cfg *cfg)
+{
+	return SRE_PROBE_LOAD(syslat_bpf, *skel, o, syslat_configure, cfg);
+}
+
 int syslat_main(int argc, char **argv)
 {
 	struct syslat_run run = { .cfg = { .slow_us = -1, .top = 20 } };

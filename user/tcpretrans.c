@@ -321,6 +321,11 @@ static int report(void *ctx, bool final)
 	return err ? err : sre_output_flush(&run->session.out);
 }
 
+int tcpretrans_load(struct tcpretrans_bpf **skel, const struct sre_opts *o, struct tcpretrans_cfg *cfg)
+{
+	return SRE_PROBE_LOAD(tcpretrans_bpf, *skel, o, tcpretrans_configure, cfg);
+}
+
 int tcpretrans_main(int argc, char **argv)
 {
 	struct tcpretrans_run run = { 0 };

@@ -38,10 +38,10 @@ pprof_total() {
 	echo "pprof $got samples, folded beside it $folded, want ~198" >&3
 	within_pct "$got" 198 10
 	within_pct "$got" "$folded" 3
-	# cpu = samples x period (1/99 s): 2 s of burn.
-	cpu=$(pprof_total "$T/p.pb.gz" cpu)
-	echo "cpu $cpu" >&3
-	[[ "$cpu" =~ ^(1\.[89][0-9]*|2(\.0[0-9]*)?)\ s$ ]]
+	# cpu = samples x period (10^9 / 99 ns), exactly.
+	cpu=$(go tool pprof -top -sample_index=cpu -unit=ns "$T/p.pb.gz" | sed -nE 's/.* of ([0-9]+)ns total.*/\1/p')
+	echo "cpu $cpu ns" >&3
+	[ "$cpu" -eq $((got * (1000000000 / 99))) ]
 	# Labels: the burner's pid and comm.
 	tags=$(go tool pprof -tags "$T/p.pb.gz")
 	grep -q "$b" <<<"$tags"
