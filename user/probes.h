@@ -102,4 +102,32 @@ struct offcpu_cfg {
 int offcpu_configure(struct offcpu_bpf *skel, void *cfg);
 int offcpu_load(struct offcpu_bpf **skel, const struct sre_opts *o, struct offcpu_cfg *cfg);
 
+#define PROFILE_MAX_CPUS 1024
+
+struct profile_cfg {
+	uint64_t hz;
+	bool idle;
+	struct sre_stack_opts stack;
+	const char *event;
+	bool cpu_list;
+	bool cpus[PROFILE_MAX_CPUS];
+};
+
+/* The perf events profile samples from, one per CPU. */
+struct profile_cpus {
+	struct bpf_link *links[PROFILE_MAX_CPUS];
+	int perf_fds[PROFILE_MAX_CPUS];
+};
+
+struct profile_bpf;
+int profile_configure(struct profile_bpf *skel, void *cfg);
+void profile_cpus_init(struct profile_cpus *cpus);
+/* Opens the sampling event on each wanted online CPU and attaches the
+ * program to it. Prints one line and returns -errno on failure. */
+int profile_attach_cpus(struct profile_bpf *skel, const struct profile_cfg *cfg, struct profile_cpus *cpus,
+			const struct sre_opts *o);
+void profile_detach_cpus(struct profile_cpus *cpus);
+/* SRE_PROBE_LOAD, then the per-CPU events. */
+int profile_load(struct profile_bpf **skel, const struct sre_opts *o, struct profile_cfg *cfg, struct profile_cpus *cpus);
+
 #endif

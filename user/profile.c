@@ -19,27 +19,16 @@
 #include "lib/stackopts.h"
 #include "lib/stackreport.h"
 #include "lib/tools.h"
-
-#define PROFILE_MAX_CPUS 1024
+#include "probes.h"
 
 enum { OPT_CPU = 1000, OPT_EVENT };
-
-struct profile_cfg {
-	uint64_t hz;
-	bool idle;
-	struct sre_stack_opts stack;
-	const char *event;
-	bool cpu_list;
-	bool cpus[PROFILE_MAX_CPUS];
-};
 
 struct profile_run {
 	struct profile_bpf *skel;
 	struct profile_cfg cfg;
 	struct sre_session session;
 	struct sre_symbolizer sym;
-	struct bpf_link *links[PROFILE_MAX_CPUS];
-	int perf_fds[PROFILE_MAX_CPUS];
+	struct profile_cpus cpus;
 };
 
 /* Events by name: software ones work everywhere; hardware ones need a PMU. */
@@ -162,7 +151,7 @@ static const struct sre_tool_spec profile_spec = {
 	.on_option = profile_option,
 };
 
-static int configure(struct profile_bpf *skel, void *ctx)
+int profile_configure(struct profile_bpf *skel, void *ctx)
 {
 	const struct profile_cfg *cfg = ctx;
 
@@ -172,53 +161,77 @@ static int configure(struct profile_bpf *skel, void *ctx)
 	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
 }
 
-/* Opens the sampling event on each wanted online CPU and attaches the
- * program to it. Prints one line and returns -errno on failure. */
-static int attach_cpus(struct profile_run *run)
+int profile_attach_cpus(struct profile_bpf *skel, const struct profile_cfg *cfg, struct profile_cpus *cpus,
+			const struct sre_opts *o)
 {
-	struct perf_event_attr attr = { .size = sizeof(attr), .freq = 1, .sample_freq = run->cfg.hz };
+	struct perf_event_attr attr = { .size = sizeof(attr), .freq = 1, .sample_freq = cfg->hz };
 	bool online[PROFILE_MAX_CPUS] = { 0 };
 	int err = 0, attached = 0;
 
 	for (size_t i = 0; i < sizeof(profile_events) / sizeof(profile_events[0]); i++) {
-		if (!strcmp(run->cfg.event, profile_events[i].name)) {
+		if (!strcmp(cfg->event, profile_events[i].name)) {
 			attr.type = profile_events[i].type;
 			attr.config = profile_events[i].config;
 		}
 	}
 	if (online_cpus(online)) {
-		sre_error(&run->session.opts, "cannot read the online CPUs");
+		sre_error(o, "cannot read the online CPUs");
 		return -EINVAL;
 	}
 	for (int c = 0; c < PROFILE_MAX_CPUS; c++) {
 		int fd;
 
-		if (!online[c] || (run->cfg.cpu_list && !run->cfg.cpus[c]))
+		if (!online[c] || (cfg->cpu_list && !cfg->cpus[c]))
 			continue;
 		fd = (int)syscall(SYS_perf_event_open, &attr, -1, c, -1, PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0) {
 			err = -errno;
 			if (attr.type == PERF_TYPE_HARDWARE && (errno == ENOENT || errno == EOPNOTSUPP || errno == ENODEV))
-				sre_error(&run->session.opts, "hardware event '%s' is not available here (no PMU "
-					  "access); use --event cpu-clock", run->cfg.event);
+				sre_error(o, "hardware event '%s' is not available here (no PMU "
+					  "access); use --event cpu-clock", cfg->event);
 			else
-				sre_error(&run->session.opts, "cannot open perf event on CPU %d: %s", c, strerror(errno));
+				sre_error(o, "cannot open perf event on CPU %d: %s", c, strerror(errno));
 			break;
 		}
-		run->perf_fds[c] = fd;
-		run->links[c] = bpf_program__attach_perf_event(run->skel->progs.profile_sample, fd);
-		if (!run->links[c]) {
+		cpus->perf_fds[c] = fd;
+		cpus->links[c] = bpf_program__attach_perf_event(skel->progs.profile_sample, fd);
+		if (!cpus->links[c]) {
 			err = -errno;
-			sre_error(&run->session.opts, "cannot attach to CPU %d: %s", c, strerror(errno));
+			sre_error(o, "cannot attach to CPU %d: %s", c, strerror(errno));
 			break;
 		}
 		attached++;
 	}
 	if (!err && !attached) {
-		sre_error(&run->session.opts, "no online CPU in --cpu list");
+		sre_error(o, "no online CPU in --cpu list");
 		err = -EINVAL;
 	}
 	return err;
+}
+
+void profile_cpus_init(struct profile_cpus *cpus)
+{
+	for (int c = 0; c < PROFILE_MAX_CPUS; c++) {
+		cpus->links[c] = NULL;
+		cpus->perf_fds[c] = -1;
+	}
+}
+
+void profile_detach_cpus(struct profile_cpus *cpus)
+{
+	for (int c = 0; c < PROFILE_MAX_CPUS; c++) {
+		bpf_link__destroy(cpus->links[c]);
+		if (cpus->perf_fds[c] >= 0)
+			close(cpus->perf_fds[c]);
+	}
+	profile_cpus_init(cpus);
+}
+
+int profile_load(struct profile_bpf **skel, const struct sre_opts *o, struct profile_cfg *cfg, struct profile_cpus *cpus)
+{
+	int err = SRE_PROBE_LOAD(profile_bpf, *skel, o, profile_configure, cfg);
+
+	return err ? err : profile_attach_cpus(*skel, cfg, cpus, o);
 }
 
 static int report(void *ctx, bool final)
@@ -264,8 +277,7 @@ int profile_main(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	int err;
 
-	for (int c = 0; c < PROFILE_MAX_CPUS; c++)
-		run.perf_fds[c] = -1;
+	profile_cpus_init(&run.cpus);
 	sre_stack_opts_init(&run.cfg.stack);
 	err = sre_parse_options(argc, argv, &profile_spec, &ss->opts, &run.cfg);
 	if (err)
@@ -276,9 +288,9 @@ int profile_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	sre_symbolizer_init(&run.sym, sre_stack_kernel(&run.cfg.stack), sre_stack_user(&run.cfg.stack));
-	err = SRE_SESSION_LOAD(profile_bpf, run.skel, ss, configure, &run.cfg);
+	err = SRE_SESSION_LOAD(profile_bpf, run.skel, ss, profile_configure, &run.cfg);
 	if (!err)
-		err = attach_cpus(&run);
+		err = profile_attach_cpus(run.skel, &run.cfg, &run.cpus, &ss->opts);
 	if (err)
 		goto cleanup;
 	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.proc_events), sre_symbolizer_on_proc_event, &run.sym, &err);
@@ -295,11 +307,7 @@ int profile_main(int argc, char **argv)
 
 cleanup:
 	ring_buffer__free(rb);
-	for (int c = 0; c < PROFILE_MAX_CPUS; c++) {
-		bpf_link__destroy(run.links[c]);
-		if (run.perf_fds[c] >= 0)
-			close(run.perf_fds[c]);
-	}
+	profile_detach_cpus(&run.cpus);
 	profile_bpf__destroy(run.skel);
 	sre_symbolizer_free(&run.sym);
 	return sre_session_end(ss, err);
