@@ -281,9 +281,9 @@ static void json_part(FILE *f, const struct sre_row *r)
 	hist_print_json(f, &r->hist);
 }
 
-static void print_json(struct biolat_run *run, struct sre_rows d[BIOLAT_NPARTS], double secs, const uint64_t *cnt)
+void biolat_print_json(FILE *f, const struct biolat_cfg *cfg, struct sre_rows d[BIOLAT_NPARTS], double secs,
+		       const uint64_t *cnt)
 {
-	FILE *f = run->session.out.f;
 	char ts[16], disk[64];
 
 	sre_timestamp(ts, sizeof(ts));
@@ -298,9 +298,9 @@ static void print_json(struct biolat_run *run, struct sre_rows d[BIOLAT_NPARTS],
 		fprintf(f, "%s{\"disk\":", i ? "," : "");
 		sre_json_str(f, disk);
 		fprintf(f, ",\"op\":\"%s\"", biolat_op_name(op));
-		if (run->cfg.per_op)
+		if (cfg->per_op)
 			fprintf(f, ",\"sync\":%s", op & BIOLAT_OP_SYNC ? "true" : "false");
-		if (run->cfg.per_process) {
+		if (cfg->per_process) {
 			fprintf(f, ",\"pid\":%u,\"comm\":", r->key2 >> 8);
 			sre_json_str(f, r->comm);
 		}
@@ -311,7 +311,7 @@ static void print_json(struct biolat_run *run, struct sre_rows d[BIOLAT_NPARTS],
 		fputs("},\"device\":{", f);
 		json_part(f, &d[BIOLAT_PART_DEVICE].rows[i]);
 		fputc('}', f);
-		if (run->cfg.sizes) {
+		if (cfg->sizes) {
 			fputs(",\"size_hist\":", f);
 			hist_print_json(f, &d[BIOLAT_PART_SIZE].rows[i].hist);
 		}
@@ -398,7 +398,7 @@ static int report(void *ctx, bool final)
 	if (!err) {
 		sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
 		if (run->session.opts.format == SRE_FMT_JSON)
-			print_json(run, delta, now - run->last_report_s, cnt);
+			biolat_print_json(run->session.out.f, &run->cfg, delta, now - run->last_report_s, cnt);
 		else
 			print_text(run, delta, now - run->last_report_s);
 		if (cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
@@ -479,9 +479,9 @@ static int check_slos(struct biolat_run *run)
 	return sre_slo_report(stderr, "biolat", run->cfg.slos, run->cfg.nslos, "requests");
 }
 
-int biolat_load(struct biolat_bpf **skel, const struct sre_opts *o, struct biolat_cfg *cfg)
+int biolat_load(struct biolat_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct biolat_cfg *cfg)
 {
-	return SRE_PROBE_LOAD(biolat_bpf, *skel, o, biolat_configure, cfg);
+	return SRE_PROBE_LOAD(biolat_bpf, *skel, o, command_pid, biolat_configure, cfg);
 }
 
 int biolat_main(int argc, char **argv)

@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include "../bpf/biolat.h"
 #include "../bpf/syslat.h"
 #include "lib/opts.h"
@@ -19,10 +21,11 @@ struct tcpretrans_bpf;
 struct offcpu_bpf;
 
 /* Open, configure, load (tp_btf, else raw_tp), attach and fill the filters
- * of one tool for a program that runs several (no session, no output).
+ * of one tool for a program that runs several (no session, no output);
+ * command_pid: the held "-- COMMAND" to trace, or 0.
  * Reports a failure once; 0 or -errno. Each TOOL_load lives in the tool's
  * own file so the skeleton's embedded BPF object is linked in only once. */
-#define SRE_PROBE_LOAD(type, skel, o, configure, cfg)                                                  \
+#define SRE_PROBE_LOAD(type, skel, o, command_pid, configure, cfg)                                                  \
 	({                                                                                             \
 		int _e = SRE_OPEN_AND_LOAD(type, skel, o, configure, cfg);                              \
 		if (_e)                                                                                \
@@ -30,7 +33,7 @@ struct offcpu_bpf;
 		else if ((_e = type##__attach(skel)))                                                  \
 			sre_error(o, "cannot attach " #type ": %s", strerror(-_e));                     \
 		else                                                                                   \
-			_e = sre_fill_filters((skel)->obj, o, 0);                                     \
+			_e = sre_fill_filters((skel)->obj, o, command_pid);                                   \
 		_e;                                                                                    \
 	})
 
@@ -48,11 +51,16 @@ struct syslat_cfg {
 };
 
 int syslat_configure(struct syslat_bpf *skel, void *cfg);
-int syslat_load(struct syslat_bpf **skel, const struct sre_opts *o, struct syslat_cfg *cfg);
+int syslat_load(struct syslat_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct syslat_cfg *cfg);
 /* Cumulative rows per syscall (key2 = number), per-CPU values summed;
  * percpu_buf holds ncpu struct syslat_stats. */
 int syslat_snapshot_syscalls(struct syslat_bpf *skel, const struct syslat_cfg *cfg, void *percpu_buf, int ncpu,
 			     struct sre_rows *cur, uint32_t gen);
+/* Per (pid, syscall) rows with cfg->per_process, else per syscall. */
+int syslat_snapshot(struct syslat_bpf *skel, const struct syslat_cfg *cfg, void *percpu_buf, int ncpu,
+		    struct sre_rows *cur, uint32_t gen);
+/* One JSON line (docs/json.md) for rows d covering secs. */
+void syslat_print_json(FILE *f, const struct syslat_cfg *cfg, struct sre_rows *d, double secs, const uint64_t *cnt);
 
 /* Rows per report: total latency, queue, device, request size. */
 enum { BIOLAT_PART_TOTAL, BIOLAT_PART_QUEUE, BIOLAT_PART_DEVICE, BIOLAT_PART_SIZE, BIOLAT_NPARTS };
@@ -67,13 +75,15 @@ struct biolat_cfg {
 };
 
 int biolat_configure(struct biolat_bpf *skel, void *cfg);
-int biolat_load(struct biolat_bpf **skel, const struct sre_opts *o, struct biolat_cfg *cfg);
+int biolat_load(struct biolat_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct biolat_cfg *cfg);
 /* Cumulative rows (key1 = dev, key2 = pid << 8 | op), one set per part. */
 int biolat_snapshot(struct biolat_bpf *skel, struct sre_rows cur[BIOLAT_NPARTS], uint32_t gen);
 void biolat_disk_name(uint32_t dev, char *buf, size_t len);
 /* dev (major << 20 | minor) of a disk named as in /sys/block; 0 or -ENOENT. */
 int biolat_disk_dev(const char *name, uint32_t *dev);
 const char *biolat_op_name(uint32_t op);
+void biolat_print_json(FILE *f, const struct biolat_cfg *cfg, struct sre_rows d[BIOLAT_NPARTS], double secs,
+		       const uint64_t *cnt);
 
 struct tcpretrans_cfg {
 	bool aggregate;
@@ -87,7 +97,9 @@ struct tcpretrans_cfg {
 };
 
 int tcpretrans_configure(struct tcpretrans_bpf *skel, void *cfg);
-int tcpretrans_load(struct tcpretrans_bpf **skel, const struct sre_opts *o, struct tcpretrans_cfg *cfg);
+/* The -A flows map, largest first: a table, or one JSON line per flow. */
+int tcpretrans_print_flows(FILE *f, int flows_fd, bool json);
+int tcpretrans_load(struct tcpretrans_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct tcpretrans_cfg *cfg);
 
 struct offcpu_cfg {
 	struct sre_stack_opts stack;
@@ -100,7 +112,7 @@ struct offcpu_cfg {
 };
 
 int offcpu_configure(struct offcpu_bpf *skel, void *cfg);
-int offcpu_load(struct offcpu_bpf **skel, const struct sre_opts *o, struct offcpu_cfg *cfg);
+int offcpu_load(struct offcpu_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct offcpu_cfg *cfg);
 
 #define PROFILE_MAX_CPUS 1024
 
@@ -128,6 +140,6 @@ int profile_attach_cpus(struct profile_bpf *skel, const struct profile_cfg *cfg,
 			const struct sre_opts *o);
 void profile_detach_cpus(struct profile_cpus *cpus);
 /* SRE_PROBE_LOAD, then the per-CPU events. */
-int profile_load(struct profile_bpf **skel, const struct sre_opts *o, struct profile_cfg *cfg, struct profile_cpus *cpus);
+int profile_load(struct profile_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct profile_cfg *cfg, struct profile_cpus *cpus);
 
 #endif

@@ -515,15 +515,15 @@ static int load_tools(struct serve_run *run)
 
 	if (run->cfg.want[T_SYSLAT]) {
 		run->syslat_cfg = (struct syslat_cfg){ .slow_us = -1 };
-		err = syslat_load(&run->syslat, &run->session.opts, &run->syslat_cfg);
+		err = syslat_load(&run->syslat, &run->session.opts, 0, &run->syslat_cfg);
 	}
 	if (!err && run->cfg.want[T_BIOLAT]) {
 		run->biolat_cfg = (struct biolat_cfg){ .per_disk = true, .per_op = true, .slow_us = -1 };
-		err = biolat_load(&run->biolat, &run->session.opts, &run->biolat_cfg);
+		err = biolat_load(&run->biolat, &run->session.opts, 0, &run->biolat_cfg);
 	}
 	if (!err && run->cfg.want[T_TCPRETRANS]) {
 		run->tcp_cfg = (struct tcpretrans_cfg){ .aggregate = true, .opts = &run->session.opts };
-		err = tcpretrans_load(&run->tcp, &run->session.opts, &run->tcp_cfg);
+		err = tcpretrans_load(&run->tcp, &run->session.opts, 0, &run->tcp_cfg);
 	}
 	if (!err && run->cfg.want[T_OFFCPU]) {
 		run->offcpu_cfg = (struct offcpu_cfg){
@@ -531,7 +531,7 @@ static int load_tools(struct serve_run *run)
 			.min_block_us = 1, .sample_us = 1000, .by_comm = true,
 			.state_mask = OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNINTERRUPTIBLE | OFFCPU_STATE_OTHER,
 		};
-		err = offcpu_load(&run->offcpu, &run->session.opts, &run->offcpu_cfg);
+		err = offcpu_load(&run->offcpu, &run->session.opts, 0, &run->offcpu_cfg);
 	}
 	return err;
 }

@@ -201,9 +201,9 @@ int syslat_snapshot_syscalls(struct syslat_bpf *skel, const struct syslat_cfg *c
 	return 0;
 }
 
-static int snapshot_procs(struct syslat_run *run, struct sre_rows *cur, uint32_t gen)
+static int snapshot_procs(struct syslat_bpf *skel, struct sre_rows *cur, uint32_t gen)
 {
-	int fd = bpf_map__fd(run->skel->maps.proc_stats);
+	int fd = bpf_map__fd(skel->maps.proc_stats);
 	struct syslat_proc_key key, next, *prevk = NULL;
 	struct syslat_proc_val val;
 
@@ -222,10 +222,16 @@ static int snapshot_procs(struct syslat_run *run, struct sre_rows *cur, uint32_t
 	return 0;
 }
 
+int syslat_snapshot(struct syslat_bpf *skel, const struct syslat_cfg *cfg, void *percpu_buf, int ncpu,
+		    struct sre_rows *cur, uint32_t gen)
+{
+	return cfg->per_process ? snapshot_procs(skel, cur, gen)
+				: syslat_snapshot_syscalls(skel, cfg, percpu_buf, ncpu, cur, gen);
+}
+
 static int snapshot(struct syslat_run *run, struct sre_rows *cur, uint32_t gen)
 {
-	return run->cfg.per_process ? snapshot_procs(run, cur, gen)
-				   : syslat_snapshot_syscalls(run->skel, &run->cfg, run->percpu_buf, run->ncpu, cur, gen);
+	return syslat_snapshot(run->skel, &run->cfg, run->percpu_buf, run->ncpu, cur, gen);
 }
 
 /* Calls counted so far, for the status line (aggregate mode counts no
@@ -294,11 +300,10 @@ static void print_text(struct syslat_run *run, struct sre_rows *d, double secs)
 	fputc('\n', f);
 }
 
-static void print_json(struct syslat_run *run, struct sre_rows *d, double secs, const uint64_t *cnt)
+void syslat_print_json(FILE *f, const struct syslat_cfg *cfg, struct sre_rows *d, double secs, const uint64_t *cnt)
 {
-	FILE *f = run->session.out.f;
 	char ts[16];
-	size_t shown = d->n < run->cfg.top ? d->n : run->cfg.top;
+	size_t shown = d->n < cfg->top ? d->n : cfg->top;
 
 	sre_timestamp(ts, sizeof(ts));
 	fprintf(f, "{\"tool\":\"syslat\",\"time\":\"%s\",\"interval_s\":%.3f,\"events\":%llu,"
@@ -313,7 +318,7 @@ static void print_json(struct syslat_run *run, struct sre_rows *d, double secs, 
 		snprintf(num, sizeof(num), "%u", r->key2);
 		fprintf(f, "%s{\"syscall\":", i ? "," : "");
 		sre_json_str(f, name ? name : num);
-		if (run->cfg.per_process) {
+		if (cfg->per_process) {
 			fprintf(f, ",\"pid\":%u,\"comm\":", r->key1);
 			sre_json_str(f, r->comm);
 		}
@@ -355,7 +360,7 @@ static int report(void *ctx, bool final)
 	cnt[SRE_CNT_EVENTS] = sre_rows_total_count(&cur);
 
 	if (run->session.opts.format == SRE_FMT_JSON)
-		print_json(run, &delta, now - run->last_report_s, cnt);
+		syslat_print_json(run->session.out.f, &run->cfg, &delta, now - run->last_report_s, cnt);
 	else
 		print_text(run, &delta, now - run->last_report_s);
 	if (cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
@@ -432,9 +437,9 @@ static int check_slos(struct syslat_run *run)
 	return sre_slo_report(stderr, "syslat", run->cfg.slos, run->cfg.nslos, "calls");
 }
 
-int syslat_load(struct syslat_bpf **skel, const struct sre_opts *o, struct syslat_cfg *cfg)
+int syslat_load(struct syslat_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct syslat_cfg *cfg)
 {
-	return SRE_PROBE_LOAD(syslat_bpf, *skel, o, syslat_configure, cfg);
+	return SRE_PROBE_LOAD(syslat_bpf, *skel, o, command_pid, syslat_configure, cfg);
 }
 
 int syslat_main(int argc, char **argv)

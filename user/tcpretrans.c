@@ -246,13 +246,11 @@ static int cmp_flow(const void *a, const void *b)
 	return memcmp(&x->flow, &y->flow, sizeof(x->flow));
 }
 
-static int print_flows(struct tcpretrans_run *run)
+int tcpretrans_print_flows(FILE *f, int fd, bool json)
 {
-	int fd = bpf_map__fd(run->skel->maps.flows);
 	struct tcp_flow key, cur, *prev = NULL;
 	struct flow_row *rows = NULL;
 	size_t n = 0, cap = 0;
-	FILE *f = run->session.out.f;
 
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
 		if (n == cap) {
@@ -272,7 +270,7 @@ static int print_flows(struct tcpretrans_run *run)
 	}
 	if (n)
 		qsort(rows, n, sizeof(*rows), cmp_flow);
-	if (run->session.opts.format == SRE_FMT_TEXT)
+	if (!json)
 		fprintf(f, "%-28s %-28s %8s %8s %10s %10s %7s %-7s %s\n", "LADDR:LPORT", "RADDR:RPORT", "RETRANS",
 			"EVENTS", "SEGS_OUT", "TOT_RETR", "RATE%", "PID", "COMM");
 	for (size_t i = 0; i < n; i++) {
@@ -282,7 +280,7 @@ static int print_flows(struct tcpretrans_run *run)
 
 		format_addr(&r->flow, r->flow.saddr, sa, sizeof(sa));
 		format_addr(&r->flow, r->flow.daddr, da, sizeof(da));
-		if (run->session.opts.format == SRE_FMT_JSON) {
+		if (json) {
 			fprintf(f, "{\"saddr\":\"%s\",\"sport\":%u,\"daddr\":\"%s\",\"dport\":%u,\"retrans_segs\":%" PRIu64
 				   ",\"events\":%" PRIu64 ",\"segs_out\":%u,\"total_retrans\":%u,\"rate\":%.6f,"
 				   "\"state\":\"%s\",\"pid\":%u,\"comm\":",
@@ -312,7 +310,8 @@ static int report(void *ctx, bool final)
 
 	(void)final;
 	if (run->cfg.aggregate)
-		err = print_flows(run);
+		err = tcpretrans_print_flows(run->session.out.f, bpf_map__fd(run->skel->maps.flows),
+					     run->session.opts.format == SRE_FMT_JSON);
 	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
 	if (!run->cfg.aggregate || cnt[SRE_CNT_DROPS] || cnt[SRE_CNT_MISSED])
 		fprintf(stderr, "tcpretrans: %" PRIu64 " retransmits, %" PRIu64 " events dropped (ring buffer full), %"
@@ -321,9 +320,9 @@ static int report(void *ctx, bool final)
 	return err ? err : sre_output_flush(&run->session.out);
 }
 
-int tcpretrans_load(struct tcpretrans_bpf **skel, const struct sre_opts *o, struct tcpretrans_cfg *cfg)
+int tcpretrans_load(struct tcpretrans_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct tcpretrans_cfg *cfg)
 {
-	return SRE_PROBE_LOAD(tcpretrans_bpf, *skel, o, tcpretrans_configure, cfg);
+	return SRE_PROBE_LOAD(tcpretrans_bpf, *skel, o, command_pid, tcpretrans_configure, cfg);
 }
 
 int tcpretrans_main(int argc, char **argv)

@@ -174,6 +174,22 @@ static int parse_format(struct sre_opts *o, const char *arg)
 
 /* Catch what the user can fix before anything is attached: a symlink (never
  * followed), a directory, a missing parent directory. */
+int sre_check_output_dir(const char *tool, const char *path)
+{
+	struct stat st;
+
+	if (!*path) {
+		sre_tool_error(tool, "empty output directory");
+		return -EINVAL;
+	}
+	if (!lstat(path, &st) && !S_ISDIR(st.st_mode)) {
+		sre_tool_error(tool, "refusing to write into %s: %s", path,
+			       S_ISLNK(st.st_mode) ? "it is a symlink" : "not a directory");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int sre_check_output_path(const char *tool, const char *path)
 {
 	char *copy;
@@ -230,6 +246,8 @@ static int parse_common(struct sre_opts *o, int key, const char *arg)
 		return parse_format(o, arg);
 	case 'o':
 		o->output = arg;
+		if (o->tool->output_is_dir)
+			return sre_check_output_dir(o->tool->name, arg);
 		return sre_check_output_path(o->tool->name, arg);
 	case 'T':
 		o->timestamp = true;

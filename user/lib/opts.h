@@ -30,6 +30,7 @@ struct sre_tool_spec {
 	const char *examples;
 	enum sre_positional positional;
 	unsigned int formats;     /* enum sre_format bits the tool can write */
+	bool output_is_dir;       /* -o names a directory (triage) */
 	const char *short_opts;   /* tool letters, getopt syntax */
 	const struct option *long_opts; /* terminated by a zero entry */
 	/* Handles a tool option; prints one line and returns -EINVAL on bad input. */
@@ -73,6 +74,9 @@ int sre_opt_uint(const char *tool, const char *opt, const char *arg, uint64_t mi
 /* What the user can fix before anything runs: a symlink (never followed),
  * a directory, a missing parent directory. One line and -EINVAL. */
 int sre_check_output_path(const char *tool, const char *path);
+/* -o for tools that write a directory: absent, or a real directory (not a
+ * symlink). One line and -EINVAL. */
+int sre_check_output_dir(const char *tool, const char *path);
 const char *sre_format_name(enum sre_format f);
 
 #endif
