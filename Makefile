@@ -21,7 +21,7 @@ TOOL_SRCS := $(wildcard user/*.c)
 GEN_SRCS := $(BUILD)/gen/names.c
 LIB_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(BUILD)/obj/gen/names.o
 TOOL_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(TOOL_SRCS))
-TOOLS := syslat offcpu biolat tcpretrans profile serve
+TOOLS := syslat offcpu biolat tcpretrans profile serve triage
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))

@@ -11,6 +11,7 @@ static const struct sre_tool tools[] = {
 	{ "biolat", "block I/O latency per disk and op, queue vs device time, sizes, issuers", biolat_main, 0 },
 	{ "tcpretrans", "TCP retransmits per event or per flow, with retransmit rate and socket owner", tcpretrans_main, 0 },
 	{ "profile", "on-CPU time by kernel and user stack, sampled on every CPU; text, folded, JSON", profile_main, 0 },
+	{ "triage", "all tools at once: where the time goes, ranked findings with advice, a report directory", triage_main, 0 },
 	{ "serve", "Prometheus exporter: syscall, block I/O, retransmit and off-CPU metrics on /metrics", serve_main, 0 },
 	{ "flamegraph", "folded stacks to an interactive SVG flame graph (offline, no privileges)", flamegraph_main, 0 },
 	{ "_floor", "benchmark floor: empty programs on the tracepoints the tools use", floor_main, 1 },

@@ -5,30 +5,6 @@
 #include "runloop.h"
 #include "stackreport.h"
 
-/* -f svg: the flame graph directly, values in the folded unit. */
-static int print_svg(FILE *f, const struct sre_stack_rows *rows, const struct sre_stack_report *r)
-{
-	const char *frames[2 * STACK_MAX_DEPTH + 2];
-	struct fg_graph *g = fg_new();
-	int err = g ? 0 : -ENOMEM;
-
-	for (size_t i = 0; i < rows->n && !err; i++) {
-		int n = sre_stack_row_frames(&rows->rows[i], frames, 2 * STACK_MAX_DEPTH + 2);
-
-		err = fg_add(g, frames, n, (double)rows->rows[i].value / (double)r->folded_div, false);
-	}
-	if (!err)
-		err = fg_render(g, &(struct fg_options){
-			.title = r->svg_title,
-			.countname = r->folded_div == 1000 ? "us" : r->text_unit,
-			.width = 1200,
-			.minwidth = 0.1,
-			.palette = (enum fg_palette)r->svg_palette,
-		}, f);
-	fg_free(g);
-	return err;
-}
-
 int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, const struct sre_stack_report *r)
 {
 	struct sre_stack_rows rows = { 0 };
@@ -47,7 +23,13 @@ int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, co
 		err = sre_stack_rows_print_folded(f, &rows, r->folded_div);
 		break;
 	case SRE_FMT_SVG:
-		err = print_svg(f, &rows, r);
+		err = sre_stack_rows_print_svg(f, &rows, r->folded_div, &(struct fg_options){
+			.title = r->svg_title,
+			.countname = r->folded_div == 1000 ? "us" : r->text_unit,
+			.width = 1200,
+			.minwidth = 0.1,
+			.palette = (enum fg_palette)r->svg_palette,
+		});
 		break;
 	case SRE_FMT_PPROF: {
 		struct sre_pprof_spec spec = r->pprof;

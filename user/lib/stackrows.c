@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "flamegraph.h"
 #include "json.h"
 #include "ksyms.h"
 #include "stackrows.h"
@@ -364,4 +365,21 @@ void sre_stack_rows_print_json(FILE *f, const struct sre_stack_rows *rs, const c
 		fputc('}', f);
 	}
 	fputc(']', f);
+}
+
+int sre_stack_rows_print_svg(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div, const struct fg_options *o)
+{
+	const char *frames[2 * STACK_MAX_DEPTH + 2];
+	struct fg_graph *g = fg_new();
+	int err = g ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < rs->n && !err; i++) {
+		int n = sre_stack_row_frames(&rs->rows[i], frames, 2 * STACK_MAX_DEPTH + 2);
+
+		err = fg_add(g, frames, n, (double)rs->rows[i].value / (double)value_div, false);
+	}
+	if (!err)
+		err = fg_render(g, o, f);
+	fg_free(g);
+	return err;
 }

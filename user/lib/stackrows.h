@@ -74,6 +74,9 @@ int sre_stack_rows_print_folded(FILE *f, const struct sre_stack_rows *rs, uint64
  * "-  comm (pid)" and the value. */
 void sre_stack_rows_print_text(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div,
 			       const char *unit);
+struct fg_options;
+/* The flame graph of the rows, values divided by value_div. */
+int sre_stack_rows_print_svg(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div, const struct fg_options *o);
 /* "stacks":[{pid,tid,comm,value_key,count,kernel:[..],user:[..]}] */
 void sre_stack_rows_print_json(FILE *f, const struct sre_stack_rows *rs, const char *value_key);
 

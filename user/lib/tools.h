@@ -15,6 +15,7 @@ int biolat_main(int argc, char **argv);
 int tcpretrans_main(int argc, char **argv);
 int profile_main(int argc, char **argv);
 int serve_main(int argc, char **argv);
+int triage_main(int argc, char **argv);
 int floor_main(int argc, char **argv);
 
 #endif

@@ -1,0 +1,57 @@
+/* Off-CPU reasons from stacks seen on this kernel (6.18) with offcpu. */
+#include "check.h"
+#include "lib/waitclass.h"
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static void expect(const char *what, const char *const *k, int nk, const char *const *u, int nu,
+		   enum sre_wait_reason want)
+{
+	enum sre_wait_reason got = sre_classify_wait(k, nk, u, nu);
+
+	CHECK(got == want, "%s: got %s, want %s", what, sre_wait_reason_name(got), sre_wait_reason_name(want));
+}
+
+int main(void)
+{
+	static const char *const mutex_k[] = { "futex_do_wait", "__futex_wait", "futex_wait", "do_futex",
+					       "__x64_sys_futex", "do_syscall_64", "entry_SYSCALL_64_after_hwframe" };
+	static const char *const mutex_u[] = { "libc.so.6+0x8612b", "sretrace_test_app_lock", "worker" };
+	static const char *const cond_u[] = { "pthread_cond_wait", "worker" };
+	static const char *const join_u[] = { "libc.so.6+0x85f16", "pthread_join", "main" };
+	static const char *const sleep_k[] = { "hrtimer_nanosleep", "common_nsleep", "__x64_sys_clock_nanosleep",
+					       "do_syscall_64" };
+	static const char *const dio_k[] = { "__blkdev_direct_IO_simple", "blkdev_direct_IO", "blkdev_write_iter",
+					     "vfs_write", "ksys_write", "do_syscall_64" };
+	static const char *const fsync_k[] = { "folio_wait_bit_common", "__filemap_fdatawait_range",
+					       "file_write_and_wait_range", "ext4_sync_file", "__x64_sys_fsync" };
+	static const char *const tcp_k[] = { "wait_woken", "sk_wait_data", "tcp_recvmsg_locked", "tcp_recvmsg",
+					     "inet_recvmsg", "sock_recvmsg", "__sys_recvfrom", "__x64_sys_recvfrom" };
+	static const char *const epoll_k[] = { "ep_poll", "do_epoll_wait", "__x64_sys_epoll_wait", "do_syscall_64" };
+	static const char *const kworker_k[] = { "worker_thread", "kthread", "ret_from_fork" };
+	static const char *const kthread_k[] = { "some_daemon_fn", "kthread", "ret_from_fork" };
+	static const char *const preempt_k[] = { "irqentry_exit", "asm_sysvec_apic_timer_interrupt" };
+	static const char *const unknown_k[] = { "something_new", "do_syscall_64" };
+	static const char *const fsync_only_k[] = { "__x64_sys_fdatasync", "do_syscall_64" };
+	static const char *const app_u[] = { "main" };
+
+	expect("pthread mutex", mutex_k, N(mutex_k), mutex_u, N(mutex_u), SRE_WAIT_LOCK);
+	expect("condition variable", mutex_k, N(mutex_k), cond_u, N(cond_u), SRE_WAIT_IDLE);
+	expect("pthread_join", mutex_k, N(mutex_k), join_u, N(join_u), SRE_WAIT_IDLE);
+	expect("nanosleep", sleep_k, N(sleep_k), app_u, 1, SRE_WAIT_SLEEP);
+	expect("O_DIRECT write", dio_k, N(dio_k), app_u, 1, SRE_WAIT_DISK);
+	expect("fsync", fsync_k, N(fsync_k), app_u, 1, SRE_WAIT_DISK);
+	expect("fdatasync, no inner frame", fsync_only_k, N(fsync_only_k), app_u, 1, SRE_WAIT_DISK);
+	expect("tcp recv", tcp_k, N(tcp_k), app_u, 1, SRE_WAIT_NETWORK);
+	expect("epoll", epoll_k, N(epoll_k), app_u, 1, SRE_WAIT_IDLE);
+	expect("kworker", kworker_k, N(kworker_k), NULL, 0, SRE_WAIT_IDLE);
+	expect("other kernel thread", kthread_k, N(kthread_k), NULL, 0, SRE_WAIT_IDLE);
+	expect("preempted", preempt_k, N(preempt_k), app_u, 1, SRE_WAIT_RUNQ);
+	expect("unknown", unknown_k, N(unknown_k), app_u, 1, SRE_WAIT_OTHER);
+	expect("no stacks", NULL, 0, NULL, 0, SRE_WAIT_OTHER);
+	if (failures)
+		fprintf(stderr, "test_waitclass: %d failures\n", failures);
+	else
+		printf("test_waitclass: ok\n");
+	return failures ? 1 : 0;
+}
