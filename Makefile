@@ -121,7 +121,7 @@ ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefin
 ASAN_OBJS := $(patsubst user/%.c,$(ASAN)/obj/%.o,$(TOOL_SRCS) $(LIB_SRCS)) $(ASAN)/obj/gen/names.o
 ASAN_BATS := tests/e2e/badinput.bats tests/e2e/flamegraph.bats tests/e2e/syslat.bats \
 	tests/e2e/biolat.bats tests/e2e/tcpretrans.bats tests/e2e/serve.bats tests/e2e/slo.bats tests/e2e/json.bats \
-	tests/e2e/pprof.bats
+	tests/e2e/pprof.bats tests/e2e/triage.bats
 
 $(ASAN)/obj/%.o: user/%.c | $(SKELS)
 	@mkdir -p $(@D)

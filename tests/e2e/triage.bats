@@ -1,0 +1,124 @@
+#!/usr/bin/env bats
+# triage end to end: staged scenarios, each of which must come out as the
+# top finding, with the evidence that names it; and the report directory.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+BURNER=$ROOT/build/workload/burner
+CONTEND=$ROOT/build/workload/contend
+XFER=$ROOT/build/workload/tcpxfer
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	T=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	[ -n "${LOOP:-}" ] && losetup -d "$LOOP" 2>/dev/null
+	[ -n "${NS:-}" ] && ip netns del "$NS" 2>/dev/null
+	true
+}
+
+# The first finding line ("  1. [kind] ...") and the one after it.
+top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
+
+@test "triage: a CPU burner is the top finding, with its function named" {
+	run --separate-stderr "$SRE" triage -o "$T/r" -- "$BURNER" 2
+	[ "$status" -eq 0 ]
+	top_finding >&3
+	top_finding | grep -qE '^  1\. \[cpu\] burner \(pid [0-9]+\) on CPU (1\.9|2\.0)[0-9]* s, .*hottest function sretrace_test_burn_here\(\)'
+}
+
+@test "triage: threads fighting over one mutex: lock contention under the lock function" {
+	run --separate-stderr "$SRE" triage -o "$T/r" -- "$CONTEND" 4 2 2000
+	[ "$status" -eq 0 ]
+	top_finding >&3
+	top_finding | grep -qE '^  1\. \[lock\] [0-9]+% of contend.s thread time \(pid [0-9]+\) blocked in futex under sretrace_test_app_lock\(\): lock contention'
+	# 4 threads, one holds: about 3/4 of worker time waits (main's join is not named).
+	pct=$(top_finding | sed -nE 's/.*\[lock\] ([0-9]+)%.*/\1/p')
+	[ "$pct" -ge 45 ] && [ "$pct" -le 80 ]
+}
+
+@test "triage: synchronous small O_DIRECT writes to a loop device: the disk, its op and the writer" {
+	truncate -s 64M "$T/img"
+	# Direct I/O to the backing file: each request reaches the real disk.
+	LOOP=$(losetup -f --show --direct-io=on "$T/img" 2>/dev/null || losetup -f --show "$T/img") || skip "no loop device"
+	d=$(basename "$LOOP")
+	w0=$(awk '{ print $5 }' "/sys/block/$d/stat")
+	run --separate-stderr "$SRE" triage -o "$T/r" -- dd if=/dev/zero of="$LOOP" bs=4k count=1000 oflag=direct
+	[ "$status" -eq 0 ]
+	w1=$(awk '{ print $5 }' "/sys/block/$d/stat")
+	top_finding >&3
+	top_finding | grep -qE "^  1\. \[disk\] write p99 [0-9.]+ [mu]?s on $d from dd \(pid [0-9]+\): [0-9]+% of busy thread time waiting on disk I/O"
+	# The request count in the evidence is the kernel's.
+	got=$(top_finding | sed -nE "s/.*$d write: ([0-9]+) requests.*/\1/p")
+	echo "kernel writes $((w1 - w0)), triage $got" >&3
+	[ "$got" -eq $((w1 - w0)) ]
+	# The disk table shows it too.
+	grep -qE "^  $d +write +$got " <<<"$output"
+}
+
+@test "triage: a TCP transfer through a lossy path: retransmits to the peer, rate from the socket" {
+	command -v nft >/dev/null || skip "nft not installed"
+	NS=sretrace-triage-$$
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+	ip netns exec "$NS" nft add table inet loss
+	ip netns exec "$NS" nft add chain inet loss in '{ type filter hook input priority 0; }'
+	ip netns exec "$NS" nft add rule inet loss in tcp dport 5555 meta length '>' 200 numgen random mod 10 '<' 2 drop
+	ip netns exec "$NS" nstat -n >/dev/null
+	run --separate-stderr ip netns exec "$NS" "$SRE" triage -o "$T/r" -- "$XFER" 127.0.0.1 5555 4000000
+	[ "$status" -eq 0 ]
+	kernel=$(ip netns exec "$NS" nstat -a TcpRetransSegs | awk '/TcpRetransSegs/ { print $2 }')
+	top_finding >&3
+	top_finding | grep -qE '^  1\. \[loss\] [0-9.]+% of segments to 127\.0\.0\.1:5555 retransmitted \([0-9]+ of [0-9]+\): packet loss on the path'
+	got=$(top_finding | sed -nE 's/.* ([0-9]+) retransmitted segments traced.*/\1/p')
+	echo "kernel TcpRetransSegs $kernel, triage $got" >&3
+	[ "$got" -le "$kernel" ] && [ "$got" -ge $((kernel * 8 / 10)) ]
+}
+
+@test "triage: the report directory has flame graphs, folded stacks, JSON per tool and the reports" {
+	run --separate-stderr "$SRE" triage -o "$T/r" -- "$BURNER" 1
+	[ "$status" -eq 0 ]
+	for f in report.md report.html oncpu.svg offcpu.svg oncpu.folded offcpu.folded \
+		 syslat.json biolat.json tcpretrans.json offcpu.json profile.json; do
+		# A burner never blocks: offcpu.folded may be empty; no TCP: no flows.
+		[ -s "$T/r/$f" ] || { [ -e "$T/r/$f" ] && [[ "$f" =~ ^(tcpretrans.json|offcpu.folded)$ ]]; } ||
+			{ echo "missing $f" >&3; false; }
+	done
+	xmllint --noout "$T/r/oncpu.svg" "$T/r/offcpu.svg"
+	xmllint --html --noout "$T/r/report.html" 2>&1 | { ! grep -i error; }
+	[ "$(grep -c '<iframe' "$T/r/report.html")" -eq 2 ]
+	grep -q '^## Findings' "$T/r/report.md"
+	grep -q 'sretrace_test_burn_here' "$T/r/oncpu.folded"
+	for f in syslat biolat offcpu profile; do jq -e . "$T/r/$f.json" >/dev/null; done
+	# Folded on-CPU total = profile JSON total.
+	[ "$(awk '{ s += $NF } END { print s }' "$T/r/oncpu.folded")" -eq "$(jq .samples "$T/r/profile.json")" ]
+	# The overhead line is measured, not absent.
+	grep -qE 'BPF programs: [0-9]+ runs, .* of CPU = [0-9.]+% of the' <<<"$output"
+	# No temporary files left behind.
+	[ -z "$(ls -A "$T/r" | grep '^\.')" ]
+}
+
+@test "triage: bad input exits 2; a symlink as -o is refused; nothing stays attached" {
+	run --separate-stderr "$SRE" triage --min-share 0
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$SRE" triage 1 2
+	[ "$status" -eq 2 ]
+	ln -s /tmp "$T/link"
+	run --separate-stderr "$SRE" triage -o "$T/link" 1
+	[ "$status" -eq 2 ] && grep -q symlink <<<"$stderr"
+	touch "$T/file"
+	run --separate-stderr "$SRE" triage -o "$T/file" 1
+	[ "$status" -eq 2 ]
+	"$SRE" triage -o "$T/r2" 30 >/dev/null 2>&1 & p=$!
+	wait_attached $p
+	kill -TERM $p
+	wait $p || true
+	for _ in $(seq 100); do
+		[ "$(progs_named 'offcpu_switch|profile_sample|sys_enter_|block_rq|tcp_retrans')" -eq 0 ] && break
+		sleep 0.05
+	done
+	[ "$(progs_named 'offcpu_switch|profile_sample|sys_enter_|block_rq|tcp_retrans')" -eq 0 ]
+}
