@@ -229,6 +229,36 @@ static int read_flows(struct triage_run *run, struct sre_triage_data *d)
 	return 0;
 }
 
+/* The tracer's own reading and symbolizing is overhead, reported as such,
+ * not a finding about the host. */
+static void drop_self(struct sre_triage_data *d)
+{
+	uint32_t self = (uint32_t)getpid();
+	struct sre_stack_rows *sets[] = { &d->offcpu, &d->oncpu };
+	size_t out = 0;
+
+	for (size_t i = 0; i < d->syscalls.n; i++)
+		if (d->syscalls.rows[i].key1 != self)
+			d->syscalls.rows[out++] = d->syscalls.rows[i];
+	d->syscalls.n = out;
+	for (size_t s = 0; s < 2; s++) {
+		struct sre_stack_rows *rs = sets[s];
+
+		out = 0;
+		for (size_t i = 0; i < rs->n; i++) {
+			if (rs->rows[i].tgid == self) {
+				free(rs->rows[i].kframes);
+				free(rs->rows[i].uframes);
+				free(rs->rows[i].kips);
+				free(rs->rows[i].uips);
+				continue;
+			}
+			rs->rows[out++] = rs->rows[i];
+		}
+		rs->n = out;
+	}
+}
+
 static int collect(struct triage_run *run, struct sre_triage_data *d)
 {
 	int err;
@@ -247,6 +277,8 @@ static int collect(struct triage_run *run, struct sre_triage_data *d)
 	if (!err)
 		err = sre_stack_rows_collect(&d->oncpu, &run->sym, bpf_map__fd(run->profile->maps.samples),
 					     bpf_map__fd(run->profile->maps.stacks), true, true);
+	if (!err)
+		drop_self(d);
 	sre_read_counters(bpf_map__fd(run->offcpu->maps.sre_counters), d->offcpu_cnt);
 	sre_read_counters(bpf_map__fd(run->profile->maps.sre_counters), d->oncpu_cnt);
 	measure_overhead(run, d);

@@ -130,7 +130,9 @@ static void add_finding(struct sre_triage_data *d, const char *kind, uint64_t we
 {
 	struct sre_triage_finding *f;
 
-	if (d->nfindings == SRE_TRIAGE_MAX_FINDINGS)
+	/* On a quiet host every share is large; a finding must also cost
+	 * min_share of one thread's wall time (floor_ns). */
+	if (d->nfindings == SRE_TRIAGE_MAX_FINDINGS || weight < d->floor_ns)
 		return;
 	f = &d->findings[d->nfindings++];
 	f->kind = kind;
@@ -259,7 +261,10 @@ static void find_disk(struct sre_triage_data *d, const struct sre_triage_thresho
 			 sys ? (sre_syscall_name((int)sys->key2) ?: "?") : "?", sys ? sp99 : "?",
 			 sys ? sys->count : 0);
 	}
-	add_finding(d, "disk", d->wait_ns[SRE_WAIT_DISK] ? d->wait_ns[SRE_WAIT_DISK] : best.total_ns,
+	/* A p99 over the limit stands whatever the waits came to. */
+	add_finding(d, "disk",
+		    best.count >= 10 && p99_ns >= (double)th->disk_p99_ns && d->wait_ns[SRE_WAIT_DISK] < d->floor_ns
+			    ? d->floor_ns : d->wait_ns[SRE_WAIT_DISK],
 		    "storage latency: check the device (iostat -x: await, aqu-sz, %util), its write cache and the "
 		    "I/O scheduler; batch small synchronous writes, group fsyncs, or make them asynchronous",
 		    title, ev);
@@ -309,9 +314,10 @@ static bool find_loss(struct sre_triage_data *d, const struct sre_triage_thresho
 			 strchr(peer.raddr, ':') ? "]" : "", peer.rport, peer.total_retrans, peer.segs_out);
 		snprintf(ev, sizeof(ev), "%" PRIu64 " retransmitted segments traced; sender %s (pid %u) waited %s on "
 			 "the network", peer.retrans_segs, peer.pid ? peer.comm : "?", peer.pid, wait);
-		/* Loss costs at least a round trip per segment even when nobody
-		 * blocked on it: keep such findings in the list, ranked low. */
-		add_finding(d, "loss", weight ? weight : peer.retrans_segs * 1000000,
+		/* Rate-based: it stands even when nobody blocked long on it. */
+		if (weight < d->floor_ns)
+			weight = d->floor_ns;
+		add_finding(d, "loss", weight,
 			    "packet loss: check interface errors and drops on both ends (ip -s link, ethtool -S, nstat), "
 			    "the peer's load, MTU mismatches and shaping or limits on the path; ss -ti shows the "
 			    "socket's own retransmit counters", title, ev);
@@ -444,6 +450,7 @@ static int cmp_finding(const void *a, const void *b)
 
 void sre_triage_analyze(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
 {
+	d->floor_ns = (uint64_t)(th->min_share * d->elapsed_s * 1e9);
 	account(d);
 	find_cpu(d, th);
 	find_disk(d, th);
@@ -604,9 +611,9 @@ static void print_findings(FILE *f, const struct sre_triage_data *d, const struc
 				x->advice);
 	}
 	if (!d->nfindings)
-		fprintf(f, "%sNothing reached the thresholds (%.0f%% of busy thread time, %.1f%% retransmits, disk p99 "
-			   "%.0f ms): no single bottleneck stands out.\n", md ? "" : "  ", 100 * th->min_share,
-			100 * th->retrans_rate, (double)th->disk_p99_ns / 1e6);
+		fprintf(f, "%sNothing reached the thresholds (%.0f%% of busy thread time and of one thread's wall time, "
+			   "%.1f%% retransmits, disk p99 %.0f ms): no single bottleneck stands out.\n", md ? "" : "  ",
+			100 * th->min_share, 100 * th->retrans_rate, (double)th->disk_p99_ns / 1e6);
 }
 
 void sre_triage_print(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th, bool markdown)

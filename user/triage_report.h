@@ -64,6 +64,7 @@ struct sre_triage_data {
 	uint64_t on_ns;
 	uint64_t wait_ns[SRE_WAIT_NREASONS];
 	uint64_t busy_ns;              /* on CPU + off CPU except idle waits */
+	uint64_t floor_ns;             /* least weight of a finding */
 	struct sre_triage_proc *procs;
 	size_t nprocs;
 	struct sre_triage_finding findings[SRE_TRIAGE_MAX_FINDINGS];

@@ -34,6 +34,9 @@ int main(void)
 	static const char *const unknown_k[] = { "something_new", "do_syscall_64" };
 	static const char *const fsync_only_k[] = { "__x64_sys_fdatasync", "do_syscall_64" };
 	static const char *const app_u[] = { "main" };
+	static const char *const rust_park_u[] = { "syscall",
+		"_RNvMs_NtNtCsalM65ksrrJu_3std6thread6threadNtB4_6Thread12park_timeout", "worker" };
+	static const char *const go_park_u[] = { "runtime.futex", "runtime.futexsleep", "runtime.notesleep" };
 
 	expect("pthread mutex", mutex_k, N(mutex_k), mutex_u, N(mutex_u), SRE_WAIT_LOCK);
 	expect("condition variable", mutex_k, N(mutex_k), cond_u, N(cond_u), SRE_WAIT_IDLE);
@@ -47,6 +50,8 @@ int main(void)
 	expect("kworker", kworker_k, N(kworker_k), NULL, 0, SRE_WAIT_IDLE);
 	expect("other kernel thread", kthread_k, N(kthread_k), NULL, 0, SRE_WAIT_IDLE);
 	expect("preempted", preempt_k, N(preempt_k), app_u, 1, SRE_WAIT_RUNQ);
+	expect("Rust thread parked", mutex_k, N(mutex_k), rust_park_u, N(rust_park_u), SRE_WAIT_IDLE);
+	expect("Go scheduler asleep", mutex_k, N(mutex_k), go_park_u, N(go_park_u), SRE_WAIT_IDLE);
 	expect("unknown", unknown_k, N(unknown_k), app_u, 1, SRE_WAIT_OTHER);
 	expect("no stacks", NULL, 0, NULL, 0, SRE_WAIT_OTHER);
 	if (failures)

@@ -69,6 +69,13 @@ static const struct rule user_rules[] = {
 	{ "pthread_join", SRE_WAIT_IDLE }, { "__pthread_clockjoin", SRE_WAIT_IDLE }, { "pthread_barrier_wait", SRE_WAIT_IDLE },
 };
 
+/* Runtimes that park idle threads on a futex, by a part of their (possibly
+ * mangled) names: Rust std::thread::park[_timeout], Go's scheduler sleep. */
+static const char *const parked[] = {
+	"std6thread4park", "6Thread4park", "6Thread12park_timeout", "runtime.futexsleep", "runtime.notesleep",
+	"runtime.semasleep", "runtime.park_m", "runtime.stopm",
+};
+
 static int match(const struct rule *rules, size_t n, const char *frame)
 {
 	for (size_t i = 0; i < n; i++)
@@ -94,9 +101,13 @@ enum sre_wait_reason sre_classify_wait(const char *const *kframes, int nk, const
 	int r;
 
 	/* A condition variable or join waits in futex too, but for work, not a lock. */
-	for (int i = 0; i < nu && i < 4; i++)
+	for (int i = 0; i < nu && i < 4; i++) {
 		if ((r = match(user_rules, NRULES(user_rules), uframes[i])) >= 0)
 			return (enum sre_wait_reason)r;
+		for (size_t p = 0; p < NRULES(parked); p++)
+			if (strstr(uframes[i], parked[p]))
+				return SRE_WAIT_IDLE;
+	}
 	for (int i = 0; i < nk; i++) {
 		if ((r = match(kernel_rules, NRULES(kernel_rules), kframes[i])) >= 0)
 			return (enum sre_wait_reason)r;
