@@ -37,6 +37,7 @@ struct block_start {
 	/* The user registers and return address at the last user-stack walk:
 	 * blocking again from the same place reuses that walk. */
 	__u64 uip, usp, ubp, uret;
+	__u32 gen; /* the process's generation when it blocked */
 };
 
 struct {
@@ -116,7 +117,7 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 	if (user_stacks) {
 		user_stack_at_block(ctx, prev, b);
 		tgid = BPF_CORE_READ(prev, tgid);
-		announce_process(tgid);
+		b->gen = announce_process(tgid);
 	}
 }
 
@@ -147,6 +148,7 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 	}
 	BPF_CORE_READ_STR_INTO(&key.comm, next, comm);
 	key.ustack = user_stacks ? b->ustack : 0;
+	key.gen = user_stacks && !by_comm ? b->gen : 0;
 	key.kstack = kernel_stacks ? task_kernel_stack(next) : 0;
 	count_event(SRE_CNT_EVENTS);
 

@@ -39,7 +39,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		key.kstack = current_kernel_stack(ctx);
 	if (user_stacks && key.tgid) {
 		key.ustack = current_user_stack(ctx);
-		announce_process(key.tgid);
+		key.gen = announce_process(key.tgid);
 	}
 	count_event(SRE_CNT_EVENTS);
 	add_to_stack_row(&samples, &key, 1);

@@ -21,6 +21,8 @@ struct stack_key {
 	__u64 kstack; /* 0: none or lost */
 	__u64 ustack;
 	char comm[16];
+	__u32 gen;    /* the process's address space (bpf/procs.bpf.h); 0: unknown */
+	__u32 pad;
 };
 
 struct stack_value {
@@ -28,9 +30,19 @@ struct stack_value {
 	__u64 count;
 };
 
-/* Sent once per process so userspace reads its mappings while it lives. */
+enum sre_proc_kind {
+	SRE_PROC_NEW = 1,  /* read its mappings now, while it lives */
+	SRE_PROC_GONE = 2, /* that address space ended (exit or exec) */
+};
+
+/* Sent once per address space of a process, and when it ends. gen tells a
+ * process apart from an earlier one with the same pid (pid reuse) and
+ * from itself before exec. */
 struct sre_proc_event {
 	__u32 tgid;
+	__u32 gen;
+	__u32 kind;
+	__u32 pad;
 };
 
 #endif

@@ -56,3 +56,29 @@ setup() {
 	done
 	[ "$(bpftool prog list | grep -cE 'name (sys_e|offcpu_|procs_|rq_|retransmit_|sock_|profile_)')" -eq 0 ]
 }
+
+@test "fault: PID reuse: each process's stacks keep their own symbols" {
+	out=$BATS_TEST_TMPDIR/out
+	"$SRE" offcpu -f folded 6 >"$out" 2>/dev/null & t=$!
+	wait_attached $t
+	reused=
+	for _ in 1 2 3 4 5; do
+		"$BLOCKER" -n sre_reuse_a -k 3 -t 20 & a=$!
+		wait $a
+		# The next fork gets pid a again (the kernel counts from ns_last_pid + 1).
+		echo $((a - 1)) > /proc/sys/kernel/ns_last_pid
+		"$WL" -n sre_reuse_b -s 3 -u 20000 & b=$!
+		wait $b
+		[ "$b" -eq "$a" ] && { reused=$a; break; }
+	done
+	wait $t
+	[ -n "$reused" ] || skip "could not get a pid reused (busy host)"
+	echo "pid $reused reused" >&3
+	grep -E "^sre_reuse_a;" "$out" >&3
+	grep -E "^sre_reuse_b;" "$out" >&3
+	# The first process is symbolized with its own binary, the second with its own.
+	grep -qE '^sre_reuse_a;.*sretrace_test_block_here;-;' "$out"
+	grep -qE '^sre_reuse_b;.*syscall;-;' "$out"
+	! grep -E '^sre_reuse_b;.*sretrace_test_block_here' "$out"
+	! grep -E '^sre_reuse_a;.*\[unknown\]' "$out"
+}

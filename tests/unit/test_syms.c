@@ -94,35 +94,35 @@ static void test_self(uint64_t *target_file_off)
 		return;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = 0;
-	CHECK(!usyms_has(u, pid), "has before capture");
-	CHECK(usyms_resolve(u, pid, addr, &s) == -ENOENT && !s.name && !s.module, "uncaptured pid");
-	CHECK(usyms_capture(u, pid) == 0, "capture self");
-	CHECK(usyms_has(u, pid), "has after capture");
+	CHECK(!usyms_has(u, pid, 1), "has before capture");
+	CHECK(usyms_resolve(u, pid, 1, addr, &s) == -ENOENT && !s.name && !s.module, "uncaptured pid");
+	CHECK(usyms_capture(u, pid, 1) == 0, "capture self");
+	CHECK(usyms_has(u, pid, 1), "has after capture");
 
-	CHECK(usyms_resolve(u, pid, addr, &s) == 0, "resolve");
+	CHECK(usyms_resolve(u, pid, 1, addr, &s) == 0, "resolve");
 	CHECK(s.name && !strcmp(s.name, "sym_target") && s.offset == 0, "sym_target: %s+%" PRIu64,
 	      str(s.name), s.offset);
 	CHECK(s.module && !strcmp(s.module, usyms_module_basename(exe)), "module %s", str(s.module));
 	*target_file_off = s.module_offset;
-	CHECK(usyms_resolve(u, pid, addr + 5, &s) == 0 && s.name && !strcmp(s.name, "sym_target") &&
+	CHECK(usyms_resolve(u, pid, 1, addr + 5, &s) == 0 && s.name && !strcmp(s.name, "sym_target") &&
 	      s.offset == 5, "sym_target+5: %s+%" PRIu64, str(s.name), s.offset);
 	CHECK(s.module_offset == *target_file_off + 5, "module offset +5");
 
-	CHECK(usyms_resolve(u, pid, (uint64_t)(uintptr_t)&fprintf, &s) == 0 && s.name &&
+	CHECK(usyms_resolve(u, pid, 1, (uint64_t)(uintptr_t)&fprintf, &s) == 0 && s.name &&
 	      strstr(s.name, "printf") && s.offset == 0, "fprintf: %s", str(s.name));
 	CHECK(s.module && strcmp(s.module, usyms_module_basename(exe)), "libc module %s", str(s.module));
 
-	CHECK(usyms_resolve(u, pid, 0x10, &s) == 0 && !s.module && !s.name, "unmapped");
+	CHECK(usyms_resolve(u, pid, 1, 0x10, &s) == 0 && !s.module && !s.name, "unmapped");
 	/* "[stack]", or "[anon]" under valgrind, which runs us on a stack of its own. */
-	CHECK(usyms_resolve(u, pid, (uint64_t)(uintptr_t)&local, &s) == 0 && s.module &&
+	CHECK(usyms_resolve(u, pid, 1, (uint64_t)(uintptr_t)&local, &s) == 0 && s.module &&
 	      s.module[0] == '[' && !s.name, "stack: %s", str(s.module));
 	if (getauxval(AT_SYSINFO_EHDR))
-		CHECK(usyms_resolve(u, pid, getauxval(AT_SYSINFO_EHDR), &s) == 0 && s.module &&
+		CHECK(usyms_resolve(u, pid, 1, getauxval(AT_SYSINFO_EHDR), &s) == 0 && s.module &&
 		      !strcmp(s.module, "[vdso]"), "vdso: %s", str(s.module));
 
 	/* Again for the same pid replaces, and still resolves. */
-	CHECK(usyms_capture(u, pid) == 0, "recapture");
-	CHECK(usyms_resolve(u, pid, addr, &s) == 0 && s.name && !strcmp(s.name, "sym_target"),
+	CHECK(usyms_capture(u, pid, 1) == 0, "recapture");
+	CHECK(usyms_resolve(u, pid, 1, addr, &s) == 0 && s.name && !strcmp(s.name, "sym_target"),
 	      "after recapture: %s", str(s.name));
 
 	usyms_stats(u, &named, &module_only, &unknown);
@@ -151,11 +151,11 @@ static void test_exited_child(void)
 		pause();
 		_exit(0);
 	}
-	CHECK(usyms_capture(u, (uint32_t)child) == 0, "capture child");
+	CHECK(usyms_capture(u, (uint32_t)child, 1) == 0, "capture child");
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
-	CHECK(usyms_capture(u, (uint32_t)child) == -ENOENT, "capture reaped child");
-	CHECK(usyms_resolve(u, (uint32_t)child, addr, &s) == 0 && s.name &&
+	CHECK(usyms_capture(u, (uint32_t)child, 1) == -ENOENT, "capture reaped child");
+	CHECK(usyms_resolve(u, (uint32_t)child, 1, addr, &s) == 0 && s.name &&
 	      !strcmp(s.name, "sym_target") && s.offset == 0, "child after exit: %s", str(s.name));
 	usyms_free(u);
 }
@@ -192,8 +192,8 @@ static void test_exec(void)
 		CHECK(0, "fork or usyms_new");
 		goto out;
 	}
-	CHECK(usyms_capture(u, (uint32_t)child) == 0, "capture before exec");
-	CHECK(usyms_resolve(u, (uint32_t)child, addr, &s) == 0 && s.name && !strcmp(s.name, "sym_target"),
+	CHECK(usyms_capture(u, (uint32_t)child, 1) == 0, "capture before exec");
+	CHECK(usyms_resolve(u, (uint32_t)child, 1, addr, &s) == 0 && s.name && !strcmp(s.name, "sym_target"),
 	      "before exec: %s", str(s.name));
 	CHECK(write(pfd[1], "x", 1) == 1, "release child");
 	/* The new program's text is mapped before it runs; wait for it. */
@@ -216,10 +216,10 @@ static void test_exec(void)
 	}
 	CHECK(start, "%s never mapped in child", real);
 	if (start) {
-		CHECK(usyms_capture(u, (uint32_t)child) == 0, "capture after exec");
-		CHECK(usyms_resolve(u, (uint32_t)child, start, &s) == 0 && s.module && !strcmp(s.module, base),
+		CHECK(usyms_capture(u, (uint32_t)child, 1) == 0, "capture after exec");
+		CHECK(usyms_resolve(u, (uint32_t)child, 1, start, &s) == 0 && s.module && !strcmp(s.module, base),
 		      "after exec: module %s", str(s.module));
-		CHECK(usyms_resolve(u, (uint32_t)child, addr, &s) == 0 && !(s.name && !strcmp(s.name, "sym_target")),
+		CHECK(usyms_resolve(u, (uint32_t)child, 1, addr, &s) == 0 && !(s.name && !strcmp(s.name, "sym_target")),
 		      "old mapping survived exec");
 	}
 out:
@@ -265,8 +265,8 @@ static void test_deleted(const char *img, size_t len, uint64_t target_off)
 	if (u) {
 		uint64_t addr = (uint64_t)(uintptr_t)map + (target_off - pgoff);
 
-		CHECK(usyms_capture(u, (uint32_t)getpid()) == 0, "capture");
-		CHECK(usyms_resolve(u, (uint32_t)getpid(), addr, &s) == 0 && s.name &&
+		CHECK(usyms_capture(u, (uint32_t)getpid(), 1) == 0, "capture");
+		CHECK(usyms_resolve(u, (uint32_t)getpid(), 1, addr, &s) == 0 && s.name &&
 		      !strcmp(s.name, "sym_target") && s.module && !strcmp(s.module, "deleted-copy") &&
 		      s.module_offset == target_off, "deleted: %s in %s", str(s.name), str(s.module));
 		usyms_free(u);
@@ -430,6 +430,34 @@ static void test_ksyms(void)
 	ksyms_free(k);
 }
 
+/* Address spaces are (pid, gen): two generations of one pid stay apart,
+ * and ended ones are capped, newest kept, live ones never dropped. */
+static void test_generations(void)
+{
+	struct usyms *u = usyms_new();
+	uint32_t pid = (uint32_t)getpid();
+	uint64_t addr = (uint64_t)(uintptr_t)&sym_target;
+	struct usym s;
+
+	CHECK(u && usyms_capture(u, pid, 7) == 0, "capture gen 7");
+	CHECK(!usyms_has(u, pid, 8) && usyms_resolve(u, pid, 8, addr, &s) == -ENOENT, "gen 8 is another process");
+	CHECK(usyms_resolve(u, pid, 7, addr, &s) == 0 && s.name && !strcmp(s.name, "sym_target"), "gen 7 resolves");
+	for (uint32_t g = 100; g < 100 + 3000; g++) {
+		CHECK(usyms_capture(u, pid, g) == 0, "capture gen %u", g);
+		usyms_forget(u, pid, g);
+	}
+	CHECK(usyms_evicted(u) >= 3000 - 1024, "ended address spaces capped: %llu dropped",
+	      (unsigned long long)usyms_evicted(u));
+	CHECK(!usyms_has(u, pid, 100), "the oldest ended one is gone");
+	CHECK(usyms_has(u, pid, 100 + 2999) && usyms_resolve(u, pid, 100 + 2999, addr, &s) == 0 && s.name,
+	      "the newest ended one stays");
+	CHECK(usyms_resolve(u, pid, 7, addr, &s) == 0 && s.name && !strcmp(s.name, "sym_target"),
+	      "a live one is never dropped");
+	usyms_forget(u, pid, 7);
+	usyms_forget(u, pid, 7); /* twice: no double entry */
+	usyms_free(u);
+}
+
 int main(void)
 {
 	uint64_t target_off = 0;
@@ -443,6 +471,7 @@ int main(void)
 	test_self(&target_off);
 	test_exited_child();
 	test_exec();
+	test_generations();
 	img = self_copy(&len);
 	CHECK(img && len > 0, "read /proc/self/exe");
 	if (img && len) {

@@ -7,13 +7,13 @@
 /* Kernel text lives in the top half of the address space. */
 #define KERNEL_START 0xffff800000000000ULL
 
-static uint64_t user_location(struct pprof *p, struct sre_symbolizer *sym, uint32_t tgid, uint64_t ip,
-			      const char *name)
+static uint64_t user_location(struct pprof *p, struct sre_symbolizer *sym, const struct sre_stack_row *r,
+			      uint64_t ip, const char *name)
 {
 	struct usym u;
 	uint64_t mapping = 0;
 
-	if (sym->usyms && !usyms_resolve(sym->usyms, tgid, ip, &u) && u.module)
+	if (sym->usyms && !usyms_resolve(sym->usyms, r->tgid, r->gen, ip, &u) && u.module)
 		mapping = pprof_mapping_id(p, &(struct pprof_mapping){
 			.start = u.map_start,
 			.limit = u.map_end,
@@ -43,7 +43,7 @@ static int add_row(struct pprof *p, struct sre_symbolizer *sym, const struct sre
 	};
 
 	for (int i = 0; i < nu; i++)
-		if (!(locs[nk + i] = user_location(p, sym, r->tgid, r->uips[i], r->uframes[i])))
+		if (!(locs[nk + i] = user_location(p, sym, r, r->uips[i], r->uframes[i])))
 			return -ENOMEM;
 	if (nk && !*kernel_map &&
 	    !(*kernel_map = pprof_mapping_id(p, &(struct pprof_mapping){ .start = KERNEL_START, .limit = UINT64_MAX,

@@ -39,11 +39,12 @@ static void kernel_name(const struct sre_symbolizer *sym, uint64_t ip, char *buf
 		snprintf(buf, len, "0x%" PRIx64, ip);
 }
 
-static void user_name(const struct sre_symbolizer *sym, uint32_t tgid, uint64_t ip, char *buf, size_t len)
+static void user_name(const struct sre_symbolizer *sym, uint32_t tgid, uint32_t gen, uint64_t ip, char *buf,
+		      size_t len)
 {
 	struct usym u;
 
-	if (sym->usyms && !usyms_resolve(sym->usyms, tgid, ip, &u)) {
+	if (sym->usyms && !usyms_resolve(sym->usyms, tgid, gen, ip, &u)) {
 		if (u.name) {
 			snprintf(buf, len, "%s", u.name);
 			return;
@@ -57,7 +58,7 @@ static void user_name(const struct sre_symbolizer *sym, uint32_t tgid, uint64_t 
 }
 
 static int read_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, int fd, uint64_t id,
-		       uint32_t tgid, bool kernel, const char ***out, uint64_t **ips, int *n)
+		       uint32_t tgid, uint32_t gen, bool kernel, const char ***out, uint64_t **ips, int *n)
 {
 	struct stack_trace st;
 	char name[256];
@@ -82,7 +83,7 @@ static int read_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 			if (ksyms_is_bpf(name))
 				continue;
 		} else {
-			user_name(sym, tgid, st.ips[i], name, sizeof(name));
+			user_name(sym, tgid, gen, st.ips[i], name, sizeof(name));
 		}
 		s = intern(rs, name);
 		if (!s)
@@ -112,9 +113,10 @@ int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 	*r = *base;
 	r->kframes = r->uframes = NULL;
 	r->kips = r->uips = NULL;
-	err = read_frames(rs, sym, stacks_fd, kstack, base->tgid, true, &r->kframes, &r->kips, &r->nk);
+	err = read_frames(rs, sym, stacks_fd, kstack, base->tgid, base->gen, true, &r->kframes, &r->kips, &r->nk);
 	if (!err)
-		err = read_frames(rs, sym, stacks_fd, ustack, base->tgid, false, &r->uframes, &r->uips, &r->nu);
+		err = read_frames(rs, sym, stacks_fd, ustack, base->tgid, base->gen, false, &r->uframes, &r->uips,
+				  &r->nu);
 	if (err) {
 		free(r->kframes);
 		free(r->uframes);
@@ -150,7 +152,9 @@ int sre_symbolizer_on_proc_event(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*e) || !sym->usyms)
 		return 0;
-	if (usyms_capture(sym->usyms, e->tgid))
+	if (e->kind == SRE_PROC_GONE)
+		usyms_forget(sym->usyms, e->tgid, e->gen);
+	else if (usyms_capture(sym->usyms, e->tgid, e->gen))
 		sym->procs_gone++;
 	return 0;
 }
@@ -163,8 +167,9 @@ void sre_symbolizer_summary(const struct sre_symbolizer *sym, const char *tool)
 		return;
 	usyms_stats(sym->usyms, &named, &module_only, &unknown);
 	fprintf(stderr, "%s: user frames: %" PRIu64 " named, %" PRIu64 " module+offset, %" PRIu64
-			" unknown; %" PRIu64 " processes gone before their maps were read\n",
-		tool, named, module_only, unknown, sym->procs_gone);
+			" unknown; %" PRIu64 " processes gone before their maps were read, %" PRIu64
+			" ended ones dropped (cap)\n",
+		tool, named, module_only, unknown, sym->procs_gone, usyms_evicted(sym->usyms));
 }
 
 int sre_stack_rows_collect(struct sre_stack_rows *rs, struct sre_symbolizer *sym, int counts_fd,
@@ -184,10 +189,11 @@ int sre_stack_rows_collect(struct sre_stack_rows *rs, struct sre_symbolizer *sym
 		if (bpf_map_lookup_elem(counts_fd, &cur, &val))
 			continue;
 		/* Announced too late, or the announcement was dropped: last try. */
-		if (sym->usyms && cur.ustack && !usyms_has(sym->usyms, cur.tgid))
-			usyms_capture(sym->usyms, cur.tgid);
+		if (sym->usyms && cur.ustack && !usyms_has(sym->usyms, cur.tgid, cur.gen))
+			usyms_capture(sym->usyms, cur.tgid, cur.gen);
 		base.pid = cur.pid;
 		base.tgid = cur.tgid;
+		base.gen = cur.gen;
 		memcpy(base.comm, cur.comm, sizeof(base.comm));
 		base.value = val.value;
 		base.count = val.count;

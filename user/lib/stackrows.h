@@ -35,6 +35,7 @@ void sre_symbolizer_summary(const struct sre_symbolizer *sym, const char *tool);
 struct sre_stack_row {
 	uint32_t pid;
 	uint32_t tgid;
+	uint32_t gen;    /* the process's address space, for user symbols */
 	char comm[TASK_COMM_LEN];
 	uint64_t value;  /* the tool's unit: ns off CPU, samples, ... */
 	uint64_t count;

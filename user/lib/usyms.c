@@ -13,6 +13,9 @@
 #include <unistd.h>
 #include "usyms.h"
 
+/* Address spaces of processes that ended, kept for their stacks; beyond
+ * this the oldest half goes (their frames become module+offset). */
+#define USYMS_MAX_DEAD 1024
 /* Cap on distinct files with symbol tables; more are named module+offset. */
 #define USYMS_MAX_FILES 4096
 #define USYMS_FILE_SLOTS (2 * USYMS_MAX_FILES)
@@ -58,6 +61,9 @@ struct umap {
 
 struct uproc {
 	uint32_t pid;
+	uint32_t gen;
+	bool dead;
+	bool evict;
 	size_t n;
 	struct umap *maps;
 };
@@ -78,6 +84,9 @@ struct strpool {
 struct usyms {
 	struct uproc **procs;
 	size_t procs_cap, nprocs;
+	struct uproc **dead;	/* ended address spaces, oldest first */
+	size_t ndead, capdead;
+	uint64_t evicted;
 	struct ufile **files;
 	size_t nfiles;
 	struct ufile vdso;
@@ -451,11 +460,11 @@ static size_t file_slot(const struct usyms *u, uint64_t dev, uint64_t ino)
 	return i;
 }
 
-static size_t proc_slot(const struct usyms *u, uint32_t pid)
+static size_t proc_slot(const struct usyms *u, uint32_t pid, uint32_t gen)
 {
-	size_t i = (size_t)(pid * 2654435761u) & (u->procs_cap - 1);
+	size_t i = (size_t)((pid * 2654435761u) ^ (gen * 0x9e3779b9u)) & (u->procs_cap - 1);
 
-	while (u->procs[i] && u->procs[i]->pid != pid)
+	while (u->procs[i] && (u->procs[i]->pid != pid || u->procs[i]->gen != gen))
 		i = (i + 1) & (u->procs_cap - 1);
 	return i;
 }
@@ -474,9 +483,63 @@ static int procs_grow(struct usyms *u)
 	}
 	for (size_t i = 0; i < old_cap; i++)
 		if (old[i])
-			u->procs[proc_slot(u, old[i]->pid)] = old[i];
+			u->procs[proc_slot(u, old[i]->pid, old[i]->gen)] = old[i];
 	free(old);
 	return 0;
+}
+
+/* Frees the oldest half of the ended address spaces and rebuilds the
+ * table without them (open addressing has no cheap delete). */
+static void evict_dead(struct usyms *u)
+{
+	size_t k = u->ndead / 2;
+	struct uproc **old = u->procs;
+
+	u->procs = calloc(u->procs_cap, sizeof(*u->procs));
+	if (!u->procs) {
+		u->procs = old;
+		return;
+	}
+	for (size_t i = 0; i < k; i++)
+		u->dead[i]->evict = true;
+	for (size_t i = 0; i < u->procs_cap; i++)
+		if (old[i] && !old[i]->evict)
+			u->procs[proc_slot(u, old[i]->pid, old[i]->gen)] = old[i];
+	free(old);
+	for (size_t i = 0; i < k; i++) {
+		free(u->dead[i]->maps);
+		free(u->dead[i]);
+	}
+	memmove(u->dead, u->dead + k, (u->ndead - k) * sizeof(*u->dead));
+	u->ndead -= k;
+	u->nprocs -= k;
+	u->evicted += k;
+}
+
+void usyms_forget(struct usyms *u, uint32_t pid, uint32_t gen)
+{
+	struct uproc *p = u->procs_cap ? u->procs[proc_slot(u, pid, gen)] : NULL;
+
+	if (!p || p->dead)
+		return;
+	if (u->ndead == u->capdead) {
+		size_t cap = u->capdead ? u->capdead * 2 : 64;
+		struct uproc **g = realloc(u->dead, cap * sizeof(*g));
+
+		if (!g)
+			return;
+		u->dead = g;
+		u->capdead = cap;
+	}
+	p->dead = true;
+	u->dead[u->ndead++] = p;
+	if (u->ndead > USYMS_MAX_DEAD)
+		evict_dead(u);
+}
+
+uint64_t usyms_evicted(const struct usyms *u)
+{
+	return u->evicted;
 }
 
 const char *usyms_module_basename(const char *path)
@@ -512,6 +575,7 @@ void usyms_free(struct usyms *u)
 		free(u->procs[i]);
 	}
 	free(u->procs);
+	free(u->dead);
 	for (size_t i = 0; i < USYMS_FILE_SLOTS; i++) {
 		if (!u->files[i])
 			continue;
@@ -717,7 +781,7 @@ static int fill_map(struct usyms *u, uint32_t pid, const struct maps_line *ml, s
 	return m->module ? 0 : -ENOMEM;
 }
 
-int usyms_capture(struct usyms *u, uint32_t pid)
+int usyms_capture(struct usyms *u, uint32_t pid, uint32_t gen)
 {
 	char path[64], *text, *line, *next;
 	struct umap *maps = NULL, *grown;
@@ -759,7 +823,7 @@ int usyms_capture(struct usyms *u, uint32_t pid)
 		free(maps);
 		return err;
 	}
-	slot = proc_slot(u, pid);
+	slot = proc_slot(u, pid, gen);
 	p = u->procs[slot];
 	if (!p) {
 		p = calloc(1, sizeof(*p));
@@ -768,6 +832,7 @@ int usyms_capture(struct usyms *u, uint32_t pid)
 			return -ENOMEM;
 		}
 		p->pid = pid;
+		p->gen = gen;
 		u->procs[slot] = p;
 		u->nprocs++;
 	}
@@ -777,19 +842,19 @@ int usyms_capture(struct usyms *u, uint32_t pid)
 	return 0;
 }
 
-bool usyms_has(const struct usyms *u, uint32_t pid)
+bool usyms_has(const struct usyms *u, uint32_t pid, uint32_t gen)
 {
-	return u && u->procs_cap && u->procs[proc_slot(u, pid)];
+	return u && u->procs_cap && u->procs[proc_slot(u, pid, gen)];
 }
 
-int usyms_resolve(struct usyms *u, uint32_t pid, uint64_t addr, struct usym *out)
+int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, struct usym *out)
 {
 	const struct uproc *p;
 	const struct umap *m;
 	size_t lo = 0, hi, mid;
 
 	memset(out, 0, sizeof(*out));
-	p = u->procs_cap ? u->procs[proc_slot(u, pid)] : NULL;
+	p = u->procs_cap ? u->procs[proc_slot(u, pid, gen)] : NULL;
 	if (!p) {
 		u->unknown++;
 		return -ENOENT;

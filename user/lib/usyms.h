@@ -16,11 +16,19 @@ void usyms_free(struct usyms *u);
 /* Reads /proc/PID/maps and loads the symbol tables of every file-backed
  * executable mapping now, through /proc/PID/map_files (deleted files,
  * other mount namespaces) or else /proc/PID/root/PATH. Tables are shared
- * between processes by device and inode. Capturing a pid again replaces
- * its mappings (after exec). 0, or -errno (-ENOENT: process gone). */
-int usyms_capture(struct usyms *u, uint32_t pid);
-/* True when pid has been captured. */
-bool usyms_has(const struct usyms *u, uint32_t pid);
+ * between processes by device and inode. An address space is (pid, gen):
+ * gen tells apart processes that reused a pid, and a process before and
+ * after exec (bpf/procs.bpf.h). Capturing it again replaces its mappings.
+ * 0, or -errno (-ENOENT: process gone). */
+int usyms_capture(struct usyms *u, uint32_t pid, uint32_t gen);
+/* True when (pid, gen) has been captured. */
+bool usyms_has(const struct usyms *u, uint32_t pid, uint32_t gen);
+/* (pid, gen) ended. Its symbols stay for its stacks, but only the
+ * USYMS_MAX_DEAD most recent ended address spaces are kept, so a long run
+ * under process churn stays bounded. */
+void usyms_forget(struct usyms *u, uint32_t pid, uint32_t gen);
+/* Ended address spaces dropped so far. */
+uint64_t usyms_evicted(const struct usyms *u);
 
 struct usym {
 	const char *name;	/* function, or NULL when no symbol covers addr */
@@ -32,9 +40,9 @@ struct usym {
 	const char *build_id;	/* the module's GNU build ID in hex, or NULL */
 };
 
-/* Resolves addr in pid's captured address space. 0 with out filled in,
- * -ENOENT when pid was never captured. Strings live until usyms_free. */
-int usyms_resolve(struct usyms *u, uint32_t pid, uint64_t addr, struct usym *out);
+/* Resolves addr in (pid, gen)'s captured address space. 0 with out filled
+ * in, -ENOENT when it was never captured. Strings live until usyms_free. */
+int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, struct usym *out);
 /* Resolutions so far: to a name, to module+offset only, to nothing. */
 void usyms_stats(const struct usyms *u, uint64_t *named, uint64_t *module_only, uint64_t *unknown);
 
