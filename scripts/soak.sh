@@ -1,8 +1,10 @@
 #!/bin/bash
-# Soak (not a test): offcpu and syslat run for DURATION seconds under a
-# context-switch storm (pipe ping-pong) and a syscall storm, reporting
-# every 10 s; RSS of each tracer and the occupancy of offcpu's maps are
-# sampled every 10 s. Pass: RSS growth <= 1 MB after the first sample.
+# Soak (not a test): offcpu, syslat and serve run for DURATION seconds
+# under a context-switch storm (pipe ping-pong) and a syscall storm, both
+# starting new processes all the time; syslat reports every 10 s and serve
+# is scraped every 10 s. RSS of each tracer and the occupancy of offcpu's
+# maps are sampled every 10 s. Pass: RSS growth <= 1 MB after the first
+# sample.
 # Usage: soak.sh [DURATION]   (default 600)
 set -u
 cd "$(dirname "$0")/.."
@@ -13,6 +15,8 @@ sre=./build/sretrace
 
 "$sre" offcpu -f folded "$dur" >/dev/null 2>&1 & off=$!
 "$sre" syslat -f json 10 >/dev/null 2>&1 & sys=$!
+port=$((30000 + RANDOM % 20000))
+"$sre" serve --listen 127.0.0.1:$port "$dur" >/dev/null 2>&1 & srv=$!
 sleep 2
 ( end=$((SECONDS + dur)); while [ $SECONDS -lt $end ]; do ./build/workload/pingpong 200000 1 >/dev/null; done ) & storm1=$!
 ( end=$((SECONDS + dur)); while [ $SECONDS -lt $end ]; do ./build/workload/syscalls -d 5 >/dev/null; done ) & storm2=$!
@@ -24,18 +28,20 @@ entries() {   # entries of the map named $2 held by pid $1
 		bpftool map show id "$id" 2>/dev/null | grep -q "name $2 " && bpftool map dump id "$id" -j 2>/dev/null | jq length
 	done
 }
-printf '%6s %12s %12s %14s %14s\n' t_s offcpu_kb syslat_kb offcpu_rows stacks
-first_off="" first_sys="" last_off=0 last_sys=0
+printf '%6s %12s %12s %12s %14s %14s %10s\n' t_s offcpu_kb syslat_kb serve_kb offcpu_rows stacks series
+first_off="" first_sys="" first_srv="" last_off=0 last_sys=0 last_srv=0
 for t in $(seq 0 10 $((dur - 10))); do
-	o=$(rss $off) s=$(rss $sys)
-	[ -n "$o" ] && [ -n "$s" ] || break
-	printf '%6d %12s %12s %14s %14s\n' "$t" "$o" "$s" "$(entries $off offcpu)" "$(entries $off stacks)"
-	[ -n "$first_off" ] || { first_off=$o; first_sys=$s; }
-	last_off=$o last_sys=$s
+	series=$(curl -sf "http://127.0.0.1:$port/metrics" | grep -vc '^#')
+	o=$(rss $off) s=$(rss $sys) v=$(rss $srv)
+	[ -n "$o" ] && [ -n "$s" ] && [ -n "$v" ] || break
+	printf '%6d %12s %12s %12s %14s %14s %10s\n' "$t" "$o" "$s" "$v" "$(entries $off offcpu)" "$(entries $off stacks)" "$series"
+	[ -n "$first_off" ] || { first_off=$o; first_sys=$s; first_srv=$v; }
+	last_off=$o last_sys=$s last_srv=$v
 	sleep 10
 done
 kill $storm1 $storm2 2>/dev/null
-kill -INT $off $sys 2>/dev/null
-wait $off $sys 2>/dev/null
-echo "RSS growth after the first sample: offcpu $((last_off - first_off)) KB, syslat $((last_sys - first_sys)) KB (limit 1024)"
-[ $((last_off - first_off)) -le 1024 ] && [ $((last_sys - first_sys)) -le 1024 ]
+kill -INT $off $sys $srv 2>/dev/null
+wait $off $sys $srv 2>/dev/null
+echo "RSS growth after the first sample: offcpu $((last_off - first_off)) KB, syslat $((last_sys - first_sys)) KB," \
+	"serve $((last_srv - first_srv)) KB (limit 1024)"
+[ $((last_off - first_off)) -le 1024 ] && [ $((last_sys - first_sys)) -le 1024 ] && [ $((last_srv - first_srv)) -le 1024 ]

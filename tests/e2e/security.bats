@@ -8,7 +8,7 @@ bats_require_minimum_version 1.5.0
 @test "security: no tool loads a program that writes user memory, signals or overrides returns" {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	for args in "syslat" "syslat -P" "syslat -L 0" "offcpu" "offcpu --exact" "biolat" "biolat -L 0" \
-		    "tcpretrans" "tcpretrans -A --port 1" "profile"; do
+		    "tcpretrans" "tcpretrans -A --port 1" "profile" "triage -o $BATS_TEST_TMPDIR/t"; do
 		# shellcheck disable=SC2086
 		"$SRE" $args -- sleep 3 >/dev/null 2>&1 & p=$!
 		wait_attached $p

@@ -15,7 +15,7 @@
 
 /* Address spaces of processes that ended, kept for their stacks; beyond
  * this the oldest half goes (their frames become module+offset). */
-#define USYMS_MAX_DEAD 1024
+#define USYMS_MAX_DEAD 512
 /* Cap on distinct files with symbol tables; more are named module+offset. */
 #define USYMS_MAX_FILES 4096
 #define USYMS_FILE_SLOTS (2 * USYMS_MAX_FILES)
@@ -800,10 +800,12 @@ int usyms_capture(struct usyms *u, uint32_t pid, uint32_t gen)
 		next = strchrnul(line, '\n');
 		if (*next)
 			*next++ = 0;
-		if (parse_maps_line(line, &ml))
+		/* Only code can be in a stack: data, heap and stack mappings are
+		 * most of a process's list, and kept per process they add up. */
+		if (parse_maps_line(line, &ml) || ml.perms[2] != 'x')
 			continue;
 		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
+			cap = cap ? cap * 2 : 16;
 			grown = realloc(maps, cap * sizeof(*maps));
 			if (!grown) {
 				err = -ENOMEM;

@@ -13,8 +13,8 @@ struct usyms;
 struct usyms *usyms_new(void);
 void usyms_free(struct usyms *u);
 
-/* Reads /proc/PID/maps and loads the symbol tables of every file-backed
- * executable mapping now, through /proc/PID/map_files (deleted files,
+/* Reads /proc/PID/maps (its executable mappings: only code is in stacks)
+ * and loads the symbol tables of every file-backed one now, through /proc/PID/map_files (deleted files,
  * other mount namespaces) or else /proc/PID/root/PATH. Tables are shared
  * between processes by device and inode. An address space is (pid, gen):
  * gen tells apart processes that reused a pid, and a process before and
