@@ -28,7 +28,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workload/*.c)
 WORKLOADS := $(patsubst tests/workload/%.c,$(BUILD)/workload/%,$(WORKLOAD_SRCS))
 
-.PHONY: all test unit e2e install clean bench fuzz asan asan-test
+.PHONY: all test unit e2e install clean bench fuzz asan asan-test vmtest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -71,6 +71,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 $(BUILD)/workload/%: tests/workload/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $< -lpthread
+
+# The kernel matrix (tests/vm): static workloads for a guest without libc.
+VM_WORKLOADS := $(patsubst %,$(BUILD)/vm/wl/%,syscalls blocker burner dwrite)
+
+$(BUILD)/vm/wl/%: tests/workload/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $< -lpthread
+
+vmtest: $(BUILD)/sretrace $(VM_WORKLOADS)
+	tests/vm/run.sh
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do $$t; done

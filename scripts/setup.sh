@@ -3,8 +3,10 @@
 # Idempotent and silent when everything is already there.
 #   setup.sh          build and test dependencies
 #   setup.sh --bench  also the peers the benchmarks compare against
+#   (the kernel matrix's qemu, busybox-static, xz-utils and zstd are always
+#   installed: CI runs it)
 set -eu
-pkgs="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool bats jq util-linux iproute2 procps nftables libxml2-utils chromium golang-go prometheus"
+pkgs="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool bats jq util-linux iproute2 procps nftables libxml2-utils chromium golang-go prometheus qemu-system-x86 busybox-static xz-utils zstd curl"
 if [ "${1:-}" = "--bench" ]; then
 	pkgs="$pkgs libbpf-tools bpftrace"
 fi

@@ -164,3 +164,18 @@ setup() {
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *root* ]]
 }
+
+@test "syslat -C: only tasks in the cgroup (v2) count" {
+	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -n "$cg2" ] || skip "no cgroup v2 mount"
+	cg=$cg2/sretrace-test-$$
+	mkdir "$cg"
+	"$SRE" syslat -C "$cg" -s getppid -f json 2 1 >"$BATS_TEST_TMPDIR/out" 2>/dev/null & t=$!
+	wait_attached $t
+	(echo $BASHPID >"$cg/cgroup.procs" && exec "$WL" -g 321)
+	"$WL" -g 999 # a decoy outside the cgroup
+	wait $t
+	rmdir "$cg"
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	[ "$(row_field getppid count)" -eq 321 ]
+}

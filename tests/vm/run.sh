@@ -1,0 +1,91 @@
+#!/bin/bash
+# The kernel matrix: boots Debian's 5.10, 6.1 and 6.12 cloud kernels under
+# qemu (TCG; KVM is unusable here), one guest at a time and always under
+# timeout, each with an initramfs of busybox, the static sretrace, static
+# workloads and tests/vm/guest-init.sh; reads the results off the serial
+# console; prints a table kernel x tool, with the host kernel's own row
+# from the same checks run natively. TAP on stdout for CI.
+# Usage: run.sh [CACHE]
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${1:-${SRE_VM_CACHE:-/var/cache/sretrace-vm}}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+tools="syslat offcpu profile biolat tcpretrans serve"
+
+for bin in qemu-system-x86_64 busybox dpkg-deb; do
+	command -v "$bin" >/dev/null || { echo "vm: $bin not installed (scripts/setup.sh --vm)" >&2; exit 2; }
+done
+kernels=$("$root/tests/vm/fetch-kernels.sh" "$cache") || { echo "vm: cannot fetch kernels" >&2; exit 2; }
+
+# Decompressed copies of the modules a guest needs (loop for biolat).
+add_modules() { # modules_dir dest
+	local f
+	mkdir -p "$2"
+	for name in loop; do
+		f=$(find "$1" -name "$name.ko*" | head -1)
+		case $f in
+		*.ko.xz) xz -dc "$f" >"$2/$name.ko" ;;
+		*.ko.zst) zstd -qdc "$f" >"$2/$name.ko" ;;
+		*.ko) cp "$f" "$2/" ;;
+		esac
+	done
+}
+
+initramfs() { # modules_dir out
+	local s=$work/stage
+	rm -rf "$s" && mkdir -p "$s"/{bin,proc,sys,dev,tmp,wl,modules} "$s/sys/fs"
+	cp "$(command -v busybox)" "$s/bin/busybox"
+	cp "$root/tests/vm/guest-init.sh" "$s/init"
+	chmod 755 "$s/init"
+	cp "$root/build/sretrace" "$s/sretrace"
+	cp "$root"/build/vm/wl/* "$s/wl/"
+	add_modules "$1" "$s/modules"
+	(cd "$s" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$2"
+}
+
+declare -A res why
+n=0 failed=0
+while read -r label vmlinuz mods; do
+	initramfs "$mods" "$work/initrd-$label.gz"
+	log=$work/console-$label.log
+	start=$SECONDS
+	timeout 240 qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 2 -nic none -nographic -no-reboot \
+		-kernel "$vmlinuz" -initrd "$work/initrd-$label.gz" \
+		-append 'console=ttyS0 panic=-1 quiet loglevel=3' </dev/null >"$log" 2>&1
+	rc=$?
+	tr -d '\r' <"$log" >"$log.txt"
+	kver=$(sed -n 's/^SRE-KERNEL //p' "$log.txt" | head -1)
+	echo "# $label ($kver): $((SECONDS - start)) s, qemu exit $rc" >&2
+	grep -q '^SRE-DONE' "$log.txt" || tail -20 "$log.txt" | sed 's/^/# console: /' >&2
+	for t in $tools; do
+		line=$(grep -m1 "^SRE-RESULT $t " "$log.txt")
+		res[$label.$t]=$(awk '{ print $3 }' <<<"$line")
+		why[$label.$t]=$(cut -d' ' -f4- <<<"$line")
+		[ -n "${res[$label.$t]}" ] || { res[$label.$t]=FAIL; why[$label.$t]="no result (guest died or timed out)"; }
+		n=$((n + 1))
+		if [ "${res[$label.$t]}" = PASS ]; then
+			echo "ok $n $label $t: ${why[$label.$t]}"
+		else
+			failed=$((failed + 1))
+			echo "not ok $n $label $t: ${why[$label.$t]}"
+		fi
+	done
+	labels="${labels:-} $label"
+done <<<"$kernels"
+
+# The table, for docs and the README.
+{
+	printf '\n| kernel |'
+	for t in $tools; do printf ' %s |' "$t"; done
+	printf '\n|---|'
+	for t in $tools; do printf -- '---|'; done
+	printf '\n'
+	for l in $labels; do
+		printf '| %s |' "$l"
+		for t in $tools; do printf ' %s |' "${res[$l.$t]}"; done
+		printf '\n'
+	done
+} >&2
+echo "# vm matrix: $((n - failed)) passed, $failed failed" >&2
+[ "$failed" -eq 0 ]
