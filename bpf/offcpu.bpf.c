@@ -17,6 +17,7 @@
 #include "filter.bpf.h"
 #include "stacks.bpf.h"
 #include "procs.bpf.h"
+#include "taskslot.bpf.h"
 
 const volatile bool user_stacks = true;
 const volatile bool kernel_stacks = true;
@@ -30,6 +31,8 @@ const volatile __u32 sample_ns = 1000000;
 const volatile bool reuse_user_stack = true;
 /* One row per comm, threads merged (serve's off-CPU seconds by comm). */
 const volatile bool by_comm = false;
+/* bpf_task_pt_regs (5.15) lets an unchanged user stack be reused. */
+const volatile bool has_task_pt_regs = true;
 
 struct block_start {
 	__u64 ts;
@@ -40,12 +43,8 @@ struct block_start {
 	__u32 gen; /* the process's generation when it blocked */
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct block_start);
-} blocks SEC(".maps");
+SRE_TASK_SLOT_MAPS(blocks, struct block_start);
+static const struct block_start zero_block;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -80,9 +79,14 @@ static __always_inline __u32 state_class(struct task_struct *t, bool preempt)
 
 static __always_inline void user_stack_at_block(void *ctx, struct task_struct *t, struct block_start *b)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	struct pt_regs *regs;
 	__u64 ip, sp, bp, ret = 0;
 
+	if (!has_task_pt_regs) {
+		b->ustack = current_user_stack(ctx);
+		return;
+	}
+	regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs)
 		return;
 	ip = BPF_CORE_READ(regs, ip);
@@ -108,7 +112,7 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 		return;
 	if (!current_wanted())
 		return;
-	b = bpf_task_storage_get(&blocks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	b = task_slot(&blocks, &blocks_by_tid, prev, BPF_CORE_READ(prev, pid), true, &zero_block);
 	if (!b) {
 		count_event(SRE_CNT_MISSED);
 		return;
@@ -127,7 +131,7 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 	struct block_start *b;
 	__u64 delta, weight;
 
-	b = bpf_task_storage_get(&blocks, next, 0, 0);
+	b = task_slot(&blocks, &blocks_by_tid, next, BPF_CORE_READ(next, pid), false, &zero_block);
 	if (!b || !b->ts)
 		return;
 	delta = now - b->ts;

@@ -7,6 +7,7 @@
 #include "syslat.h"
 #include "filter.bpf.h"
 #include "events.bpf.h"
+#include "taskslot.bpf.h"
 
 const volatile bool per_process = false;
 const volatile bool failures_only = false;
@@ -24,13 +25,16 @@ struct syscall_start {
 	__u32 nr;
 };
 
-/* Per-task start time: no shared hash keyed by tid on the hot path. */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct syscall_start);
-} starts SEC(".maps");
+/* Per-task start time: task storage, no shared hash on the hot path
+ * (where the kernel has it). */
+SRE_TASK_SLOT_MAPS(starts, struct syscall_start);
+static const struct syscall_start zero_start;
+
+static __always_inline struct syscall_start *current_start(bool create)
+{
+	return task_slot(&starts, &starts_by_tid, task_storage ? bpf_get_current_task_btf() : NULL,
+			 (__u32)bpf_get_current_pid_tgid(), create, &zero_start);
+}
 
 /* Default mode: one per-CPU row per syscall, no atomics. */
 struct {
@@ -66,8 +70,7 @@ static __always_inline int on_enter(long id)
 		return 0;
 	if (!current_wanted())
 		return 0;
-	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	s = current_start(true);
 	if (!s) {
 		count_event(SRE_CNT_MISSED);
 		return 0;
@@ -130,7 +133,7 @@ static __always_inline int on_exit(long ret)
 	__u64 b; /* 64-bit: a 32-bit copy would lose the verifier's bound */
 	bool failed;
 
-	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
+	s = current_start(false);
 	if (!s || !s->ts)
 		return 0;
 	now = bpf_ktime_get_ns();

@@ -500,7 +500,7 @@ int biolat_main(int argc, char **argv)
 		sre_error(&ss->opts, "-L (events) does not combine with -D, -O, -P, -Q, -S or --slo");
 		return 2;
 	}
-	err = sre_session_start(ss, 5, 11);
+	err = sre_session_start(ss);
 	if (!err)
 		err = SRE_SESSION_LOAD(biolat_bpf, run.skel, ss, biolat_configure, &run.cfg);
 	if (err)

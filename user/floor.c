@@ -30,7 +30,7 @@ int floor_main(int argc, char **argv)
 		fprintf(stderr, "usage: sretrace _floor syscalls|sched [seconds]\n");
 		return 2;
 	}
-	if (sre_check_environment(&o, 5, 5))
+	if (sre_check_environment(&o))
 		return 1;
 	sched = !strcmp(argv[1], "sched");
 	sre_libbpf_logging(false);

@@ -132,6 +132,9 @@ int offcpu_configure(struct offcpu_bpf *skel, void *ctx)
 	skel->rodata->sample_ns = cfg->exact ? 0 : (uint32_t)(cfg->sample_us * 1000);
 	skel->rodata->reuse_user_stack = !cfg->exact;
 	skel->rodata->by_comm = cfg->by_comm;
+	/* 5.15: without it every block walks the user stack again. */
+	skel->rodata->has_task_pt_regs = sre_kernel_has_helper("task_pt_regs");
+	SRE_CONFIGURE_TASK_SLOT(skel, blocks);
 	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
 }
 
@@ -192,7 +195,7 @@ int offcpu_main(int argc, char **argv)
 		sre_error(&ss->opts, "--max-block is below --min-block");
 		return 2;
 	}
-	err = sre_session_start(ss, 5, 15);
+	err = sre_session_start(ss);
 	if (err)
 		goto cleanup;
 	sre_symbolizer_init(&run.sym, sre_stack_kernel(&run.cfg.stack), sre_stack_user(&run.cfg.stack));

@@ -284,7 +284,7 @@ int profile_main(int argc, char **argv)
 		return err > 0 ? 0 : 2;
 	if (sre_stack_opts_check(&ss->opts, &run.cfg.stack))
 		return 2;
-	err = sre_session_start(ss, 5, 11);
+	err = sre_session_start(ss);
 	if (err)
 		goto cleanup;
 	sre_symbolizer_init(&run.sym, sre_stack_kernel(&run.cfg.stack), sre_stack_user(&run.cfg.stack));

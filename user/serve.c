@@ -624,7 +624,7 @@ int serve_main(int argc, char **argv)
 		free_state(&run);
 		return err == -EINVAL ? 2 : 1;
 	}
-	err = sre_session_start(ss, 5, 11);
+	err = sre_session_start(ss);
 	if (!err)
 		err = load_tools(&run);
 	if (err)

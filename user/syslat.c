@@ -151,6 +151,7 @@ int syslat_configure(struct syslat_bpf *skel, void *ctx)
 	skel->rodata->filter_syscall = cfg->filter_syscall;
 	memcpy((void *)skel->rodata->syscall_wanted, cfg->wanted, sizeof(cfg->wanted));
 	skel->rodata->slow_ns = cfg->slow_us >= 0 ? cfg->slow_us * 1000 : -1;
+	SRE_CONFIGURE_TASK_SLOT(skel, starts);
 	/* Only event mode needs a real ring buffer. */
 	if (cfg->slow_us < 0)
 		bpf_map__set_max_entries(skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
@@ -471,7 +472,7 @@ int syslat_main(int argc, char **argv)
 	run.percpu_buf = calloc((size_t)run.ncpu, sizeof(struct syslat_stats));
 	if (!run.percpu_buf)
 		return 1;
-	err = sre_session_start(ss, 5, 11);
+	err = sre_session_start(ss);
 	if (!err)
 		err = SRE_SESSION_LOAD(syslat_bpf, run.skel, ss, syslat_configure, &run.cfg);
 	if (err)

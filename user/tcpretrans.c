@@ -351,7 +351,7 @@ int tcpretrans_main(int argc, char **argv)
 		return 2;
 	}
 	run.cfg.opts = &ss->opts;
-	err = sre_session_start(ss, 5, 11);
+	err = sre_session_start(ss);
 	if (err)
 		goto cleanup;
 	if (run.cfg.stack)

@@ -501,7 +501,7 @@ int triage_main(int argc, char **argv)
 	run.percpu_buf = calloc((size_t)(run.ncpu > 0 ? run.ncpu : 1), sizeof(struct syslat_stats));
 	if (!run.percpu_buf)
 		return 1;
-	err = sre_session_start(ss, 5, 11);
+	err = sre_session_start(ss);
 	if (err)
 		goto cleanup;
 	sre_symbolizer_init(&run.sym, true, true);

@@ -36,7 +36,7 @@ keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -s "$cache/sources.list" ] || { echo "fetch-kernels: no usable apt sources on this host" >&2; exit 1; }
 
 apt_opts=(-o "Dir::Etc::SourceList=$cache/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
-	  -o "Dir::State::Lists=$cache/lists" -o "Dir::Cache=$cache/cache" -q)
+	  -o "Dir::State::Lists=$cache/lists" -o "Dir::Cache=$cache/cache" -o APT::Sandbox::User=root -q)
 # A day-old index is fresh enough; it keeps repeated runs offline.
 if [ -z "$(find "$cache/lists" -name '*Packages*' -mtime -1 2>/dev/null | head -1)" ]; then
 	apt-get "${apt_opts[@]}" update >/dev/null

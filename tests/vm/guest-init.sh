@@ -22,7 +22,7 @@ folded_sum() { grep -E "$1" "$2" | awk '{ s += $NF } END { print s + 0 }'; }
 # One-line reason from a tool's stderr.
 why() { tr '\n' ' ' <"$1" | cut -c1-160; }
 
-echo "SRE-KERNEL $K"
+echo; echo "SRE-KERNEL $K"
 [ -e /sys/kernel/btf/vmlinux ] || echo "SRE-NOTE no /sys/kernel/btf/vmlinux"
 
 # syslat: exactly 1234 getppid calls.
@@ -33,6 +33,23 @@ else
 	result syslat FAIL "exit $?: $(why /tmp/e)"
 fi
 
+# profile: 1 s of burn at 99 Hz.
+if $S profile -f folded -- $W/burner 1 >/tmp/o 2>/tmp/e; then
+	got=$(folded_sum 'sretrace_test_burn_here' /tmp/o)
+	# TCG runs the guest slower than real time; samples follow CPU time, so the
+	# burner's own second of CPU still gives ~99.
+	if [ "$got" -ge 80 ] && [ "$got" -le 120 ]; then
+		result profile PASS "$got samples (want ~99)"
+	else
+		result profile FAIL "$got samples (want ~99)"
+		sort -k2 -n -r /tmp/o | head -3 | cut -c1-300 | sed 's/^/SRE-DEBUG /'
+		$S profile -f json -- $W/burner 0.3 2>&1 | cut -c1-200 | sed 's/^/SRE-DEBUG /'
+		$S profile -U -f folded -- $W/burner 0.3 2>&1 | head -3 | cut -c1-200 | sed 's/^/SRE-DEBUG -U /'
+	fi
+else
+	result profile FAIL "exit $?: $(why /tmp/e)"
+fi
+
 # offcpu: 5 x 40 ms blocks in sretrace_test_block_here, against the workload's own measure.
 if $S offcpu -f folded -- $W/blocker -k 5 -t 40 -o /tmp/truth >/tmp/o 2>/tmp/e; then
 	got=$(folded_sum 'sretrace_test_block_here' /tmp/o)
@@ -41,20 +58,12 @@ if $S offcpu -f folded -- $W/blocker -k 5 -t 40 -o /tmp/truth >/tmp/o 2>/tmp/e; 
 		result offcpu PASS "${got}us of ${want}us attributed"
 	else
 		result offcpu FAIL "${got}us of ${want}us attributed"
+		grep blocker /tmp/o | cut -c1-300 | sed 's/^/SRE-DEBUG /'
+		cat /tmp/e | sed 's/^/SRE-DEBUG /'
+		$S offcpu --exact -v -f folded -- $W/blocker -k 3 -t 20 2>&1 | grep -v "^libbpf" | tail -8 | cut -c1-300 | sed 's/^/SRE-DEBUG x /'
 	fi
 else
 	result offcpu FAIL "exit $?: $(why /tmp/e)"
-fi
-
-# profile: 1 s of burn at 99 Hz.
-if $S profile -f folded -- $W/burner 1 >/tmp/o 2>/tmp/e; then
-	got=$(folded_sum 'sretrace_test_burn_here' /tmp/o)
-	# TCG runs the guest slower than real time; samples follow CPU time, so the
-	# burner's own second of CPU still gives ~99.
-	[ "$got" -ge 80 ] && [ "$got" -le 120 ] && result profile PASS "$got samples (want ~99)" ||
-		result profile FAIL "$got samples (want ~99)"
-else
-	result profile FAIL "exit $?: $(why /tmp/e)"
 fi
 
 # biolat: 64 O_DIRECT writes to a loop device, against its /sys/block stat.

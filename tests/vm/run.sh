@@ -47,6 +47,8 @@ initramfs() { # modules_dir out
 declare -A res why
 n=0 failed=0
 while read -r label vmlinuz mods; do
+	# SRE_VM_ONLY="6.1 6.12": a subset, when working on one kernel.
+	[ -n "${SRE_VM_ONLY:-}" ] && [[ " $SRE_VM_ONLY " != *" $label "* ]] && continue
 	initramfs "$mods" "$work/initrd-$label.gz"
 	log=$work/console-$label.log
 	start=$SECONDS
@@ -58,6 +60,7 @@ while read -r label vmlinuz mods; do
 	kver=$(sed -n 's/^SRE-KERNEL //p' "$log.txt" | head -1)
 	echo "# $label ($kver): $((SECONDS - start)) s, qemu exit $rc" >&2
 	grep -q '^SRE-DONE' "$log.txt" || tail -20 "$log.txt" | sed 's/^/# console: /' >&2
+	grep '^SRE-DEBUG\|^SRE-NOTE' "$log.txt" | sed 's/^/# /' >&2
 	for t in $tools; do
 		line=$(grep -m1 "^SRE-RESULT $t " "$log.txt")
 		res[$label.$t]=$(awk '{ print $3 }' <<<"$line")

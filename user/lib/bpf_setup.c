@@ -33,18 +33,19 @@ static bool have_caps(void)
 	return (eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_PERFMON));
 }
 
-int sre_check_environment(const struct sre_opts *o, int min_major, int min_minor)
+int sre_check_environment(const struct sre_opts *o)
 {
 	struct utsname u;
-	int major = 0, minor = 0;
 
 	if (!have_caps()) {
 		sre_error(o, "needs root (or CAP_BPF and CAP_PERFMON): try sudo");
 		return -EPERM;
 	}
-	if (uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
-	    (major < min_major || (major == min_major && minor < min_minor))) {
-		sre_error(o, "kernel %s is too old: needs %d.%d or later", u.release, min_major, min_minor);
+	/* Features, not version numbers: distributions backport. Every tool
+	 * reports through a BPF ring buffer (Linux 5.8). */
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		sre_error(o, "kernel %s has no BPF ring buffer: needs Linux 5.8 or later",
+			  uname(&u) ? "?" : u.release);
 		return -EOPNOTSUPP;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
@@ -70,6 +71,15 @@ void sre_libbpf_logging(bool verbose)
 {
 	/* Without -v libbpf stays silent: failures are reported once, by us. */
 	libbpf_set_print(verbose ? log_debug : log_quiet);
+}
+
+bool sre_have_task_storage(void)
+{
+	static int have = -1;
+
+	if (have < 0)
+		have = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	return have;
 }
 
 void sre_select_programs(struct bpf_object *obj, bool use_btf, bool follow)
@@ -144,19 +154,42 @@ void sre_vmlinux_btf_release(void)
 	vmlinux = NULL;
 }
 
+static int load_vmlinux(void)
+{
+	if (!vmlinux)
+		vmlinux = btf__load_vmlinux_btf();
+	return vmlinux ? 0 : -ENOENT;
+}
+
+bool sre_kernel_has_helper(const char *name)
+{
+	char want[64];
+	int id;
+
+	if (load_vmlinux())
+		return false;
+	/* The kernel's own list of helpers, enum bpf_func_id, is in its BTF. */
+	id = btf__find_by_name_kind(vmlinux, "bpf_func_id", BTF_KIND_ENUM);
+	if (id < 0)
+		return false;
+	snprintf(want, sizeof(want), "BPF_FUNC_%s", name);
+	const struct btf_type *t = btf__type_by_id(vmlinux, id);
+	const struct btf_enum *e = btf_enum(t);
+
+	for (int i = 0; i < btf_vlen(t); i++, e++)
+		if (!strcmp(btf__name_by_offset(vmlinux, e->name_off), want))
+			return true;
+	return false;
+}
+
 int sre_tracepoint_nargs(const char *name)
 {
 	const struct btf_type *t;
 	char tname[128];
 	int id;
 
-	if (!vmlinux) {
-		vmlinux = btf__load_vmlinux_btf();
-		if (!vmlinux) {
-			vmlinux = NULL;
-			return -ENOENT;
-		}
-	}
+	if (load_vmlinux())
+		return -ENOENT;
 	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
 	id = btf__find_by_name_kind(vmlinux, tname, BTF_KIND_TYPEDEF);
 	if (id < 0)

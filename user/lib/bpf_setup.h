@@ -9,9 +9,9 @@
 
 struct bpf_object;
 
-/* Root or CAP_BPF+CAP_PERFMON, kernel BTF, kernel >= min_major.min_minor.
+/* Root or CAP_BPF+CAP_PERFMON, BPF ring buffers (5.8), kernel BTF.
  * Prints one line and returns -errno when something is missing. */
-int sre_check_environment(const struct sre_opts *o, int min_major, int min_minor);
+int sre_check_environment(const struct sre_opts *o);
 void sre_libbpf_logging(bool verbose);
 /* Autoload tp_btf/ programs (use_btf) or their raw_tp/ twins; the fork
  * followers only when following a command. */
@@ -20,6 +20,20 @@ void sre_select_programs(struct bpf_object *obj, bool use_btf, bool follow);
  * (typedef btf_trace_NAME); -ENOENT when the kernel has no such tracepoint.
  * Lets one object handle tracepoints whose signature changed. */
 int sre_tracepoint_nargs(const char *name);
+/* BPF_MAP_TYPE_TASK_STORAGE (5.11): else the task-slot maps fall back to
+ * a hash keyed by thread id (bpf/taskslot.bpf.h). Probed once. */
+bool sre_have_task_storage(void);
+/* The kernel knows helper bpf_NAME (its BTF's enum bpf_func_id). */
+bool sre_kernel_has_helper(const char *name);
+/* Sets up bpf/taskslot.bpf.h's maps of NAME in a skeleton for this kernel. */
+#define SRE_CONFIGURE_TASK_SLOT(skel, name)                                                  \
+	({                                                                                   \
+		bool _ts = sre_have_task_storage();                                          \
+		(skel)->rodata->task_storage = _ts;                                          \
+		bpf_map__set_autocreate((skel)->maps.name, _ts);                             \
+		bpf_map__set_max_entries((skel)->maps.name##_by_tid, _ts ? 1 : 65536);       \
+	})
+
 /* Frees the BTF sre_tracepoint_nargs() parsed (SRE_OPEN_AND_LOAD does). */
 void sre_vmlinux_btf_release(void);
 /* After load: pids, tids, the command's pid, the cgroup. */

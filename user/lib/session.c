@@ -5,9 +5,9 @@
 #include "clock.h"
 #include "session.h"
 
-int sre_session_start(struct sre_session *s, int min_major, int min_minor)
+int sre_session_start(struct sre_session *s)
 {
-	int err = sre_check_environment(&s->opts, min_major, min_minor);
+	int err = sre_check_environment(&s->opts);
 
 	if (err)
 		return err;

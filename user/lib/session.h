@@ -24,8 +24,9 @@ struct sre_session {
 	double started_mono; /* CLOCK_MONOTONIC seconds, same moment */
 };
 
-/* Kernel at least major.minor. 0, or -errno after printing the reason. */
-int sre_session_start(struct sre_session *s, int min_major, int min_minor);
+/* Privileges and kernel features (sre_check_environment), signals, the
+ * held command. 0, or -errno after printing the reason. */
+int sre_session_start(struct sre_session *s);
 /* Fills the filter maps and opens the output (after load and attach). */
 int sre_session_ready(struct sre_session *s, struct bpf_object *obj);
 /* A ring-buffer reader on map (bpf_map__fd), reported once on failure:
