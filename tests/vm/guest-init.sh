@@ -44,7 +44,6 @@ if $S profile -f folded -- $W/burner 1 >/tmp/o 2>/tmp/e; then
 		result profile FAIL "$got samples (want ~99)"
 		sort -k2 -n -r /tmp/o | head -3 | cut -c1-300 | sed 's/^/SRE-DEBUG /'
 		$S profile -f json -- $W/burner 0.3 2>&1 | cut -c1-200 | sed 's/^/SRE-DEBUG /'
-		$S profile -U -f folded -- $W/burner 0.3 2>&1 | head -3 | cut -c1-200 | sed 's/^/SRE-DEBUG -U /'
 	fi
 else
 	result profile FAIL "exit $?: $(why /tmp/e)"
@@ -60,7 +59,6 @@ if $S offcpu -f folded -- $W/blocker -k 5 -t 40 -o /tmp/truth >/tmp/o 2>/tmp/e; 
 		result offcpu FAIL "${got}us of ${want}us attributed"
 		grep blocker /tmp/o | cut -c1-300 | sed 's/^/SRE-DEBUG /'
 		cat /tmp/e | sed 's/^/SRE-DEBUG /'
-		$S offcpu --exact -v -f folded -- $W/blocker -k 3 -t 20 2>&1 | grep -v "^libbpf" | tail -8 | cut -c1-300 | sed 's/^/SRE-DEBUG x /'
 	fi
 else
 	result offcpu FAIL "exit $?: $(why /tmp/e)"
