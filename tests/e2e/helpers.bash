@@ -17,8 +17,13 @@ row_field() {
 # Waits until the tracer with pid $1 holds BPF links (it has attached), so
 # a signal cannot race its start-up.
 wait_attached() {
+	local n=0 prev=-1
+	# Until the tool holds links and their number has stopped growing:
+	# programs attach one after another, and the first link is not the last.
 	for _ in $(seq 200); do
-		ls -l /proc/"$1"/fd 2>/dev/null | grep -q 'bpf_link' && return 0
+		n=$(ls -l /proc/"$1"/fd 2>/dev/null | grep -c 'bpf_link')
+		[ "$n" -gt 0 ] && [ "$n" -eq "$prev" ] && return 0
+		prev=$n
 		sleep 0.05
 	done
 	return 1
