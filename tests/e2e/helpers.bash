@@ -21,7 +21,7 @@ wait_attached() {
 	# Until the tool holds links and their number has stopped growing:
 	# programs attach one after another, and the first link is not the last.
 	for _ in $(seq 200); do
-		n=$(ls -l /proc/"$1"/fd 2>/dev/null | grep -c 'bpf_link')
+		n=$(ls -l /proc/"$1"/fd 2>/dev/null | grep -c 'bpf_link' || true)
 		[ "$n" -gt 0 ] && [ "$n" -eq "$prev" ] && return 0
 		prev=$n
 		sleep 0.05

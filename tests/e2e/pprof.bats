@@ -56,8 +56,7 @@ pprof_total() {
 	"$SRE" offcpu --exact -c sre_pp -f pprof -o "$T/o.pb.gz" 4 & p=$!
 	wait_attached $f
 	wait_attached $p
-	# -w: wait_attached sees the first link; the rest attach just after.
-	"$BLOCKER" -n sre_pp -w 300 -k 20 -t 40 -o "$T/truth"
+	"$BLOCKER" -n sre_pp -k 20 -t 40 -o "$T/truth"
 	wait $f
 	wait $p
 	top=$(go tool pprof -top -sample_index=offcpu "$T/o.pb.gz")
