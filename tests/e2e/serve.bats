@@ -114,6 +114,11 @@ value_of() { scrape | awk -v s="$1" 'index($0, s) == 1 { print $2; f = 1 } END {
 	curl -s -D "$T/h" -o /dev/null -X POST "http://$ADDR/metrics"
 	grep -q '^HTTP/1.1 405' "$T/h" && grep -qi '^Allow: GET, HEAD' "$T/h"
 	[ "$(curl -s -o /dev/null -w '%{http_code}' -I "http://$ADDR/metrics")" = 200 ]
+	# gzip when asked (Prometheus asks), the same exposition once inflated.
+	curl -s -D "$T/gh" -H 'Accept-Encoding: gzip' -o "$T/m.gz" "http://$ADDR/metrics"
+	grep -qi '^Content-Encoding: gzip' "$T/gh"
+	gzip -dc "$T/m.gz" | grep -q '^sretrace_syscall_latency_seconds_count{'
+	! curl -s -D - -o /dev/null "http://$ADDR/metrics" | grep -qi '^Content-Encoding'
 	[ -z "$(curl -s -I "http://$ADDR/metrics" | sed -n '/^\r$/,$p' | tail -n +2)" ]
 	exec 5<>/dev/tcp/127.0.0.1/$PORT
 	printf 'GARBAGE\r\n\r\n' >&5

@@ -42,6 +42,14 @@ int main(void)
 			CHECK(!strcmp(req.path, cases[i].path), "case %zu path %s", i, req.path);
 	}
 	CHECK(http_parse_request("HEAD / HTTP/1.1\r\n\r\n", 19, &req) == HTTP_PARSED && req.head, "HEAD flag");
+	{
+		static const char gz[] = "GET /metrics HTTP/1.1\r\naccept-encoding: deflate, gzip\r\n\r\n";
+		static const char plain[] = "GET /metrics HTTP/1.1\r\nAccept: gzip\r\n\r\n";
+
+		CHECK(http_parse_request(gz, strlen(gz), &req) == HTTP_PARSED && req.accept_gzip, "Accept-Encoding gzip");
+		CHECK(http_parse_request(plain, strlen(plain), &req) == HTTP_PARSED && !req.accept_gzip,
+		      "gzip in another header");
+	}
 	/* A NUL in the method is not a token character. */
 	CHECK(http_parse_request("G\0T / HTTP/1.1\r\n\r\n", 19, &req) == HTTP_BAD, "NUL in method");
 	/* No end of head within the limit: too large, not "read more". */

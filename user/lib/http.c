@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,7 +82,8 @@ enum http_parse http_parse_request(const char *buf, size_t len, struct http_requ
 	memcpy(req->path, target, plen);
 	req->head = !strcmp(req->method, "HEAD");
 
-	/* Headers: "name: value"; only their shape is checked, none is used. */
+	/* Headers: "name: value"; their shape is checked, and one is used:
+	 * Accept-Encoding with gzip (Prometheus sends it). */
 	for (p = nl + 1; p < end; p = nl + 1) {
 		const char *colon;
 
@@ -97,6 +99,9 @@ enum http_parse http_parse_request(const char *buf, size_t len, struct http_requ
 		for (const char *c = colon + 1; c < nl; c++)
 			if (*c == 0)
 				return HTTP_BAD;
+		if (colon - p == 15 && !strncasecmp(p, "Accept-Encoding", 15) &&
+		    memmem(colon + 1, (size_t)(nl - colon - 1), "gzip", 4))
+			req->accept_gzip = true;
 	}
 	return HTTP_PARSED;
 }
@@ -250,6 +255,8 @@ static void conn_answer(struct http_conn *c, struct http_reply *r, bool head)
 	}
 	fprintf(f, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n", r->status,
 		reason(r->status), r->content_type ? r->content_type : "text/plain; charset=utf-8", r->len);
+	if (r->content_encoding)
+		fprintf(f, "Content-Encoding: %s\r\n", r->content_encoding);
 	if (r->status == 405)
 		fputs("Allow: GET, HEAD\r\n", f);
 	fputs("\r\n", f);

@@ -26,6 +26,7 @@ struct http_request {
 	char method[16];
 	char path[HTTP_MAX_PATH]; /* without the query string */
 	bool head;                /* HEAD: headers only */
+	bool accept_gzip;         /* Accept-Encoding names gzip */
 };
 
 /* Parses buf[0..len) as an HTTP/1.x request head. */
@@ -34,6 +35,7 @@ enum http_parse http_parse_request(const char *buf, size_t len, struct http_requ
 struct http_reply {
 	int status;
 	const char *content_type;
+	const char *content_encoding; /* "gzip" when body is compressed, else NULL */
 	char *body;   /* malloc'd, freed by the server */
 	size_t len;
 };

@@ -2,7 +2,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+#include "gzip.h"
 #include "pprof.h"
 
 /* profile.proto field numbers. */
@@ -468,34 +468,13 @@ int pprof_encode(struct pprof *p, uint8_t **buf, size_t *len)
 
 int pprof_write(struct pprof *p, FILE *f)
 {
-	uint8_t *raw, chunk[16384];
+	uint8_t *raw;
 	size_t len;
-	z_stream z = { 0 };
-	int err = pprof_encode(p, &raw, &len), zerr;
+	int err = pprof_encode(p, &raw, &len);
 
 	if (err)
 		return err;
-	/* windowBits 15 + 16: a gzip header and trailer instead of zlib's. */
-	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-		free(raw);
-		return -ENOMEM;
-	}
-	z.next_in = raw;
-	z.avail_in = (uInt)len;
-	do {
-		z.next_out = chunk;
-		z.avail_out = sizeof(chunk);
-		zerr = deflate(&z, Z_FINISH);
-		if (zerr == Z_STREAM_ERROR) {
-			err = -EIO;
-			break;
-		}
-		if (fwrite(chunk, 1, sizeof(chunk) - z.avail_out, f) != sizeof(chunk) - z.avail_out) {
-			err = -EIO;
-			break;
-		}
-	} while (zerr != Z_STREAM_END);
-	deflateEnd(&z);
+	err = sre_gzip_write(f, raw, len);
 	free(raw);
 	return err;
 }
