@@ -456,6 +456,22 @@ static int report(void *ctx, bool final)
 	return err;
 }
 
+/* Found before the run, not after it: the directory, or where it would be
+ * made, is writable. errno says why not. */
+static bool dir_writable(const char *dir)
+{
+	char parent[PATH_MAX];
+	const char *slash;
+
+	if (!access(dir, F_OK))
+		return !access(dir, W_OK);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return !access(".", W_OK);
+	snprintf(parent, sizeof(parent), "%.*s", slash == dir ? 1 : (int)(slash - dir), dir);
+	return !access(parent, W_OK);
+}
+
 static void default_dir(char *buf, size_t len)
 {
 	char host[64] = "host", stamp[32];
@@ -497,6 +513,10 @@ int triage_main(int argc, char **argv)
 		default_dir(run.dir, sizeof(run.dir));
 	/* The report goes into the directory; stdout gets the summary. */
 	ss->opts.output = NULL;
+	if (!dir_writable(run.dir)) {
+		sre_error(&ss->opts, "cannot write the report directory %s: %s", run.dir, strerror(errno));
+		return 2;
+	}
 	run.ncpu = libbpf_num_possible_cpus();
 	run.percpu_buf = calloc((size_t)(run.ncpu > 0 ? run.ncpu : 1), sizeof(struct syslat_stats));
 	if (!run.percpu_buf)

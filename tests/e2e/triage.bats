@@ -112,6 +112,9 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 	touch "$T/file"
 	run --separate-stderr "$SRE" triage -o "$T/file" 1
 	[ "$status" -eq 2 ]
+	# An unwritable place is found before the run, not after 10 s of it.
+	run --separate-stderr timeout 5 "$SRE" triage -o /nonexistent/dir
+	[ "$status" -eq 2 ] && grep -q 'cannot write the report directory' <<<"$stderr"
 	"$SRE" triage -o "$T/r2" 30 >/dev/null 2>&1 & p=$!
 	wait_attached $p
 	kill -TERM $p
