@@ -67,6 +67,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ $^ $(LDLIBS)
 
+# Like Debian's binaries: no frame pointers (the unwinding ground truth).
+$(BUILD)/workload/nofp: tests/workload/nofp.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -fomit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $<
+
 # Workloads keep frame pointers: tests check their user stacks.
 $(BUILD)/workload/%: tests/workload/%.c
 	@mkdir -p $(@D)

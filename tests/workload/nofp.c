@@ -1,0 +1,69 @@
+/* Ground truth for user-stack unwinding (issue #12): built -O2
+ * -fomit-frame-pointer, like Debian's binaries, with a known chain
+ *   main -> sretrace_nofp_a -> _b -> _c -> _d -> libc (nanosleep) or a CPU burn.
+ *   nofp burn SECONDS | nofp sleep COUNT MS
+ * Each function does work after its call, so none becomes a tail call
+ * (which would drop its frame whatever the unwinder). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static volatile unsigned long sink;
+static int mode_sleep;
+static double arg_s;
+static long arg_count, arg_ms;
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+__attribute__((noinline)) unsigned long sretrace_nofp_d(unsigned long x)
+{
+	if (mode_sleep) {
+		struct timespec ts = { arg_ms / 1000, (arg_ms % 1000) * 1000000 };
+
+		for (long i = 0; i < arg_count; i++)
+			nanosleep(&ts, NULL);
+	} else {
+		double end = now_s() + arg_s;
+
+		while (now_s() < end)
+			for (int i = 0; i < 100000; i++)
+				x += (unsigned long)i * 2654435761UL;
+	}
+	return x;
+}
+
+__attribute__((noinline)) unsigned long sretrace_nofp_c(unsigned long x)
+{
+	return sretrace_nofp_d(x * 3) + 1;
+}
+
+__attribute__((noinline)) unsigned long sretrace_nofp_b(unsigned long x)
+{
+	return sretrace_nofp_c(x + 5) * 7;
+}
+
+__attribute__((noinline)) unsigned long sretrace_nofp_a(unsigned long x)
+{
+	return sretrace_nofp_b(x ^ 9) + 11;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "burn")) {
+		arg_s = atof(argv[2]);
+	} else if (argc == 4 && !strcmp(argv[1], "sleep")) {
+		mode_sleep = 1;
+		arg_count = atol(argv[2]);
+		arg_ms = atol(argv[3]);
+	} else {
+		return 2;
+	}
+	sink = sretrace_nofp_a((unsigned long)argc);
+	return 0;
+}
