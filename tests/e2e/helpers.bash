@@ -1,4 +1,9 @@
 # Shared by the bats files: paths and small assertions.
+
+# Tracing needs root; without it a test is skipped, not failed.
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+}
 ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 # SRE_BIN: run the suite against another build (make asan-test).
 SRE=${SRE_BIN:-$ROOT/build/sretrace}

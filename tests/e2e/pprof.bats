@@ -69,7 +69,7 @@ pprof_total() {
 	within_pct "$us" "$(cat "$T/truth")" 3
 	within_pct "$us" "$folded" 1
 	# The count value: one per block.
-	cnt=$(go tool pprof -top -sample_index=count -focus=sretrace_test_block_here "$T/o.pb.gz" | sed -nE 's/.* of ([0-9]+) total.*/\1/p')
+	cnt=$(go tool pprof -top -sample_index=count -focus=sretrace_test_block_here "$T/o.pb.gz" | sed -nE 's/.*accounting for ([0-9]+),.*/\1/p')
 	[ "$cnt" -eq 20 ]
 }
 

@@ -7,10 +7,9 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-NOFP=$ROOT/build/workload/nofp
-
 setup() {
-	[ "$(id -u)" = 0 ] || skip "needs root"
+	require_root
+	NOFP=$ROOT/build/workload/nofp
 }
 
 @test "unwind control: frame-pointer walking loses the chain of a binary without frame pointers (profile)" {
