@@ -396,6 +396,12 @@ static int w_tcpretrans_json(FILE *f, struct triage_run *run, struct sre_triage_
 	return tcpretrans_print_flows(f, bpf_map__fd(run->tcp->maps.flows), true) ?: sre_output_error(f);
 }
 
+static int w_findings_json(FILE *f, struct triage_run *run, struct sre_triage_data *d)
+{
+	sre_triage_print_json(f, d, &run->th);
+	return sre_output_error(f);
+}
+
 static int w_report_md(FILE *f, struct triage_run *run, struct sre_triage_data *d)
 {
 	(void)run;
@@ -418,7 +424,8 @@ static int write_dir(struct triage_run *run, struct sre_triage_data *d)
 		{ "offcpu.svg", w_offcpu_svg }, { "oncpu.svg", w_oncpu_svg },
 		{ "offcpu.json", w_offcpu_json }, { "profile.json", w_profile_json },
 		{ "syslat.json", w_syslat_json }, { "biolat.json", w_biolat_json },
-		{ "tcpretrans.json", w_tcpretrans_json }, { "report.md", w_report_md },
+		{ "tcpretrans.json", w_tcpretrans_json }, { "findings.json", w_findings_json },
+		{ "report.md", w_report_md },
 		/* Last: it embeds the SVGs written above. */
 		{ "report.html", w_report_html },
 	};

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "lib/hist.h"
+#include "lib/json.h"
 #include "lib/names.h"
 #include "triage_report.h"
 
@@ -710,6 +711,37 @@ int sre_triage_print_html(FILE *f, const struct sre_triage_data *d, const struct
 	fputs("</body></html>\n", f);
 	free(md);
 	return 0;
+}
+
+void sre_triage_print_json(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th)
+{
+	fprintf(f, "{\"tool\":\"triage\",\"elapsed_s\":%.3f,\"cpus\":%d,\"scope\":", d->elapsed_s, d->ncpu);
+	sre_json_str(f, d->command ? d->command : "host");
+	fprintf(f, ",\"thresholds\":{\"min_share\":%.4f,\"retrans_rate\":%.4f,\"disk_p99_ns\":%" PRIu64 "}",
+		th->min_share, th->retrans_rate, th->disk_p99_ns);
+	fprintf(f, ",\"busy_ns\":%" PRIu64 ",\"time_ns\":{\"on_cpu\":%" PRIu64, d->busy_ns, d->on_ns);
+	for (int r = 0; r < SRE_WAIT_NREASONS; r++) {
+		fputc(',', f);
+		sre_json_str(f, sre_wait_reason_name((enum sre_wait_reason)r));
+		fprintf(f, ":%" PRIu64, d->wait_ns[r]);
+	}
+	fputs("},\"findings\":[", f);
+	for (int i = 0; i < d->nfindings; i++) {
+		const struct sre_triage_finding *x = &d->findings[i];
+
+		fprintf(f, "%s{\"rank\":%d,\"kind\":", i ? "," : "", i + 1);
+		sre_json_str(f, x->kind);
+		fprintf(f, ",\"weight_ns\":%" PRIu64 ",\"title\":", x->weight_ns);
+		sre_json_str(f, x->title);
+		fputs(",\"evidence\":", f);
+		sre_json_str(f, x->evidence);
+		fputs(",\"advice\":", f);
+		sre_json_str(f, x->advice);
+		fputc('}', f);
+	}
+	fprintf(f, "],\"overhead\":{\"bpf_stats\":%s,\"bpf_run_ns\":%" PRIu64 ",\"bpf_runs\":%" PRIu64
+		   ",\"self_cpu_ns\":%" PRIu64 "}}\n",
+		d->bpf_stats ? "true" : "false", d->bpf_run_ns, d->bpf_runs, d->self_cpu_ns);
 }
 
 void sre_triage_data_free(struct sre_triage_data *d)

@@ -77,6 +77,8 @@ void sre_triage_print(FILE *f, const struct sre_triage_data *d, const struct sre
 /* One HTML file: the Markdown report and the two flame graphs from dir. */
 int sre_triage_print_html(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th,
 			  const char *dir);
+/* findings.json: the time accounting and the ranked findings, for tools. */
+void sre_triage_print_json(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th);
 void sre_triage_data_free(struct sre_triage_data *d);
 
 #endif

@@ -28,6 +28,8 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 	[ "$status" -eq 0 ]
 	top_finding >&3
 	top_finding | grep -qE '^  1\. \[cpu\] burner \(pid [0-9]+\) on CPU (1\.9|2\.0)[0-9]* s, .*hottest function sretrace_test_burn_here\(\)'
+	# The same, for programs: findings.json.
+	jq -e '.findings[0].kind == "cpu" and (.findings[0].title | test("sretrace_test_burn_here")) and .time_ns.on_cpu > 1800000000' "$T/r/findings.json"
 }
 
 @test "triage: threads fighting over one mutex: lock contention under the lock function" {
@@ -81,7 +83,7 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 @test "triage: the report directory has flame graphs, folded stacks, JSON per tool and the reports" {
 	run --separate-stderr "$SRE" triage -o "$T/r" -- "$BURNER" 1
 	[ "$status" -eq 0 ]
-	for f in report.md report.html oncpu.svg offcpu.svg oncpu.folded offcpu.folded \
+	for f in report.md report.html findings.json oncpu.svg offcpu.svg oncpu.folded offcpu.folded \
 		 syslat.json biolat.json tcpretrans.json offcpu.json profile.json; do
 		# A burner never blocks: offcpu.folded may be empty; no TCP: no flows.
 		[ -s "$T/r/$f" ] || { [ -e "$T/r/$f" ] && [[ "$f" =~ ^(tcpretrans.json|offcpu.folded)$ ]]; } ||
@@ -92,7 +94,7 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 	[ "$(grep -c '<iframe' "$T/r/report.html")" -eq 2 ]
 	grep -q '^## Findings' "$T/r/report.md"
 	grep -q 'sretrace_test_burn_here' "$T/r/oncpu.folded"
-	for f in syslat biolat offcpu profile; do jq -e . "$T/r/$f.json" >/dev/null; done
+	for f in syslat biolat offcpu profile findings; do jq -e . "$T/r/$f.json" >/dev/null; done
 	# Folded on-CPU total = profile JSON total.
 	[ "$(awk '{ s += $NF } END { print s }' "$T/r/oncpu.folded")" -eq "$(jq .samples "$T/r/profile.json")" ]
 	# The overhead line is measured, not absent.
