@@ -481,7 +481,7 @@ static int check_slos(struct biolat_run *run)
 
 int biolat_load(struct biolat_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct biolat_cfg *cfg)
 {
-	return SRE_PROBE_LOAD(biolat_bpf, *skel, o, command_pid, biolat_configure, cfg);
+	return SRE_LOAD_AND_ATTACH(biolat_bpf, *skel, o, command_pid, biolat_configure, cfg);
 }
 
 int biolat_main(int argc, char **argv)

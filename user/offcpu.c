@@ -172,7 +172,7 @@ static int report(void *ctx, bool final)
 
 int offcpu_load(struct offcpu_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct offcpu_cfg *cfg)
 {
-	return SRE_PROBE_LOAD(offcpu_bpf, *skel, o, command_pid, offcpu_configure, cfg);
+	return SRE_LOAD_AND_ATTACH(offcpu_bpf, *skel, o, command_pid, offcpu_configure, cfg);
 }
 
 int offcpu_main(int argc, char **argv)

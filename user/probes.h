@@ -20,22 +20,6 @@ struct biolat_bpf;
 struct tcpretrans_bpf;
 struct offcpu_bpf;
 
-/* Open, configure, load (tp_btf, else raw_tp), attach and fill the filters
- * of one tool for a program that runs several (no session, no output);
- * command_pid: the held "-- COMMAND" to trace, or 0.
- * Reports a failure once; 0 or -errno. Each TOOL_load lives in the tool's
- * own file so the skeleton's embedded BPF object is linked in only once. */
-#define SRE_PROBE_LOAD(type, skel, o, command_pid, configure, cfg)                                                  \
-	({                                                                                             \
-		int _e = SRE_OPEN_AND_LOAD(type, skel, o, configure, cfg);                              \
-		if (_e)                                                                                \
-			sre_error(o, "cannot load the " #type " programs: %s (-v shows why)", strerror(-_e)); \
-		else if ((_e = type##__attach(skel)))                                                  \
-			sre_error(o, "cannot attach " #type ": %s", strerror(-_e));                     \
-		else                                                                                   \
-			_e = sre_fill_filters((skel)->obj, o, command_pid);                                   \
-		_e;                                                                                    \
-	})
 
 struct syslat_cfg {
 	bool per_process;
@@ -139,7 +123,7 @@ void profile_cpus_init(struct profile_cpus *cpus);
 int profile_attach_cpus(struct profile_bpf *skel, const struct profile_cfg *cfg, struct profile_cpus *cpus,
 			const struct sre_opts *o);
 void profile_detach_cpus(struct profile_cpus *cpus);
-/* SRE_PROBE_LOAD, then the per-CPU events. */
+/* SRE_LOAD_AND_ATTACH, then the per-CPU events. */
 int profile_load(struct profile_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct profile_cfg *cfg, struct profile_cpus *cpus);
 
 #endif

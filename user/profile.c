@@ -229,7 +229,7 @@ void profile_detach_cpus(struct profile_cpus *cpus)
 
 int profile_load(struct profile_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct profile_cfg *cfg, struct profile_cpus *cpus)
 {
-	int err = SRE_PROBE_LOAD(profile_bpf, *skel, o, command_pid, profile_configure, cfg);
+	int err = SRE_LOAD_AND_ATTACH(profile_bpf, *skel, o, command_pid, profile_configure, cfg);
 
 	return err ? err : profile_attach_cpus(*skel, cfg, cpus, o);
 }

@@ -151,14 +151,13 @@ static void lat_add(struct lat_acc *a, const struct sre_row *d)
 
 /* Diffs cur against *prev, adds each changed row to its label's slot
  * (label_of names it), and keeps cur as the new *prev. */
-static int accumulate(struct serve_run *run, struct sre_rows *cur, struct sre_rows *prev, struct prom_slots *slots,
-		      struct lat_acc *acc, void (*label_of)(const struct sre_row *r, char *buf, size_t len))
+static int accumulate(struct sre_rows *cur, struct sre_rows *prev, struct prom_slots *slots, struct lat_acc *acc,
+		      void (*label_of)(const struct sre_row *r, char *buf, size_t len))
 {
 	struct sre_rows delta = { 0 };
 	char label[PROM_LABEL_MAX];
 	int err = sre_rows_diff(cur, prev, &delta);
 
-	(void)run;
 	for (size_t i = 0; i < delta.n && !err; i++) {
 		label_of(&delta.rows[i], label, sizeof(label));
 		lat_add(&acc[prom_slot(slots, label)], &delta.rows[i]);
@@ -196,7 +195,7 @@ static int refresh_syslat(struct serve_run *run)
 					   run->syslat->bss->current_gen);
 
 	if (!err)
-		err = accumulate(run, &cur, &run->syslat_prev, &run->syscalls, run->syscall_acc, syscall_label);
+		err = accumulate(&cur, &run->syslat_prev, &run->syscalls, run->syscall_acc, syscall_label);
 	sre_rows_free(&cur);
 	return err;
 }
@@ -207,7 +206,7 @@ static int refresh_biolat(struct serve_run *run)
 	int err = biolat_snapshot(run->biolat, cur, run->biolat->bss->current_gen);
 
 	if (!err)
-		err = accumulate(run, &cur[BIOLAT_PART_TOTAL], &run->bio_prev, &run->disks, run->disk_acc, disk_label);
+		err = accumulate(&cur[BIOLAT_PART_TOTAL], &run->bio_prev, &run->disks, run->disk_acc, disk_label);
 	for (int p = 0; p < BIOLAT_NPARTS; p++)
 		sre_rows_free(&cur[p]);
 	return err;
@@ -427,18 +426,16 @@ static void write_health(FILE *f, struct serve_run *run)
 			if (!obj)
 				continue;
 			bpf_object__for_each_program(p, obj) {
-				struct bpf_prog_info info = { 0 };
-				uint32_t len = sizeof(info);
-				int fd = bpf_program__fd(p);
+				uint64_t run_ns, runs;
 
-				if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+				if (sre_prog_run_stats(p, &run_ns, &runs))
 					continue;
 				if (pass)
-					fprintf(f, "sretrace_bpf_runs_total{tool=\"%s\",program=\"%s\"} %llu\n",
-						tool_names[t], bpf_program__name(p), (unsigned long long)info.run_cnt);
+					fprintf(f, "sretrace_bpf_runs_total{tool=\"%s\",program=\"%s\"} %" PRIu64 "\n",
+						tool_names[t], bpf_program__name(p), runs);
 				else
 					fprintf(f, "sretrace_bpf_run_seconds_total{tool=\"%s\",program=\"%s\"} %.9f\n",
-						tool_names[t], bpf_program__name(p), (double)info.run_time_ns / 1e9);
+						tool_names[t], bpf_program__name(p), (double)run_ns / 1e9);
 			}
 		}
 	}

@@ -440,7 +440,7 @@ static int check_slos(struct syslat_run *run)
 
 int syslat_load(struct syslat_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct syslat_cfg *cfg)
 {
-	return SRE_PROBE_LOAD(syslat_bpf, *skel, o, command_pid, syslat_configure, cfg);
+	return SRE_LOAD_AND_ATTACH(syslat_bpf, *skel, o, command_pid, syslat_configure, cfg);
 }
 
 int syslat_main(int argc, char **argv)

@@ -322,7 +322,7 @@ static int report(void *ctx, bool final)
 
 int tcpretrans_load(struct tcpretrans_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct tcpretrans_cfg *cfg)
 {
-	return SRE_PROBE_LOAD(tcpretrans_bpf, *skel, o, command_pid, tcpretrans_configure, cfg);
+	return SRE_LOAD_AND_ATTACH(tcpretrans_bpf, *skel, o, command_pid, tcpretrans_configure, cfg);
 }
 
 int tcpretrans_main(int argc, char **argv)

@@ -150,40 +150,28 @@ static int load_all(struct triage_run *run)
 
 /* ---- collecting ---- */
 
-static struct bpf_object *const *objects(struct triage_run *run, int *n)
-{
-	static struct bpf_object *objs[5];
-
-	objs[0] = run->syslat ? run->syslat->obj : NULL;
-	objs[1] = run->biolat ? run->biolat->obj : NULL;
-	objs[2] = run->tcp ? run->tcp->obj : NULL;
-	objs[3] = run->offcpu ? run->offcpu->obj : NULL;
-	objs[4] = run->profile ? run->profile->obj : NULL;
-	*n = 5;
-	return objs;
-}
-
 /* What every program of ours cost the kernel, from BPF run-time stats. */
 static void measure_overhead(struct triage_run *run, struct sre_triage_data *d)
 {
+	struct bpf_object *const objs[] = {
+		run->syslat ? run->syslat->obj : NULL, run->biolat ? run->biolat->obj : NULL,
+		run->tcp ? run->tcp->obj : NULL, run->offcpu ? run->offcpu->obj : NULL,
+		run->profile ? run->profile->obj : NULL,
+	};
 	struct rusage ru;
-	int n;
-	struct bpf_object *const *objs = objects(run, &n);
 
 	d->bpf_stats = run->stats_fd >= 0;
-	for (int i = 0; i < n && d->bpf_stats; i++) {
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]) && d->bpf_stats; i++) {
 		struct bpf_program *p;
 
 		if (!objs[i])
 			continue;
 		bpf_object__for_each_program(p, objs[i]) {
-			struct bpf_prog_info info = { 0 };
-			uint32_t len = sizeof(info);
-			int fd = bpf_program__fd(p);
+			uint64_t run_ns, runs;
 
-			if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
-				d->bpf_run_ns += info.run_time_ns;
-				d->bpf_runs += info.run_cnt;
+			if (!sre_prog_run_stats(p, &run_ns, &runs)) {
+				d->bpf_run_ns += run_ns;
+				d->bpf_runs += runs;
 			}
 		}
 	}
@@ -234,29 +222,14 @@ static int read_flows(struct triage_run *run, struct sre_triage_data *d)
 static void drop_self(struct sre_triage_data *d)
 {
 	uint32_t self = (uint32_t)getpid();
-	struct sre_stack_rows *sets[] = { &d->offcpu, &d->oncpu };
 	size_t out = 0;
 
 	for (size_t i = 0; i < d->syscalls.n; i++)
 		if (d->syscalls.rows[i].key1 != self)
 			d->syscalls.rows[out++] = d->syscalls.rows[i];
 	d->syscalls.n = out;
-	for (size_t s = 0; s < 2; s++) {
-		struct sre_stack_rows *rs = sets[s];
-
-		out = 0;
-		for (size_t i = 0; i < rs->n; i++) {
-			if (rs->rows[i].tgid == self) {
-				free(rs->rows[i].kframes);
-				free(rs->rows[i].uframes);
-				free(rs->rows[i].kips);
-				free(rs->rows[i].uips);
-				continue;
-			}
-			rs->rows[out++] = rs->rows[i];
-		}
-		rs->n = out;
-	}
+	sre_stack_rows_drop_process(&d->offcpu, self);
+	sre_stack_rows_drop_process(&d->oncpu, self);
 }
 
 static int collect(struct triage_run *run, struct sre_triage_data *d)
@@ -333,27 +306,23 @@ static int w_oncpu_svg(FILE *f, struct triage_run *run, struct sre_triage_data *
 		.title = "CPU Flame Graph", .countname = "samples", .width = 1200, .minwidth = 0.1, .palette = FG_HOT });
 }
 
-static int w_stacks_json(FILE *f, const char *tool, const char *key, const struct sre_stack_rows *rows,
-			 const uint64_t *cnt)
-{
-	fprintf(f, "{\"tool\":\"%s\",\"%s\":%" PRIu64 ",\"drops\":%" PRIu64 ",\"missed\":%" PRIu64
-		   ",\"lost_stacks\":%" PRIu64 ",",
-		tool, key, sre_stack_rows_total(rows), cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED], cnt[SRE_CNT_STACK_LOST]);
-	sre_stack_rows_print_json(f, rows, key);
-	fputs("}\n", f);
-	return sre_output_error(f);
-}
-
+/* The same lines offcpu -f json and profile -f json write. */
 static int w_offcpu_json(FILE *f, struct triage_run *run, struct sre_triage_data *d)
 {
-	(void)run;
-	return w_stacks_json(f, "offcpu", "total_ns", &d->offcpu, d->offcpu_cnt);
+	char extra[64];
+
+	snprintf(extra, sizeof(extra), "\"sampled_below_ns\":%" PRIu64 ",", run->offcpu_cfg.sample_us * 1000);
+	sre_stack_rows_print_report_json(f, "offcpu", "total_ns", "blocks", &d->offcpu, d->offcpu_cnt, extra);
+	return sre_output_error(f);
 }
 
 static int w_profile_json(FILE *f, struct triage_run *run, struct sre_triage_data *d)
 {
-	(void)run;
-	return w_stacks_json(f, "profile", "samples", &d->oncpu, d->oncpu_cnt);
+	char extra[64];
+
+	snprintf(extra, sizeof(extra), "\"frequency_hz\":%" PRIu64 ",", run->profile_cfg.hz);
+	sre_stack_rows_print_report_json(f, "profile", "samples", "samples_taken", &d->oncpu, d->oncpu_cnt, extra);
+	return sre_output_error(f);
 }
 
 static int w_syslat_json(FILE *f, struct triage_run *run, struct sre_triage_data *d)

@@ -38,13 +38,37 @@ static uint64_t proc_busy(const struct sre_triage_proc *p)
 	return t;
 }
 
-static enum sre_wait_reason row_reason(const struct sre_stack_row *r)
+/* Merges biolat's per-process rows into one entry per disk and op. */
+static void merge_disks(struct sre_triage_data *d)
 {
-	return sre_classify_wait(r->kframes, r->nk, r->uframes, r->nu);
+	const struct sre_rows *rows = &d->disk[BIOLAT_PART_TOTAL];
+
+	d->disks = calloc(rows->n ? rows->n : 1, sizeof(*d->disks));
+	if (!d->disks)
+		return;
+	for (size_t i = 0; i < rows->n; i++) {
+		const struct sre_row *r = &rows->rows[i];
+		struct sre_triage_disk *k = NULL;
+
+		for (size_t j = 0; j < d->ndisks && !k; j++)
+			if (d->disks[j].dev == r->key1 && d->disks[j].op == (r->key2 & 0xff))
+				k = &d->disks[j];
+		if (!k) {
+			k = &d->disks[d->ndisks++];
+			k->dev = r->key1;
+			k->op = r->key2 & 0xff;
+		}
+		k->count += r->count;
+		k->bytes += r->bytes;
+		k->total_ns += r->total_ns;
+		hist_add(&k->hist, &r->hist);
+	}
 }
 
 static void account(struct sre_triage_data *d)
 {
+	merge_disks(d);
+	d->offcpu_reason = calloc(d->offcpu.n ? d->offcpu.n : 1, sizeof(*d->offcpu_reason));
 	for (size_t i = 0; i < d->oncpu.n; i++) {
 		const struct sre_stack_row *r = &d->oncpu.rows[i];
 		struct sre_triage_proc *p = proc_of(d, r->tgid, r->comm);
@@ -56,9 +80,11 @@ static void account(struct sre_triage_data *d)
 	}
 	for (size_t i = 0; i < d->offcpu.n; i++) {
 		const struct sre_stack_row *r = &d->offcpu.rows[i];
-		enum sre_wait_reason why = row_reason(r);
+		enum sre_wait_reason why = sre_classify_wait(r->kframes, r->nk, r->uframes, r->nu);
 		struct sre_triage_proc *p = proc_of(d, r->tgid, r->comm);
 
+		if (d->offcpu_reason)
+			d->offcpu_reason[i] = why;
 		d->wait_ns[why] += r->value;
 		if (p)
 			p->wait_ns[why] += r->value;
@@ -152,6 +178,70 @@ static int cmp_proc_on(const void *a, const void *b)
 	return x->on_ns == y->on_ns ? 0 : x->on_ns > y->on_ns ? -1 : 1;
 }
 
+struct named_ns {
+	uint32_t pid;
+	const char *name;
+	const char *comm;
+	uint64_t ns;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+	const struct named_ns *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* The largest sum of ns over runs of equal (pid, name) in v, sorted in
+ * place; *best its first entry. */
+static uint64_t largest_group(struct named_ns *v, size_t n, const struct named_ns **best)
+{
+	uint64_t top = 0;
+
+	*best = NULL;
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_named);
+	for (size_t i = 0, j; i < n; i = j) {
+		uint64_t sum = 0;
+
+		for (j = i; j < n && !cmp_named(&v[i], &v[j]); j++)
+			sum += v[j].ns;
+		if (sum > top) {
+			top = sum;
+			*best = &v[i];
+		}
+	}
+	return top;
+}
+
+static const char *hottest_leaf(const struct sre_triage_data *d, uint32_t pid, uint64_t *hot, uint64_t *samples)
+{
+	struct named_ns *v = calloc(d->oncpu.n ? d->oncpu.n : 1, sizeof(*v));
+	const struct named_ns *best;
+	const char *name = NULL;
+	size_t n = 0;
+
+	*hot = *samples = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < d->oncpu.n; i++) {
+		const struct sre_stack_row *r = &d->oncpu.rows[i];
+		const char *leaf = r->nu ? r->uframes[0] : r->nk ? r->kframes[0] : NULL;
+
+		if (r->tgid != pid || !leaf)
+			continue;
+		*samples += r->value;
+		v[n++] = (struct named_ns){ .pid = pid, .name = leaf, .ns = r->value };
+	}
+	*hot = largest_group(v, n, &best);
+	if (best)
+		name = best->name;
+	free(v);
+	return name;
+}
+
 static void find_cpu(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
 {
 	qsort(d->procs, d->nprocs, sizeof(*d->procs), cmp_proc_on);
@@ -163,27 +253,9 @@ static void find_cpu(struct sre_triage_data *d, const struct sre_triage_threshol
 
 		if ((double)p->on_ns < th->min_share * (double)d->busy_ns)
 			break;
-		/* Hottest function: the innermost frame of each sample, summed by name. */
-		for (size_t a = 0; a < d->oncpu.n; a++) {
-			const struct sre_stack_row *r = &d->oncpu.rows[a];
-			const char *leaf = r->nu ? r->uframes[0] : r->nk ? r->kframes[0] : NULL;
-			uint64_t n = 0;
-
-			if (r->tgid != p->pid || !leaf)
-				continue;
-			samples += r->value;
-			for (size_t b = 0; b < d->oncpu.n; b++) {
-				const struct sre_stack_row *s = &d->oncpu.rows[b];
-				const char *l2 = s->nu ? s->uframes[0] : s->nk ? s->kframes[0] : NULL;
-
-				if (s->tgid == p->pid && l2 && !strcmp(l2, leaf))
-					n += s->value;
-			}
-			if (n > hot_samples) {
-				hot_samples = n;
-				hot = leaf;
-			}
-		}
+		/* Hottest function: the innermost frame of each sample, summed by
+		 * name (sorted, so each name is summed once). */
+		hot = hottest_leaf(d, p->pid, &hot_samples, &samples);
 		human_ns(on, sizeof(on), (double)p->on_ns);
 		snprintf(title, sizeof(title), "%s (pid %u) on CPU %s, %.0f%% of busy thread time%s%s%s", p->comm,
 			 p->pid, on, pct(p->on_ns, d->busy_ns), hot ? ": hottest function " : "", hot ? hot : "",
@@ -198,37 +270,17 @@ static void find_cpu(struct sre_triage_data *d, const struct sre_triage_threshol
 	}
 }
 
-struct disk_op {
-	uint32_t dev, op;
-	uint64_t count, bytes, total_ns;
-	struct hist hist;
-};
-
 static void find_disk(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
 {
 	const struct sre_rows *rows = &d->disk[BIOLAT_PART_TOTAL];
-	struct disk_op best = { 0 }, cur;
+	struct sre_triage_disk best = { 0 };
 	const struct sre_row *issuer = NULL, *sys;
 	char title[320], ev[640], p99[32], p95[32], wait[32], disk[32], sp99[32];
 	double p99_ns;
 
-	for (size_t i = 0; i < rows->n; i++) {
-		memset(&cur, 0, sizeof(cur));
-		cur.dev = rows->rows[i].key1;
-		cur.op = rows->rows[i].key2 & 0xff;
-		for (size_t j = 0; j < rows->n; j++) {
-			const struct sre_row *r = &rows->rows[j];
-
-			if (r->key1 == cur.dev && (r->key2 & 0xff) == cur.op) {
-				cur.count += r->count;
-				cur.bytes += r->bytes;
-				cur.total_ns += r->total_ns;
-				hist_add(&cur.hist, &r->hist);
-			}
-		}
-		if (cur.total_ns > best.total_ns)
-			best = cur;
-	}
+	for (size_t i = 0; i < d->ndisks; i++)
+		if (d->disks[i].total_ns > best.total_ns)
+			best = d->disks[i];
 	p99_ns = best.count ? hist_quantile(&best.hist, 0.99, 0) : 0;
 	if ((double)d->wait_ns[SRE_WAIT_DISK] < th->min_share * (double)d->busy_ns &&
 	    !(best.count >= 10 && p99_ns >= (double)th->disk_p99_ns))
@@ -332,10 +384,10 @@ static const struct sre_stack_row *top_wait_row(const struct sre_triage_data *d,
 {
 	const struct sre_stack_row *best = NULL;
 
-	for (size_t i = 0; i < d->offcpu.n; i++) {
+	for (size_t i = 0; i < d->offcpu.n && d->offcpu_reason; i++) {
 		const struct sre_stack_row *r = &d->offcpu.rows[i];
 
-		if ((!best || r->value > best->value) && row_reason(r) == why)
+		if ((!best || r->value > best->value) && d->offcpu_reason[i] == why)
 			best = r;
 	}
 	return best;
@@ -365,35 +417,31 @@ static void find_lock(struct sre_triage_data *d, const struct sre_triage_thresho
 {
 	const char *best_fn = NULL;
 	uint32_t best_pid = 0;
-	uint64_t best = 0;
+	uint64_t best;
 	const char *comm = "?";
 	char title[320], ev[640], wait[32];
+	struct named_ns *waits;
+	const struct named_ns *group = NULL;
+	size_t n = 0;
 
 	if ((double)d->wait_ns[SRE_WAIT_LOCK] < th->min_share * (double)d->busy_ns)
 		return;
-	/* Group lock waits by process and the application frame above libc. */
-	for (size_t i = 0; i < d->offcpu.n; i++) {
+	/* Group lock waits by process and the application frame above libc.
+	 * No application frame (libc internals, e.g. pthread_join): the time
+	 * counts as lock/futex, but there is no lock to name. */
+	waits = calloc(d->offcpu.n ? d->offcpu.n : 1, sizeof(*waits));
+	for (size_t i = 0; waits && d->offcpu_reason && i < d->offcpu.n; i++) {
 		const struct sre_stack_row *r = &d->offcpu.rows[i];
 		const char *fn = app_frame(r);
-		uint64_t sum = 0;
 
-		/* No application frame (libc internals, e.g. pthread_join): the
-		 * time counts as lock/futex, but there is no lock to name. */
-		if (row_reason(r) != SRE_WAIT_LOCK || !fn)
-			continue;
-		for (size_t j = 0; j < d->offcpu.n; j++) {
-			const struct sre_stack_row *s = &d->offcpu.rows[j];
-			const char *f2 = app_frame(s);
-
-			if (s->tgid == r->tgid && row_reason(s) == SRE_WAIT_LOCK && f2 && !strcmp(fn, f2))
-				sum += s->value;
-		}
-		if (sum > best) {
-			best = sum;
-			best_fn = fn;
-			best_pid = r->tgid;
-			comm = r->comm;
-		}
+		if (d->offcpu_reason[i] == SRE_WAIT_LOCK && fn)
+			waits[n++] = (struct named_ns){ .pid = r->tgid, .name = fn, .comm = r->comm, .ns = r->value };
+	}
+	best = waits ? largest_group(waits, n, &group) : 0;
+	if (group) {
+		best_fn = group->name;
+		best_pid = group->pid;
+		comm = group->comm;
 	}
 	for (size_t i = 0; i < d->nprocs && best_fn; i++) {
 		if (d->procs[i].pid != best_pid)
@@ -408,6 +456,7 @@ static void find_lock(struct sre_triage_data *d, const struct sre_triage_thresho
 			    "the lock by shard, or use per-thread or lock-free structures",
 			    title, ev);
 	}
+	free(waits);
 }
 
 static void find_runq(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
@@ -539,38 +588,21 @@ static void print_syscalls(FILE *f, const struct sre_triage_data *d, bool md)
 
 static void print_disks(FILE *f, const struct sre_triage_data *d, bool md)
 {
-	const struct sre_rows *rows = &d->disk[BIOLAT_PART_TOTAL];
 	int shown = 0;
 
 	heading(f, md, "Disks");
 	fprintf(f, "  %-10s %-8s %10s %10s %10s %12s %12s\n", "DISK", "OP", "REQUESTS", "IOPS", "MB/s", "P95", "P99");
-	for (size_t i = 0; i < rows->n; i++) {
-		struct hist h = { 0 };
-		uint64_t count = 0, bytes = 0;
-		uint32_t dev = rows->rows[i].key1, op = rows->rows[i].key2 & 0xff;
-		bool first = true;
+	for (size_t i = 0; i < d->ndisks; i++) {
+		const struct sre_triage_disk *k = &d->disks[i];
 		char disk[32], p95[32], p99[32];
 
-		for (size_t j = 0; j < rows->n; j++) {
-			const struct sre_row *r = &rows->rows[j];
-
-			if (r->key1 != dev || (r->key2 & 0xff) != op)
-				continue;
-			if (j < i) {
-				first = false;
-				break;
-			}
-			count += r->count;
-			bytes += r->bytes;
-			hist_add(&h, &r->hist);
-		}
-		if (!first || !count)
+		if (!k->count)
 			continue;
-		biolat_disk_name(dev, disk, sizeof(disk));
-		human_ns(p95, sizeof(p95), hist_quantile(&h, 0.95, 0));
-		human_ns(p99, sizeof(p99), hist_quantile(&h, 0.99, 0));
-		fprintf(f, "  %-10s %-8s %10" PRIu64 " %10.0f %10.2f %12s %12s\n", disk, biolat_op_name(op), count,
-			(double)count / d->elapsed_s, (double)bytes / d->elapsed_s / 1e6, p95, p99);
+		biolat_disk_name(k->dev, disk, sizeof(disk));
+		human_ns(p95, sizeof(p95), hist_quantile(&k->hist, 0.95, 0));
+		human_ns(p99, sizeof(p99), hist_quantile(&k->hist, 0.99, 0));
+		fprintf(f, "  %-10s %-8s %10" PRIu64 " %10.0f %10.2f %12s %12s\n", disk, biolat_op_name(k->op), k->count,
+			(double)k->count / d->elapsed_s, (double)k->bytes / d->elapsed_s / 1e6, p95, p99);
 		shown++;
 	}
 	if (!shown)
@@ -751,6 +783,8 @@ void sre_triage_data_free(struct sre_triage_data *d)
 		sre_rows_free(&d->disk[p]);
 	free(d->flows);
 	free(d->procs);
+	free(d->disks);
+	free(d->offcpu_reason);
 	sre_stack_rows_free(&d->offcpu);
 	sre_stack_rows_free(&d->oncpu);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "lib/hist.h"
 #include "lib/rows.h"
 #include "lib/stackrows.h"
 #include "lib/waitclass.h"
@@ -45,6 +46,13 @@ struct sre_triage_proc {
 	uint64_t wait_ns[SRE_WAIT_NREASONS];
 };
 
+/* A disk and op, its processes' rows merged. */
+struct sre_triage_disk {
+	uint32_t dev, op;
+	uint64_t count, bytes, total_ns;
+	struct hist hist;
+};
+
 struct sre_triage_data {
 	/* Inputs. */
 	double elapsed_s;
@@ -65,8 +73,11 @@ struct sre_triage_data {
 	uint64_t wait_ns[SRE_WAIT_NREASONS];
 	uint64_t busy_ns;              /* on CPU + off CPU except idle waits */
 	uint64_t floor_ns;             /* least weight of a finding */
+	enum sre_wait_reason *offcpu_reason; /* per offcpu row, classified once */
 	struct sre_triage_proc *procs;
 	size_t nprocs;
+	struct sre_triage_disk *disks; /* per disk and op, in row order */
+	size_t ndisks;
 	struct sre_triage_finding findings[SRE_TRIAGE_MAX_FINDINGS];
 	int nfindings;
 };

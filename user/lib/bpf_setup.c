@@ -202,3 +202,16 @@ int sre_tracepoint_nargs(const char *name)
 		return -ENOENT;
 	return btf_vlen(t) - 1;
 }
+
+int sre_prog_run_stats(const struct bpf_program *p, uint64_t *run_ns, uint64_t *runs)
+{
+	struct bpf_prog_info info = { 0 };
+	uint32_t len = sizeof(info);
+	int fd = bpf_program__fd(p);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -ENOENT;
+	*run_ns = info.run_time_ns;
+	*runs = info.run_cnt;
+	return 0;
+}

@@ -4,10 +4,12 @@
 #define SRE_BPF_SETUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "opts.h"
 
 struct bpf_object;
+struct bpf_program;
 
 /* Root or CAP_BPF+CAP_PERFMON, BPF ring buffers (5.8), kernel BTF.
  * Prints one line and returns -errno when something is missing. */
@@ -34,6 +36,9 @@ bool sre_kernel_has_helper(const char *name);
 		bpf_map__set_max_entries((skel)->maps.name##_by_tid, _ts ? 1 : 65536);       \
 	})
 
+/* Kernel-measured run time and count of a loaded program (counted while
+ * BPF statistics are on). 0, or -ENOENT when it is not loaded. */
+int sre_prog_run_stats(const struct bpf_program *p, uint64_t *run_ns, uint64_t *runs);
 /* Frees the BTF sre_tracepoint_nargs() parsed (SRE_OPEN_AND_LOAD does). */
 void sre_vmlinux_btf_release(void);
 /* After load: pids, tids, the command's pid, the cgroup. */
@@ -74,6 +79,22 @@ int sre_fill_filters(struct bpf_object *obj, const struct sre_opts *o, pid_t com
 			(skel) = NULL;                                                \
 		}                                                                     \
 		_err;                                                                 \
+	})
+
+/* Open, configure, load (tp_btf, else raw_tp), attach and fill the filters
+ * of one tool (SRE_SESSION_LOAD, and the TOOL_load steps of programs that
+ * run several); command_pid: the held "-- COMMAND" to trace, or 0.
+ * Reports a failure once; 0 or -errno. */
+#define SRE_LOAD_AND_ATTACH(type, skel, o, command_pid, configure, cfg)                                                  \
+	({                                                                                             \
+		int _e = SRE_OPEN_AND_LOAD(type, skel, o, configure, cfg);                              \
+		if (_e)                                                                                \
+			sre_error(o, "cannot load the " #type " programs: %s (-v shows why)", strerror(-_e)); \
+		else if ((_e = type##__attach(skel)))                                                  \
+			sre_error(o, "cannot attach " #type ": %s", strerror(-_e));                     \
+		else                                                                                   \
+			_e = sre_fill_filters((skel)->obj, o, command_pid);                                   \
+		_e;                                                                                    \
 	})
 
 #endif

@@ -23,9 +23,7 @@ static bool is_tchar(char c)
 /* End of the line starting at p (at its '\n'), or NULL before end. */
 static const char *line_end(const char *p, const char *end)
 {
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	return nl;
+	return memchr(p, '\n', (size_t)(end - p));
 }
 
 enum http_parse http_parse_request(const char *buf, size_t len, struct http_request *req)

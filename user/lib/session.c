@@ -18,13 +18,9 @@ int sre_session_start(struct sre_session *s)
 	return err;
 }
 
-int sre_session_ready(struct sre_session *s, struct bpf_object *obj)
+int sre_session_ready(struct sre_session *s)
 {
-	int err = sre_fill_filters(obj, &s->opts, s->cmd.pid);
-
-	if (!err)
-		err = sre_output_open(&s->out, s->opts.tool->name, s->opts.output);
-	return err;
+	return sre_output_open(&s->out, s->opts.tool->name, s->opts.output);
 }
 
 struct ring_buffer *sre_session_ring_buffer(struct sre_session *s, int map_fd,

@@ -27,8 +27,8 @@ struct sre_session {
 /* Privileges and kernel features (sre_check_environment), signals, the
  * held command. 0, or -errno after printing the reason. */
 int sre_session_start(struct sre_session *s);
-/* Fills the filter maps and opens the output (after load and attach). */
-int sre_session_ready(struct sre_session *s, struct bpf_object *obj);
+/* Opens the output (after load, attach and filters). */
+int sre_session_ready(struct sre_session *s);
 /* A ring-buffer reader on map (bpf_map__fd), reported once on failure:
  * NULL with *err set to -errno. */
 struct ring_buffer *sre_session_ring_buffer(struct sre_session *s, int map_fd,
@@ -40,14 +40,9 @@ int sre_session_end(struct sre_session *s, int err);
 
 #define SRE_SESSION_LOAD(type, skel, s, configure, ctx)                                          \
 	({                                                                                       \
-		int _e = SRE_OPEN_AND_LOAD(type, skel, &(s)->opts, configure, ctx);              \
-		if (_e)                                                                          \
-			sre_error(&(s)->opts, "cannot load BPF programs: %s (-v shows why)",     \
-				  strerror(-_e));                                                \
-		else if ((_e = type##__attach(skel)))                                            \
-			sre_error(&(s)->opts, "cannot attach: %s", strerror(-_e));               \
-		else                                                                             \
-			_e = sre_session_ready(s, (skel)->obj);                                  \
+		int _e = SRE_LOAD_AND_ATTACH(type, skel, &(s)->opts, (s)->cmd.pid, configure, ctx); \
+		if (!_e)                                                                         \
+			_e = sre_session_ready(s);                                               \
 		_e;                                                                              \
 	})
 

@@ -40,12 +40,7 @@ int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, co
 		break;
 	}
 	case SRE_FMT_JSON:
-		fprintf(f, "{\"tool\":\"%s\",\"%s\":%" PRIu64 ",\"%s\":%" PRIu64 ",\"drops\":%" PRIu64
-			   ",\"missed\":%" PRIu64 ",\"lost_stacks\":%" PRIu64 ",%s",
-			r->tool, r->value_key, sre_stack_rows_total(&rows), r->count_key, cnt[SRE_CNT_EVENTS],
-			cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED], cnt[SRE_CNT_STACK_LOST], r->json_extra);
-		sre_stack_rows_print_json(f, &rows, r->value_key);
-		fputs("}\n", f);
+		sre_stack_rows_print_report_json(f, r->tool, r->value_key, r->count_key, &rows, cnt, r->json_extra);
 		break;
 	default:
 		sre_stack_rows_print_text(f, &rows, r->text_div, r->text_unit);

@@ -28,6 +28,28 @@ static const char *intern(struct sre_stack_rows *rs, const char *s)
 	return rs->strings[rs->nstrings] ? rs->strings[rs->nstrings++] : NULL;
 }
 
+/* A row's frame arrays (its strings belong to the set). */
+static void row_free(struct sre_stack_row *r)
+{
+	free(r->kframes);
+	free(r->uframes);
+	free(r->kips);
+	free(r->uips);
+}
+
+void sre_stack_rows_drop_process(struct sre_stack_rows *rs, uint32_t tgid)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		if (rs->rows[i].tgid == tgid)
+			row_free(&rs->rows[i]);
+		else
+			rs->rows[out++] = rs->rows[i];
+	}
+	rs->n = out;
+}
+
 static void kernel_name(const struct sre_symbolizer *sym, uint64_t ip, char *buf, size_t len)
 {
 	uint64_t off;
@@ -118,10 +140,7 @@ int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 		err = read_frames(rs, sym, stacks_fd, ustack, base->tgid, base->gen, false, &r->uframes, &r->uips,
 				  &r->nu);
 	if (err) {
-		free(r->kframes);
-		free(r->uframes);
-		free(r->kips);
-		free(r->uips);
+		row_free(r);
 		return err;
 	}
 	rs->n++;
@@ -233,12 +252,8 @@ uint64_t sre_stack_rows_total(const struct sre_stack_rows *rs)
 
 void sre_stack_rows_free(struct sre_stack_rows *rs)
 {
-	for (size_t i = 0; i < rs->n; i++) {
-		free(rs->rows[i].kframes);
-		free(rs->rows[i].uframes);
-		free(rs->rows[i].kips);
-		free(rs->rows[i].uips);
-	}
+	for (size_t i = 0; i < rs->n; i++)
+		row_free(&rs->rows[i]);
 	for (size_t i = 0; i < rs->nstrings; i++)
 		free(rs->strings[i]);
 	free(rs->rows);
@@ -388,4 +403,15 @@ int sre_stack_rows_print_svg(FILE *f, const struct sre_stack_rows *rs, uint64_t 
 		err = fg_render(g, o, f);
 	fg_free(g);
 	return err;
+}
+
+void sre_stack_rows_print_report_json(FILE *f, const char *tool, const char *value_key, const char *count_key,
+				      const struct sre_stack_rows *rs, const uint64_t *cnt, const char *extra)
+{
+	fprintf(f, "{\"tool\":\"%s\",\"%s\":%" PRIu64 ",\"%s\":%" PRIu64 ",\"drops\":%" PRIu64
+		   ",\"missed\":%" PRIu64 ",\"lost_stacks\":%" PRIu64 ",%s",
+		tool, value_key, sre_stack_rows_total(rs), count_key, cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS],
+		cnt[SRE_CNT_MISSED], cnt[SRE_CNT_STACK_LOST], extra);
+	sre_stack_rows_print_json(f, rs, value_key);
+	fputs("}\n", f);
 }

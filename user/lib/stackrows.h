@@ -62,6 +62,8 @@ int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 int sre_stack_rows_collect(struct sre_stack_rows *rs, struct sre_symbolizer *sym, int counts_fd,
 			   int stacks_fd, bool user_wanted, bool kernel_wanted);
 void sre_stack_rows_sort(struct sre_stack_rows *rs);   /* largest value first */
+/* Removes every row of process tgid, keeping the order of the rest. */
+void sre_stack_rows_drop_process(struct sre_stack_rows *rs, uint32_t tgid);
 void sre_stack_rows_free(struct sre_stack_rows *rs);
 uint64_t sre_stack_rows_total(const struct sre_stack_rows *rs);
 
@@ -78,6 +80,10 @@ void sre_stack_rows_print_text(FILE *f, const struct sre_stack_rows *rs, uint64_
 struct fg_options;
 /* The flame graph of the rows, values divided by value_div. */
 int sre_stack_rows_print_svg(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div, const struct fg_options *o);
+/* One line of docs/json.md: {"tool", value_key total, count_key events,
+ * drops, missed, lost_stacks, extra members (each ending in ','), stacks}. */
+void sre_stack_rows_print_report_json(FILE *f, const char *tool, const char *value_key, const char *count_key,
+				      const struct sre_stack_rows *rs, const uint64_t *cnt, const char *extra);
 /* "stacks":[{pid,tid,comm,value_key,count,kernel:[..],user:[..]}] */
 void sre_stack_rows_print_json(FILE *f, const struct sre_stack_rows *rs, const char *value_key);
 
