@@ -71,7 +71,7 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 	ip netns exec "$NS" nft add rule inet loss in tcp dport 5555 meta length '>' 200 numgen random mod 10 '<' 2 drop
 	ip netns exec "$NS" nstat -n >/dev/null
 	run --separate-stderr ip netns exec "$NS" "$SRE" triage -o "$T/r" -- "$XFER" 127.0.0.1 5555 4000000
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "exit $status: $stderr" >&3; false; }
 	kernel=$(ip netns exec "$NS" nstat -a TcpRetransSegs | awk '/TcpRetransSegs/ { print $2 }')
 	top_finding >&3
 	top_finding | grep -qE '^  1\. \[loss\] [0-9.]+% of segments to 127\.0\.0\.1:5555 retransmitted \([0-9]+ of [0-9]+\): packet loss on the path'
