@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "cfi.h"
 #include "usyms.h"
 
 /* Address spaces of processes that ended, kept for their stacks; beyond
@@ -43,6 +44,7 @@ struct usym_table {
 	char *names;
 	size_t names_len, names_cap;
 	char build_id[41];	/* GNU build ID in hex, "" when the file has none */
+	struct cfi_table *cfi;	/* .eh_frame, when unwinding wants it */
 };
 
 struct ufile {
@@ -94,6 +96,7 @@ struct usyms {
 	bool vdso_tried;
 	struct strpool pool;
 	uint64_t named, module_only, unknown;
+	bool want_cfi;
 };
 
 /* ---- ELF symbol tables ---- */
@@ -255,7 +258,7 @@ static int cmp_fn(const void *a, const void *b)
 	return x->name < y->name ? -1 : x->name > y->name;
 }
 
-static struct usym_table *table_from_elf(Elf *e)
+static struct usym_table *table_from_elf(Elf *e, bool want_cfi)
 {
 	struct usym_table *t;
 	Elf_Scn *scn;
@@ -287,6 +290,8 @@ static struct usym_table *table_from_elf(Elf *e)
 		errno = -err;
 		return NULL;
 	}
+	if (want_cfi)
+		t->cfi = cfi_table_from_elf(e);
 	if (t->nfns)
 		qsort(t->fns, t->nfns, sizeof(*t->fns), cmp_fn);
 	/* One name per address, so lookup is a plain upper bound. */
@@ -297,7 +302,7 @@ static struct usym_table *table_from_elf(Elf *e)
 	return t;
 }
 
-struct usym_table *usym_table_load(int fd)
+static struct usym_table *table_load(int fd, bool want_cfi)
 {
 	struct usym_table *t;
 	struct stat st;
@@ -319,15 +324,21 @@ struct usym_table *usym_table_load(int fd)
 		errno = ENOEXEC;
 		return NULL;
 	}
-	t = table_from_elf(e);
+	t = table_from_elf(e, want_cfi);
 	elf_end(e);
 	return t;
+}
+
+struct usym_table *usym_table_load(int fd)
+{
+	return table_load(fd, false);
 }
 
 void usym_table_free(struct usym_table *t)
 {
 	if (!t)
 		return;
+	cfi_table_free(t->cfi);
 	free(t->fns);
 	free(t->segs);
 	free(t->names);
@@ -339,20 +350,26 @@ size_t usym_table_count(const struct usym_table *t)
 	return t ? t->nfns : 0;
 }
 
+/* The ELF virtual address of a file offset, through the PT_LOAD segments. */
+static bool file_vaddr(const struct usym_table *t, uint64_t file_off, uint64_t *vaddr)
+{
+	for (size_t i = 0; i < t->nsegs; i++) {
+		if (file_off >= t->segs[i].off && file_off - t->segs[i].off < t->segs[i].filesz) {
+			*vaddr = file_off - t->segs[i].off + t->segs[i].vaddr;
+			return true;
+		}
+	}
+	return false;
+}
+
 const char *usym_table_lookup(const struct usym_table *t, uint64_t file_off, uint64_t *offset)
 {
 	const struct usym_fn *f;
-	size_t lo = 0, hi, mid, i;
+	size_t lo = 0, hi, mid;
 	uint64_t vaddr;
 
-	if (!t)
+	if (!t || !file_vaddr(t, file_off, &vaddr))
 		return NULL;
-	for (i = 0; i < t->nsegs; i++)
-		if (file_off >= t->segs[i].off && file_off - t->segs[i].off < t->segs[i].filesz)
-			break;
-	if (i == t->nsegs)
-		return NULL;
-	vaddr = file_off - t->segs[i].off + t->segs[i].vaddr;
 	hi = t->nfns;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -683,7 +700,7 @@ static void load_vdso(struct usyms *u)
 	memcpy(copy, (const void *)base, u->vdso_size);
 	e = elf_memory(copy, u->vdso_size);
 	if (e) {
-		u->vdso.tab = table_from_elf(e);
+		u->vdso.tab = table_from_elf(e, u->want_cfi);
 		elf_end(e);
 	}
 	free(copy);
@@ -735,7 +752,7 @@ static struct ufile *get_file(struct usyms *u, uint32_t pid, const struct maps_l
 	}
 	f->dev = dev;
 	f->ino = ml->ino;
-	f->tab = usym_table_load(fd);
+	f->tab = table_load(fd, u->want_cfi);
 	close(fd);
 	u->files[i] = f;
 	u->nfiles++;
@@ -849,18 +866,16 @@ bool usyms_has(const struct usyms *u, uint32_t pid, uint32_t gen)
 	return u && u->procs_cap && u->procs[proc_slot(u, pid, gen)];
 }
 
-int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, struct usym *out)
+/* The mapping of (pid, gen) holding addr; NULL, with *known false when
+ * (pid, gen) was never captured. */
+static const struct umap *find_map(const struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, bool *known)
 {
-	const struct uproc *p;
-	const struct umap *m;
+	const struct uproc *p = u->procs_cap ? u->procs[proc_slot(u, pid, gen)] : NULL;
 	size_t lo = 0, hi, mid;
 
-	memset(out, 0, sizeof(*out));
-	p = u->procs_cap ? u->procs[proc_slot(u, pid, gen)] : NULL;
-	if (!p) {
-		u->unknown++;
-		return -ENOENT;
-	}
+	*known = p != NULL;
+	if (!p)
+		return NULL;
 	/* /proc/PID/maps lists mappings in address order. */
 	hi = p->n;
 	while (lo < hi) {
@@ -870,11 +885,46 @@ int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, st
 		else
 			hi = mid;
 	}
-	if (!lo || addr >= p->maps[lo - 1].end) {
+	if (!lo || addr >= p->maps[lo - 1].end)
+		return NULL;
+	return &p->maps[lo - 1];
+}
+
+void usyms_set_cfi(struct usyms *u, bool on)
+{
+	u->want_cfi = on;
+}
+
+int usyms_find_cfi(const struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, const struct cfi_table **cfi,
+		   uint64_t *vaddr)
+{
+	bool known;
+	const struct umap *m = find_map(u, pid, gen, addr, &known);
+
+	if (!m)
+		return known ? -ESRCH : -ENOENT;
+	if (!m->file || !m->file->tab || !m->file->tab->cfi ||
+	    !file_vaddr(m->file->tab, addr - m->start + m->pgoff, vaddr))
+		return -ENODATA;
+	*cfi = m->file->tab->cfi;
+	return 0;
+}
+
+int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, struct usym *out)
+{
+	const struct umap *m;
+	bool known;
+
+	memset(out, 0, sizeof(*out));
+	m = find_map(u, pid, gen, addr, &known);
+	if (!known) {
+		u->unknown++;
+		return -ENOENT;
+	}
+	if (!m) {
 		u->unknown++;
 		return 0;
 	}
-	m = &p->maps[lo - 1];
 	out->module = m->module;
 	out->map_start = m->start;
 	out->map_end = m->end;

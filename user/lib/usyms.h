@@ -43,6 +43,14 @@ struct usym {
 /* Resolves addr in (pid, gen)'s captured address space. 0 with out filled
  * in, -ENOENT when it was never captured. Strings live until usyms_free. */
 int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, struct usym *out);
+/* Load each file's .eh_frame too (DWARF unwinding); set before capturing. */
+void usyms_set_cfi(struct usyms *u, bool on);
+struct cfi_table;
+/* The CFI of the file mapped at addr in (pid, gen), and addr's ELF virtual
+ * address in it. 0; -ENOENT: never captured; -ESRCH: no mapping there;
+ * -ENODATA: the mapping has no CFI (anonymous code, no .eh_frame). */
+int usyms_find_cfi(const struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, const struct cfi_table **cfi,
+		   uint64_t *vaddr);
 /* Resolutions so far: to a name, to module+offset only, to nothing. */
 void usyms_stats(const struct usyms *u, uint64_t *named, uint64_t *module_only, uint64_t *unknown);
 
