@@ -78,7 +78,11 @@ $(BUILD)/workload/%: tests/workload/%.c
 	$(CC) $(CFLAGS) -fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $< -lpthread
 
 # The kernel matrix (tests/vm): static workloads for a guest without libc.
-VM_WORKLOADS := $(patsubst %,$(BUILD)/vm/wl/%,syscalls blocker burner dwrite)
+VM_WORKLOADS := $(patsubst %,$(BUILD)/vm/wl/%,syscalls blocker burner dwrite nofp)
+
+$(BUILD)/vm/wl/nofp: tests/workload/nofp.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -static -fomit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $<
 
 $(BUILD)/vm/wl/%: tests/workload/%.c
 	@mkdir -p $(@D)

@@ -11,6 +11,7 @@ enum sre_counter {
 	SRE_CNT_DROPS,    /* ring buffer records lost (buffer full) */
 	SRE_CNT_MISSED,   /* events lost to a full map or failed storage */
 	SRE_CNT_STACK_LOST, /* stacks not stored: stack map full or walk failed */
+	SRE_CNT_COPY_DROPS, /* user stack copies lost (ring buffer full): --unwind dwarf */
 	SRE_CNT_MAX,
 };
 

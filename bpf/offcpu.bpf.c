@@ -18,6 +18,7 @@
 #include "stacks.bpf.h"
 #include "procs.bpf.h"
 #include "taskslot.bpf.h"
+#include "ustack.bpf.h"
 
 const volatile bool user_stacks = true;
 const volatile bool kernel_stacks = true;
@@ -31,8 +32,6 @@ const volatile __u32 sample_ns = 1000000;
 const volatile bool reuse_user_stack = true;
 /* One row per comm, threads merged (serve's off-CPU seconds by comm). */
 const volatile bool by_comm = false;
-/* bpf_task_pt_regs (5.15) lets an unchanged user stack be reused. */
-const volatile bool has_task_pt_regs = true;
 
 struct block_start {
 	__u64 ts;
@@ -77,25 +76,31 @@ static __always_inline __u32 state_class(struct task_struct *t, bool preempt)
 	return OFFCPU_STATE_OTHER;
 }
 
-static __always_inline void user_stack_at_block(void *ctx, struct task_struct *t, struct block_start *b)
+/* Walks (fp) or copies (dwarf) prev's user stack, unless it blocks from
+ * where it blocked last time: same registers and return address. The
+ * registers come from bpf_task_pt_regs (5.15), or for copies from the top
+ * of the kernel stack; an fp walk without the helper is never reused. */
+static __always_inline void user_stack_at_block(void *ctx, struct block_start *b, __u32 pid, __u32 tgid)
 {
-	struct pt_regs *regs;
-	__u64 ip, sp, bp, ret = 0;
+	struct pt_regs *regs = has_task_pt_regs || dwarf_unwind ? current_user_regs() : NULL;
+	__u64 ip, sp, bp, ret = 0, id;
 
-	if (!has_task_pt_regs) {
-		b->ustack = current_user_stack(ctx);
+	if (!regs) {
+		b->ustack = copies_user_stack(tgid, b->gen) ? 0 : current_user_stack(ctx);
 		return;
 	}
-	regs = (struct pt_regs *)bpf_task_pt_regs(t);
-	if (!regs)
-		return;
 	ip = BPF_CORE_READ(regs, ip);
 	sp = BPF_CORE_READ(regs, sp);
 	bp = BPF_CORE_READ(regs, bp);
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)(bp + 8));
 	if (reuse_user_stack && b->ustack && ip == b->uip && sp == b->usp && bp == b->ubp && ret == b->uret)
 		return;
-	b->ustack = current_user_stack(ctx);
+	if (copies_user_stack(tgid, b->gen)) {
+		id = next_copy_id();
+		b->ustack = id && send_user_stack(&proc_events, pid, tgid, b->gen, USTACK_STORE_AS_ID, id, 0) ? id : 0;
+	} else {
+		b->ustack = current_user_stack(ctx);
+	}
 	b->uip = ip;
 	b->usp = sp;
 	b->ubp = bp;
@@ -119,9 +124,10 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 	}
 	b->ts = now;
 	if (user_stacks) {
-		user_stack_at_block(ctx, prev, b);
 		tgid = BPF_CORE_READ(prev, tgid);
+		/* Announced first: the copy must reach userspace after it. */
 		b->gen = announce_process(tgid);
+		user_stack_at_block(ctx, b, BPF_CORE_READ(prev, pid), tgid);
 	}
 }
 

@@ -9,6 +9,7 @@
 #include "filter.bpf.h"
 #include "stacks.bpf.h"
 #include "procs.bpf.h"
+#include "ustack.bpf.h"
 
 const volatile bool user_stacks = true;
 const volatile bool kernel_stacks = true;
@@ -38,8 +39,17 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	if (kernel_stacks)
 		key.kstack = current_kernel_stack(ctx);
 	if (user_stacks && key.tgid) {
-		key.ustack = current_user_stack(ctx);
 		key.gen = announce_process(key.tgid);
+		/* Userspace unwinds the copy and counts the sample itself; a
+		 * sample whose copy is lost still counts, without user frames. */
+		if (copies_user_stack(key.tgid, key.gen)) {
+			count_event(SRE_CNT_EVENTS);
+			if (send_user_stack(&proc_events, key.pid, key.tgid, key.gen, USTACK_COUNT_SAMPLE, 0, key.kstack))
+				return 0;
+			add_to_stack_row(&samples, &key, 1);
+			return 0;
+		}
+		key.ustack = current_user_stack(ctx);
 	}
 	count_event(SRE_CNT_EVENTS);
 	add_to_stack_row(&samples, &key, 1);

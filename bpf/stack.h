@@ -33,6 +33,7 @@ struct stack_value {
 enum sre_proc_kind {
 	SRE_PROC_NEW = 1,  /* read its mappings now, while it lives */
 	SRE_PROC_GONE = 2, /* that address space ended (exit or exec) */
+	SRE_PROC_USTACK = 3, /* a user stack copy to unwind (bpf/ustack.h) */
 };
 
 /* Sent once per address space of a process, and when it ends. gen tells a

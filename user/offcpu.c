@@ -17,6 +17,7 @@
 #include "lib/session.h"
 #include "lib/stackopts.h"
 #include "lib/stackreport.h"
+#include "lib/ustacks.h"
 #include "lib/tools.h"
 #include "probes.h"
 
@@ -27,6 +28,7 @@ struct offcpu_run {
 	struct offcpu_cfg cfg;
 	struct sre_session session;
 	struct sre_symbolizer sym;
+	struct sre_ustack_sink sink;
 };
 
 static const struct option offcpu_long[] = {
@@ -132,8 +134,8 @@ int offcpu_configure(struct offcpu_bpf *skel, void *ctx)
 	skel->rodata->sample_ns = cfg->exact ? 0 : (uint32_t)(cfg->sample_us * 1000);
 	skel->rodata->reuse_user_stack = !cfg->exact;
 	skel->rodata->by_comm = cfg->by_comm;
-	/* 5.15: without it every block walks the user stack again. */
-	skel->rodata->has_task_pt_regs = sre_kernel_has_helper("task_pt_regs");
+	/* has_task_pt_regs (5.15): without it every fp walk is done again. */
+	SRE_CONFIGURE_UNWIND(skel, &cfg->stack);
 	SRE_CONFIGURE_TASK_SLOT(skel, blocks);
 	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
 }
@@ -167,6 +169,7 @@ static int report(void *ctx, bool final)
 		.counts_fd = bpf_map__fd(run->skel->maps.offcpu),
 		.stacks_fd = bpf_map__fd(run->skel->maps.stacks),
 		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
+		.sink = &run->sink,
 	});
 }
 
@@ -199,10 +202,14 @@ int offcpu_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	sre_symbolizer_init(&run.sym, sre_stack_kernel(&run.cfg.stack), sre_stack_user(&run.cfg.stack));
+	sre_ustack_sink_init(&run.sink, &run.sym);
 	err = SRE_SESSION_LOAD(offcpu_bpf, run.skel, ss, offcpu_configure, &run.cfg);
 	if (err)
 		goto cleanup;
-	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.proc_events), sre_symbolizer_on_proc_event, &run.sym, &err);
+	sre_ustack_sink_setup(&run.sink, &run.cfg.stack, bpf_map__fd(run.skel->maps.stacks),
+			      -1, bpf_map__fd(run.skel->maps.sre_counters),
+			      bpf_map__fd(run.skel->maps.fp_procs), bpf_map__fd(run.skel->maps.seen_procs));
+	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.proc_events), sre_ustack_sink_on_event, &run.sink, &err);
 	if (!rb)
 		goto cleanup;
 	if (!ss->opts.command && isatty(STDERR_FILENO))

@@ -18,6 +18,7 @@
 #include "lib/session.h"
 #include "lib/stackopts.h"
 #include "lib/stackreport.h"
+#include "lib/ustacks.h"
 #include "lib/tools.h"
 #include "probes.h"
 
@@ -28,6 +29,7 @@ struct profile_run {
 	struct profile_cfg cfg;
 	struct sre_session session;
 	struct sre_symbolizer sym;
+	struct sre_ustack_sink sink;
 	struct profile_cpus cpus;
 };
 
@@ -158,6 +160,7 @@ int profile_configure(struct profile_bpf *skel, void *ctx)
 	skel->rodata->user_stacks = sre_stack_user(&cfg->stack);
 	skel->rodata->kernel_stacks = sre_stack_kernel(&cfg->stack);
 	skel->rodata->include_idle = cfg->idle;
+	SRE_CONFIGURE_UNWIND(skel, &cfg->stack);
 	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
 }
 
@@ -265,6 +268,7 @@ static int report(void *ctx, bool final)
 		.counts_fd = bpf_map__fd(run->skel->maps.samples),
 		.stacks_fd = bpf_map__fd(run->skel->maps.stacks),
 		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
+		.sink = &run->sink,
 	});
 }
 
@@ -288,12 +292,16 @@ int profile_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	sre_symbolizer_init(&run.sym, sre_stack_kernel(&run.cfg.stack), sre_stack_user(&run.cfg.stack));
+	sre_ustack_sink_init(&run.sink, &run.sym);
 	err = SRE_SESSION_LOAD(profile_bpf, run.skel, ss, profile_configure, &run.cfg);
 	if (!err)
 		err = profile_attach_cpus(run.skel, &run.cfg, &run.cpus, &ss->opts);
 	if (err)
 		goto cleanup;
-	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.proc_events), sre_symbolizer_on_proc_event, &run.sym, &err);
+	sre_ustack_sink_setup(&run.sink, &run.cfg.stack, bpf_map__fd(run.skel->maps.stacks),
+			      bpf_map__fd(run.skel->maps.samples), bpf_map__fd(run.skel->maps.sre_counters),
+			      bpf_map__fd(run.skel->maps.fp_procs), bpf_map__fd(run.skel->maps.seen_procs));
+	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.proc_events), sre_ustack_sink_on_event, &run.sink, &err);
 	if (!rb)
 		goto cleanup;
 	if (!ss->opts.command && isatty(STDERR_FILENO))

@@ -29,7 +29,9 @@
 #include "lib/parse.h"
 #include "lib/runloop.h"
 #include "lib/session.h"
+#include "lib/stackopts.h"
 #include "lib/stackrows.h"
+#include "lib/ustacks.h"
 #include "lib/tools.h"
 #include "triage_report.h"
 #include "lib/waitclass.h"
@@ -56,6 +58,8 @@ struct triage_run {
 	struct profile_cfg profile_cfg;
 	struct profile_cpus cpus;
 	struct sre_symbolizer sym;
+	struct sre_stack_opts stack; /* --unwind, --stack-bytes for offcpu and profile */
+	struct sre_ustack_sink offcpu_sink, profile_sink;
 	int ncpu;
 	void *percpu_buf;
 	int stats_fd;
@@ -67,15 +71,21 @@ static const struct option triage_long[] = {
 	{ "min-share", required_argument, NULL, OPT_MIN_SHARE },
 	{ "retrans-rate", required_argument, NULL, OPT_RETRANS_RATE },
 	{ "disk-p99", required_argument, NULL, OPT_DISK_P99 },
+	{ "unwind", required_argument, NULL, SRE_OPT_UNWIND },
+	{ "stack-bytes", required_argument, NULL, SRE_OPT_STACK_BYTES },
 	{ 0 },
 };
 
 static int triage_option(int key, const char *arg, void *ctx)
 {
-	struct sre_triage_thresholds *th = ctx;
+	struct triage_run *run = ctx;
+	struct sre_triage_thresholds *th = &run->th;
 	uint64_t v;
 
 	switch (key) {
+	case SRE_OPT_UNWIND:
+	case SRE_OPT_STACK_BYTES:
+		return sre_stack_option("triage", &run->stack, key, arg);
 	case OPT_MIN_SHARE:
 		if (sre_opt_uint("triage", "--min-share", arg, 1, 100, &v))
 			return -EINVAL;
@@ -102,7 +112,9 @@ static const struct sre_tool_spec triage_spec = {
 		"  -o, --output DIR        report directory (default sretrace-triage-HOST-TIME)\n"
 		"      --min-share PCT     a finding needs this share of busy thread time (default 5)\n"
 		"      --retrans-rate BP   retransmit rate for a loss finding, in basis points (default 100 = 1%)\n"
-		"      --disk-p99 USEC     disk p99 that is a finding whatever its share (default 50000)\n",
+		"      --disk-p99 USEC     disk p99 that is a finding whatever its share (default 50000)\n"
+		"      --unwind MODE       user stacks by fp, dwarf or auto (default; see offcpu --help)\n"
+		"      --stack-bytes N     user stack copied per event with dwarf (default 8192)\n",
 	.examples =
 		"  sudo sretrace triage                 10 s on the whole host\n"
 		"  sudo sretrace triage 30 -o /tmp/t    30 s, report in /tmp/t\n"
@@ -133,9 +145,9 @@ static int load_all(struct triage_run *run)
 		.state_mask = OFFCPU_STATE_PREEMPTED | OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNINTERRUPTIBLE |
 			      OFFCPU_STATE_OTHER,
 	};
-	sre_stack_opts_init(&run->offcpu_cfg.stack);
+	run->offcpu_cfg.stack = run->stack;
 	run->profile_cfg = (struct profile_cfg){ .hz = TRIAGE_HZ, .event = "cpu-clock" };
-	sre_stack_opts_init(&run->profile_cfg.stack);
+	run->profile_cfg.stack = run->stack;
 	err = syslat_load(&run->syslat, o, cmd, &run->syslat_cfg);
 	if (!err)
 		err = biolat_load(&run->biolat, o, cmd, &run->biolat_cfg);
@@ -426,6 +438,10 @@ static int report(void *ctx, bool final)
 		sre_triage_analyze(&d, &run->th);
 		sre_triage_print(stdout, &d, &run->th, false);
 		fflush(stdout);
+		if (run->session.opts.verbose) {
+			sre_ustack_sink_summary(&run->offcpu_sink, "triage offcpu");
+			sre_ustack_sink_summary(&run->profile_sink, "triage profile");
+		}
 		err = write_dir(run, &d);
 	}
 	sre_triage_data_free(&d);
@@ -474,7 +490,8 @@ int triage_main(int argc, char **argv)
 	int err;
 
 	profile_cpus_init(&run.cpus);
-	err = sre_parse_options(argc, argv, &triage_spec, &ss->opts, &run.th);
+	sre_stack_opts_init(&run.stack);
+	err = sre_parse_options(argc, argv, &triage_spec, &ss->opts, &run);
 	if (err)
 		return err > 0 ? 0 : 2;
 	if (ss->opts.interval_s) {
@@ -501,16 +518,25 @@ int triage_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	sre_symbolizer_init(&run.sym, true, true);
+	sre_ustack_sink_init(&run.offcpu_sink, &run.sym);
+	sre_ustack_sink_init(&run.profile_sink, &run.sym);
 	err = load_all(&run);
 	if (!err)
 		err = sre_output_open(&ss->out, "triage", NULL);
 	if (err)
 		goto cleanup;
-	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.offcpu->maps.proc_events), sre_symbolizer_on_proc_event,
-				     &run.sym, &err);
+	sre_ustack_sink_setup(&run.offcpu_sink, &run.stack, bpf_map__fd(run.offcpu->maps.stacks), -1,
+			      bpf_map__fd(run.offcpu->maps.sre_counters), bpf_map__fd(run.offcpu->maps.fp_procs),
+			      bpf_map__fd(run.offcpu->maps.seen_procs));
+	sre_ustack_sink_setup(&run.profile_sink, &run.stack, bpf_map__fd(run.profile->maps.stacks),
+			      bpf_map__fd(run.profile->maps.samples), bpf_map__fd(run.profile->maps.sre_counters),
+			      bpf_map__fd(run.profile->maps.fp_procs), bpf_map__fd(run.profile->maps.seen_procs));
+	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.offcpu->maps.proc_events), sre_ustack_sink_on_event,
+				     &run.offcpu_sink, &err);
 	if (!rb)
 		goto cleanup;
-	err = ring_buffer__add(rb, bpf_map__fd(run.profile->maps.proc_events), sre_symbolizer_on_proc_event, &run.sym);
+	err = ring_buffer__add(rb, bpf_map__fd(run.profile->maps.proc_events), sre_ustack_sink_on_event,
+			       &run.profile_sink);
 	if (err) {
 		sre_error(&ss->opts, "cannot open ring buffer: %s", strerror(-err));
 		goto cleanup;

@@ -653,7 +653,8 @@ void sre_triage_print(FILE *f, const struct sre_triage_data *d, const struct sre
 {
 	char host[64] = "?", bpf[32], self[32];
 	uint64_t lost = d->offcpu_cnt[SRE_CNT_MISSED] + d->offcpu_cnt[SRE_CNT_STACK_LOST] +
-			d->oncpu_cnt[SRE_CNT_MISSED] + d->oncpu_cnt[SRE_CNT_STACK_LOST];
+			d->offcpu_cnt[SRE_CNT_COPY_DROPS] + d->oncpu_cnt[SRE_CNT_MISSED] +
+			d->oncpu_cnt[SRE_CNT_STACK_LOST] + d->oncpu_cnt[SRE_CNT_COPY_DROPS];
 
 	gethostname(host, sizeof(host) - 1);
 	fprintf(f, "%ssretrace triage: %.1f s on %s, %d CPUs, %s%s\n", markdown ? "# " : "", d->elapsed_s, host, d->ncpu,

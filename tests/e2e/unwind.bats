@@ -1,33 +1,135 @@
 #!/usr/bin/env bats
-# User stacks of binaries without frame pointers (issue #12). Today the
-# stack tools walk frame pointers only; these are the controls that the
-# DWARF unwinder must turn around: on a -O2 -fomit-frame-pointer workload
-# with a known chain main -> a -> b -> c -> d, the chain is lost.
+# User stacks of binaries without frame pointers (issue #12). Ground
+# truth: tests/workload/nofp, built -O2 -fomit-frame-pointer, runs a known
+# chain main -> sretrace_nofp_a -> b -> c -> d that ends in libc's
+# nanosleep or a CPU burn. --unwind fp (the control) loses the chain;
+# dwarf and auto (the default) must show all of it, from _start through
+# libc (and the kernel) in >= 95% of samples and of off-CPU time.
 
 load helpers
 bats_require_minimum_version 1.5.0
+
+CHAIN='_start;__libc_start_main;[^;]*;main;sretrace_nofp_a;sretrace_nofp_b;sretrace_nofp_c;sretrace_nofp_d'
 
 setup() {
 	require_root
 	NOFP=$ROOT/build/workload/nofp
 }
 
-@test "unwind control: frame-pointer walking loses the chain of a binary without frame pointers (profile)" {
-	run --separate-stderr "$SRE" profile -f folded -- "$NOFP" burn 1
-	[ "$status" -eq 0 ]
+# Sum of folded values of lines matching $1, against all of them: "got total".
+share_of() {
+	local got total
+	got=$(folded_sum "$1")
 	total=$(awk '{ s += $NF } END { print s + 0 }' <<<"$output")
-	full=$(folded_sum 'main;sretrace_nofp_a;sretrace_nofp_b;sretrace_nofp_c;sretrace_nofp_d')
-	echo "full chain in $full of $total samples" >&3
+	echo "$got $total"
+}
+
+@test "unwind control: frame-pointer walking loses the chain of a binary without frame pointers (profile)" {
+	run --separate-stderr "$SRE" profile --unwind fp -f folded -- "$NOFP" burn 1
+	[ "$status" -eq 0 ]
+	read -r full total < <(share_of 'main;sretrace_nofp_a;sretrace_nofp_b;sretrace_nofp_c;sretrace_nofp_d')
+	echo "fp: full chain in $full of $total samples" >&3
 	[ "$total" -ge 80 ]
 	[ "$full" -eq 0 ]
 }
 
 @test "unwind control: ... and for off-CPU time of the same chain ending in libc's nanosleep" {
-	run --separate-stderr "$SRE" offcpu -f folded -- "$NOFP" sleep 5 40
+	run --separate-stderr "$SRE" offcpu --unwind fp -f folded -- "$NOFP" sleep 5 40
 	[ "$status" -eq 0 ]
 	total=$(folded_sum 'hrtimer_nanosleep')
 	full=$(folded_sum 'sretrace_nofp_a;sretrace_nofp_b;sretrace_nofp_c;sretrace_nofp_d')
-	echo "full chain in $full of $total us" >&3
+	echo "fp: full chain in $full of $total us" >&3
 	[ "$total" -ge 180000 ]
 	[ "$full" -eq 0 ]
+}
+
+@test "profile --unwind dwarf: the full chain in >= 95% of the samples of a -fomit-frame-pointer burn" {
+	run --separate-stderr "$SRE" profile --unwind dwarf -v -f folded -- "$NOFP" burn 2
+	[ "$status" -eq 0 ]
+	read -r full total < <(share_of "^nofp;$CHAIN(;|\$| )")
+	echo "dwarf: full chain in $full of $total samples" >&3
+	echo "$stderr" | grep 'dwarf unwinding' >&3
+	[ "$total" -ge 160 ]
+	[ $((full * 100)) -ge $((total * 95)) ]
+}
+
+@test "offcpu --unwind dwarf: the full chain, through libc into the kernel, for >= 95% of the off-CPU time" {
+	run --separate-stderr "$SRE" offcpu --unwind dwarf -f folded -- "$NOFP" sleep 10 20
+	[ "$status" -eq 0 ]
+	total=$(folded_sum 'hrtimer_nanosleep')
+	full=$(folded_sum "^nofp;$CHAIN;[^-]*clock_nanosleep;-;.*hrtimer_nanosleep")
+	echo "dwarf: full chain in $full of $total us" >&3
+	[ "$total" -ge 180000 ]
+	[ $((full * 100)) -ge $((total * 95)) ]
+}
+
+@test "auto (the default) copies stacks of a program without frame pointers: the full chain" {
+	run --separate-stderr "$SRE" profile -v -f folded -- "$NOFP" burn 1
+	[ "$status" -eq 0 ]
+	read -r full total < <(share_of "^nofp;$CHAIN(;|\$| )")
+	echo "auto: full chain in $full of $total samples" >&3
+	[ "$total" -ge 80 ]
+	[ $((full * 100)) -ge $((total * 95)) ]
+	grep -q ' 0 processes walked by frame pointers' <<<"$stderr"
+}
+
+@test "auto walks a program built with frame pointers by frame pointers, after its first sample" {
+	run --separate-stderr "$SRE" profile -v -f folded -- "$ROOT/build/workload/burner" 1
+	[ "$status" -eq 0 ]
+	grep -q ' 1 processes walked by frame pointers' <<<"$stderr"
+	copies=$(grep -oE '[0-9]+ stack copies' <<<"$stderr" | cut -d' ' -f1)
+	echo "auto on an fp program: $copies copies" >&3
+	[ "$copies" -le 5 ]
+	read -r hot total < <(share_of 'main;sretrace_test_burn_here')
+	[ $((hot * 100)) -ge $((total * 95)) ]
+}
+
+@test "Debian's sleep (no frame pointers): off-CPU stack reaches main, past libc's clock_nanosleep" {
+	run --separate-stderr "$SRE" offcpu --unwind dwarf -f folded -- /usr/bin/sleep 0.3
+	[ "$status" -eq 0 ]
+	total=$(folded_sum '^sleep;.*hrtimer_nanosleep')
+	full=$(folded_sum '^sleep;[^;]*;__libc_start_main;[^;]*;sleep\+0x[0-9a-f]+;.*;clock_nanosleep;-;')
+	echo "sleep: $full of $total us reach __libc_start_main" >&3
+	[ "$total" -ge 280000 ]
+	[ $((full * 100)) -ge $((total * 95)) ]
+}
+
+@test "Debian's dd and python3: >= 95% of CPU samples reach __libc_start_main" {
+	run --separate-stderr "$SRE" profile --unwind dwarf -f folded -- dd if=/dev/zero of=/dev/null bs=64k count=400000
+	[ "$status" -eq 0 ]
+	read -r full total < <(share_of '^dd;[^;]*;__libc_start_main;')
+	echo "dd: $full of $total samples" >&3
+	[ "$total" -ge 20 ]
+	[ $((full * 100)) -ge $((total * 95)) ]
+	run --separate-stderr "$SRE" profile --unwind dwarf -f folded -- /usr/bin/python3 -c 'import time
+t = time.time() + 1.5
+while time.time() < t: sum(i * i for i in range(1000))'
+	[ "$status" -eq 0 ]
+	read -r full total < <(share_of '^python3;[^;]*;__libc_start_main;.*Py_RunMain.*_PyEval_EvalFrameDefault')
+	echo "python3: $full of $total samples reach the interpreter loop from main" >&3
+	[ "$total" -ge 100 ]
+	[ $((full * 100)) -ge $((total * 95)) ]
+}
+
+@test "--stack-bytes too small for the stack: unwinds stop short and JSON says why" {
+	run --separate-stderr "$SRE" profile --unwind dwarf --stack-bytes 512 -f json -- /usr/bin/python3 -c 'import time
+t = time.time() + 1
+while time.time() < t: sum(i * i for i in range(1000))'
+	[ "$status" -eq 0 ]
+	short=$(jq '.unwind.ended.past_copy' <<<"$output")
+	copies=$(jq '.unwind.copies' <<<"$output")
+	echo "512 bytes: $short of $copies unwinds ran past the copy" >&3
+	[ "$copies" -ge 50 ]
+	[ "$short" -ge $((copies / 2)) ]
+}
+
+@test "--unwind and --stack-bytes reject bad values with exit 2" {
+	for args in "--unwind lbr" "--unwind" "--stack-bytes 100" "--stack-bytes 99999" "--stack-bytes x"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$SRE" profile $args 1
+		[ "$status" -eq 2 ]
+		[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	done
+	run --separate-stderr "$SRE" triage --unwind nope
+	[ "$status" -eq 2 ]
 }

@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${1:-${SRE_VM_CACHE:-/var/cache/sretrace-vm}}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-tools="syslat offcpu profile biolat tcpretrans serve"
+tools="syslat offcpu profile biolat tcpretrans serve dwarf-profile dwarf-offcpu"
 
 for bin in qemu-system-x86_64 busybox dpkg-deb; do
 	command -v "$bin" >/dev/null || { echo "vm: $bin not installed (scripts/setup.sh --vm)" >&2; exit 2; }

@@ -352,6 +352,36 @@ size_t cfi_table_bytes(const struct cfi_table *t)
 	return t ? t->len + t->nfdes * sizeof(*t->fdes) + sizeof(*t) : 0;
 }
 
+/* True when an FDE's instructions make rbp the CFA register: the
+ * function keeps a frame pointer. */
+static bool fde_uses_rbp(const struct cfi_table *t, uint32_t off)
+{
+	const uint8_t *insns, *insns_end;
+	struct cie cie;
+	uint64_t start, end;
+
+	if (!parse_fde(t, off, &cie, &start, &end, &insns, &insns_end))
+		return false;
+	/* A byte scan, not a decode: 0x0d 0x06 is def_cfa_register rbp, and
+	 * the rare false match in an operand only nudges a share. */
+	for (const uint8_t *p = insns; p + 1 < insns_end; p++)
+		if ((p[0] == 0x0d || p[0] == 0x0c) && p[1] == CFI_REG_RBP)
+			return true;
+	return false;
+}
+
+double cfi_table_fp_share(const struct cfi_table *t)
+{
+	size_t n = 0, fp = 0;
+
+	if (!t || !t->nfdes)
+		return 0;
+	/* A sample of at most 512 functions is plenty for a share. */
+	for (size_t i = 0; i < t->nfdes; i += t->nfdes / 512 + 1, n++)
+		fp += fde_uses_rbp(t, t->fdes[i].off);
+	return (double)fp / (double)n;
+}
+
 /* ---- CFA instructions ---- */
 
 static void set_rule(struct cfi_row *row, uint64_t reg, uint8_t kind, int64_t off)
@@ -425,19 +455,10 @@ static int run_insns(const struct cfi_table *t, const struct cie *cie, const uin
 				return -EINVAL;
 			saved[depth++] = *row;
 			break;
-		case 0x0b: /* restore_state: the CFA stays as it is now */
+		case 0x0b: /* restore_state: the CFA too, as GCC's epilogues expect */
 			if (!depth)
 				return -EINVAL;
-			{
-				struct cfi_row cur = *row;
-
-				*row = saved[--depth];
-				row->cfa_is_expr = cur.cfa_is_expr;
-				row->cfa_reg = cur.cfa_reg;
-				row->cfa_off = cur.cfa_off;
-				row->cfa_expr = cur.cfa_expr;
-				row->cfa_expr_len = cur.cfa_expr_len;
-			}
+			*row = saved[--depth];
 			break;
 		case 0x0c: /* def_cfa */
 			row->cfa_is_expr = false;

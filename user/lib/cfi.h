@@ -53,6 +53,9 @@ struct cfi_table *cfi_table_from_elf(Elf *e);
 void cfi_table_free(struct cfi_table *t);
 size_t cfi_table_fdes(const struct cfi_table *t);
 size_t cfi_table_bytes(const struct cfi_table *t);
+/* Share of functions that make rbp their CFA register (0..1): near 1 in a
+ * program built with frame pointers, near 0 without. */
+double cfi_table_fp_share(const struct cfi_table *t);
 
 /* The row for ELF virtual address pc: 0, -ENOENT when no FDE covers it,
  * -EINVAL when the CFI is damaged or uses what this reader does not know. */

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 #include "clock.h"
 #include "flamegraph.h"
 #include "runloop.h"
@@ -39,20 +40,34 @@ int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, co
 		err = sre_stack_rows_print_pprof(f, &rows, sym, &spec);
 		break;
 	}
-	case SRE_FMT_JSON:
-		sre_stack_rows_print_report_json(f, r->tool, r->value_key, r->count_key, &rows, cnt, r->json_extra);
+	case SRE_FMT_JSON: {
+		char extra[1024];
+
+		if (r->sink)
+			sre_ustack_sink_json(r->sink, extra, sizeof(extra));
+		else
+			extra[0] = 0;
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "%s", r->json_extra ? r->json_extra : "");
+		sre_stack_rows_print_report_json(f, r->tool, r->value_key, r->count_key, &rows, cnt, extra);
 		break;
+	}
 	default:
 		sre_stack_rows_print_text(f, &rows, r->text_div, r->text_unit);
 		break;
 	}
+	if (cnt[SRE_CNT_COPY_DROPS])
+		fprintf(stderr, "%s: %" PRIu64 " user stack copies dropped (ring buffer full): those %s have no "
+				"user frames\n", r->tool, cnt[SRE_CNT_COPY_DROPS], r->lost_what);
 	/* Losses are shown, never hidden; on stderr so folded output stays clean. */
 	if (cnt[SRE_CNT_STACK_LOST] || cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
 		fprintf(stderr, "%s: %" PRIu64 " stacks lost (map full or walk failed; see --stack-storage-size), "
 				"%" PRIu64 " %s missed (map full), %" PRIu64 " process events dropped\n",
 			r->tool, cnt[SRE_CNT_STACK_LOST], cnt[SRE_CNT_MISSED], r->lost_what, cnt[SRE_CNT_DROPS]);
-	if (s->opts.verbose)
+	if (s->opts.verbose) {
 		sre_symbolizer_summary(sym, r->tool);
+		if (r->sink)
+			sre_ustack_sink_summary(r->sink, r->tool);
+	}
 	sre_stack_rows_free(&rows);
 	return err ? err : sre_output_flush(&s->out);
 }

@@ -9,6 +9,7 @@
 #include "session.h"
 #include "stackpprof.h"
 #include "stackrows.h"
+#include "ustacks.h"
 
 struct sre_stack_report {
 	const char *tool;
@@ -27,6 +28,7 @@ struct sre_stack_report {
 	int counts_fd;          /* stack_key -> stack_value */
 	int stacks_fd;
 	int counters_fd;        /* sre_counters */
+	const struct sre_ustack_sink *sink; /* what unwinding stack copies did, or NULL */
 };
 
 int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, const struct sre_stack_report *r);

@@ -191,6 +191,56 @@ void sre_symbolizer_summary(const struct sre_symbolizer *sym, const char *tool)
 		tool, named, module_only, unknown, sym->procs_gone, usyms_evicted(sym->usyms));
 }
 
+static int cmp_frames(const char **a, int na, const char **b, int nb)
+{
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	for (int i = 0; i < na; i++) {
+		int c = a[i] == b[i] ? 0 : strcmp(a[i], b[i]);
+
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+/* Same thread, same names, same frames. */
+static int cmp_row_identity(const void *pa, const void *pb)
+{
+	const struct sre_stack_row *a = pa, *b = pb;
+	int c;
+
+	if (a->tgid != b->tgid)
+		return a->tgid < b->tgid ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	c = memcmp(a->comm, b->comm, sizeof(a->comm));
+	if (!c)
+		c = cmp_frames(a->kframes, a->nk, b->kframes, b->nk);
+	if (!c)
+		c = cmp_frames(a->uframes, a->nu, b->uframes, b->nu);
+	return c;
+}
+
+static void merge_same_rows(struct sre_stack_rows *rs)
+{
+	size_t out = 0;
+
+	if (rs->n < 2)
+		return;
+	qsort(rs->rows, rs->n, sizeof(*rs->rows), cmp_row_identity);
+	for (size_t i = 1; i < rs->n; i++) {
+		if (!cmp_row_identity(&rs->rows[out], &rs->rows[i])) {
+			rs->rows[out].value += rs->rows[i].value;
+			rs->rows[out].count += rs->rows[i].count;
+			row_free(&rs->rows[i]);
+		} else {
+			rs->rows[++out] = rs->rows[i];
+		}
+	}
+	rs->n = out + 1;
+}
+
 int sre_stack_rows_collect(struct sre_stack_rows *rs, struct sre_symbolizer *sym, int counts_fd,
 			   int stacks_fd, bool user_wanted, bool kernel_wanted)
 {
@@ -222,6 +272,8 @@ int sre_stack_rows_collect(struct sre_stack_rows *rs, struct sre_symbolizer *sym
 		if (err)
 			return err;
 	}
+	if (sym->merge_rows)
+		merge_same_rows(rs);
 	sre_stack_rows_sort(rs);
 	return 0;
 }

@@ -18,6 +18,7 @@ struct sre_symbolizer {
 	bool kernel_wanted;
 	struct usyms *usyms; /* NULL: user frames are not wanted */
 	uint64_t procs_gone; /* announced, but gone before their maps were read */
+	bool merge_rows;     /* rows whose frames read the same are one (user stack copies) */
 };
 
 /* Prepares what the wanted frames need. Kernel symbols are read only when

@@ -13,6 +13,16 @@ const char *const sre_unwind_end_names[SRE_UNWIND_NENDS] = {
 	[SRE_UNWIND_NO_PROGRESS] = "no progress",
 };
 
+const char *const sre_unwind_end_keys[SRE_UNWIND_NENDS] = {
+	[SRE_UNWIND_COMPLETE] = "complete",
+	[SRE_UNWIND_PAST_COPY] = "past_copy",
+	[SRE_UNWIND_NO_MAPPING] = "no_mapping",
+	[SRE_UNWIND_NO_CFI] = "no_cfi",
+	[SRE_UNWIND_BAD_CFI] = "bad_cfi",
+	[SRE_UNWIND_DEPTH] = "depth",
+	[SRE_UNWIND_NO_PROGRESS] = "no_progress",
+};
+
 struct frame {
 	uint64_t regs[CFI_NREGS];
 	bool known[CFI_NREGS];
@@ -151,7 +161,11 @@ int sre_unwind(const struct usyms *u, const struct sre_unwind_input *in, uint64_
 			*end = e;
 			break;
 		}
-		if (next.regs[CFI_REG_RSP] <= cur.regs[CFI_REG_RSP] && !row.signal_frame) {
+		/* The stack grows down, so callers' frames are higher; equal is
+		 * legitimate once (vfork keeps its return address in a register). */
+		if (!row.signal_frame && (next.regs[CFI_REG_RSP] < cur.regs[CFI_REG_RSP] ||
+					  (next.regs[CFI_REG_RSP] == cur.regs[CFI_REG_RSP] &&
+					   next.regs[CFI_REG_RA] == cur.regs[CFI_REG_RA]))) {
 			*end = SRE_UNWIND_NO_PROGRESS;
 			break;
 		}

@@ -23,7 +23,8 @@ enum sre_unwind_end {
 	SRE_UNWIND_NENDS,
 };
 
-extern const char *const sre_unwind_end_names[SRE_UNWIND_NENDS];
+extern const char *const sre_unwind_end_names[SRE_UNWIND_NENDS]; /* for people */
+extern const char *const sre_unwind_end_keys[SRE_UNWIND_NENDS];  /* for JSON */
 
 struct sre_unwind_input {
 	uint32_t pid, gen;		/* the address space, as usyms knows it */

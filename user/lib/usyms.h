@@ -51,6 +51,10 @@ struct cfi_table;
  * -ENODATA: the mapping has no CFI (anonymous code, no .eh_frame). */
 int usyms_find_cfi(const struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, const struct cfi_table **cfi,
 		   uint64_t *vaddr);
+/* 1 when (pid, gen)'s program was built with frame pointers (judged from
+ * its CFI; usyms_set_cfi must be on), 0 when not or unknown, -ENOENT when
+ * never captured. */
+int usyms_frame_pointers(const struct usyms *u, uint32_t pid, uint32_t gen);
 /* Resolutions so far: to a name, to module+offset only, to nothing. */
 void usyms_stats(const struct usyms *u, uint64_t *named, uint64_t *module_only, uint64_t *unknown);
 

@@ -1,0 +1,160 @@
+/* Copying the current thread's user registers and stack for userspace to
+ * unwind with .eh_frame (--unwind dwarf; docs/unwinding.md). Only reads:
+ * nothing here writes user memory. */
+#ifndef SRETRACE_USTACK_BPF_H
+#define SRETRACE_USTACK_BPF_H
+
+#include "ustack.h"
+#include "stack.h"
+#include "filter.bpf.h"
+
+const volatile bool dwarf_unwind = false;
+/* --unwind auto: processes userspace found built with frame pointers
+ * (fp_procs, tgid -> generation) are walked by the kernel instead. */
+const volatile bool unwind_auto = false;
+const volatile __u32 ustack_bytes = USTACK_DEFAULT_BYTES;
+/* bpf_task_pt_regs (5.15); older kernels find pt_regs at the top of the
+ * task's kernel stack, as the helper does. */
+const volatile bool has_task_pt_regs = true;
+
+/* x86-64 THREAD_SIZE without KASAN (Debian's kernels). */
+#define USTACK_KERNEL_STACK_SIZE 16384
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sre_ustack_event);
+} ustack_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ustack_seq SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u32);
+} fp_procs SEC(".maps");
+
+/* Copy this process's stacks (else walk its frame pointers)? */
+static __always_inline bool copies_user_stack(__u32 tgid, __u32 gen)
+{
+	__u32 *fp_gen;
+
+	if (!dwarf_unwind)
+		return false;
+	if (!unwind_auto)
+		return true;
+	fp_gen = bpf_map_lookup_elem(&fp_procs, &tgid);
+	return !fp_gen || *fp_gen != gen;
+}
+
+/* The registers the current thread entered the kernel with. */
+static __always_inline struct pt_regs *current_user_regs(void)
+{
+	struct task_struct *t;
+	void *stack;
+
+	if (has_task_pt_regs)
+		return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	t = (struct task_struct *)bpf_get_current_task();
+	stack = BPF_CORE_READ(t, stack);
+	if (!stack)
+		return NULL;
+	return (struct pt_regs *)(stack + USTACK_KERNEL_STACK_SIZE) - 1;
+}
+
+/* A stack id no content hash collides with in practice: top bit, CPU,
+ * and a per-CPU sequence number. */
+static __always_inline __u64 next_copy_id(void)
+{
+	__u32 zero = 0;
+	__u64 *seq = bpf_map_lookup_elem(&ustack_seq, &zero);
+
+	if (!seq)
+		return 0;
+	*seq += 1;
+	return (1ULL << 63) | ((__u64)bpf_get_smp_processor_id() << 40) | (*seq & ((1ULL << 40) - 1));
+}
+
+/* Sends the current thread's registers and up to ustack_bytes of its
+ * stack. Reads go page by page, so a stack shallower than the copy (the
+ * main thread's, whose top ends the mapping) still gives everything up
+ * to its end. False when the thread has no user state or the ring is
+ * full (counted). */
+static __always_inline bool send_user_stack(void *ring, __u32 pid, __u32 tgid, __u32 gen, __u32 flags, __u64 id,
+					    __u64 kstack)
+{
+	__u32 zero = 0;
+	__u64 done = 0, want = ustack_bytes, left, chunk;
+	struct sre_ustack_event *e = bpf_map_lookup_elem(&ustack_scratch, &zero);
+	struct pt_regs *regs = current_user_regs(), r;
+	__u64 sp, size;
+
+	if (!e || !regs || bpf_probe_read_kernel(&r, sizeof(r), regs))
+		return false;
+	if ((r.cs & 3) != 3) /* no user state: a kernel thread */
+		return false;
+	e->regs[0] = r.ax;
+	e->regs[1] = r.dx;
+	e->regs[2] = r.cx;
+	e->regs[3] = r.bx;
+	e->regs[4] = r.si;
+	e->regs[5] = r.di;
+	e->regs[6] = r.bp;
+	e->regs[7] = r.sp;
+	e->regs[8] = r.r8;
+	e->regs[9] = r.r9;
+	e->regs[10] = r.r10;
+	e->regs[11] = r.r11;
+	e->regs[12] = r.r12;
+	e->regs[13] = r.r13;
+	e->regs[14] = r.r14;
+	e->regs[15] = r.r15;
+	e->regs[16] = r.ip;
+	sp = r.sp;
+	if (want > USTACK_MAX_BYTES)
+		want = USTACK_MAX_BYTES;
+	for (int i = 0; i < USTACK_MAX_BYTES / USTACK_PAGE + 1; i++) {
+		if (done >= want)
+			break;
+		left = want - done;
+		chunk = USTACK_PAGE - ((sp + done) & (USTACK_PAGE - 1));
+		if (chunk > left)
+			chunk = left;
+		/* Bounds the verifier can see: chunk <= a page, done <= the max. */
+		chunk &= 2 * USTACK_PAGE - 1;
+		if (chunk > USTACK_PAGE || done > USTACK_MAX_BYTES)
+			break;
+		if (bpf_probe_read_user(&e->data[done], chunk, (void *)(sp + done)))
+			break;
+		done += chunk;
+	}
+	e->tgid = tgid;
+	e->gen = gen;
+	e->kind = SRE_PROC_USTACK;
+	e->flags = flags;
+	e->pid = pid;
+	e->len = done;
+	e->id = id;
+	e->kstack = kstack;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	size = __builtin_offsetof(struct sre_ustack_event, data) + done;
+	if (size > sizeof(*e))
+		return false;
+	/* The default wake-up: the reader is woken when it has caught up, so a
+	 * busy reader is not woken per copy, and a process announced after a
+	 * copy is still read while it lives (not left waiting behind it). */
+	if (bpf_ringbuf_output(ring, e, size, 0)) {
+		count_event(SRE_CNT_COPY_DROPS);
+		return false;
+	}
+	return true;
+}
+
+#endif

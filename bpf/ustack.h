@@ -1,0 +1,33 @@
+/* User stack copies for DWARF unwinding (--unwind dwarf): the registers
+ * and the bytes above the stack pointer, sent through the process-event
+ * ring so they arrive after the process's announcement (user/lib/unwind.c
+ * unwinds them with the process's maps). */
+#ifndef SRETRACE_USTACK_H
+#define SRETRACE_USTACK_H
+
+#define USTACK_DEFAULT_BYTES 8192
+#define USTACK_MAX_BYTES 16384
+#define USTACK_MIN_BYTES 512
+#define USTACK_PAGE 4096
+#define USTACK_NREGS 17	/* DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15, rip */
+/* Ring size while copying stacks: ~500 copies of 8 KiB between polls. */
+#define USTACK_RING_BYTES (4 * 1024 * 1024)
+
+/* What userspace does with the unwound stack. */
+#define USTACK_COUNT_SAMPLE 1 /* profile: count one sample under it */
+#define USTACK_STORE_AS_ID 2  /* offcpu: store it as stack id `id`, which keys already hold */
+
+struct sre_ustack_event {
+	__u32 tgid, gen, kind, flags; /* kind SRE_PROC_USTACK; same head as struct sre_proc_event */
+	__u32 pid;
+	__u32 len;	/* bytes of stack copied from regs[7] up */
+	__u64 id;	/* USTACK_STORE_AS_ID */
+	__u64 kstack;	/* USTACK_COUNT_SAMPLE: the sample's kernel stack id */
+	char comm[16];
+	__u64 regs[USTACK_NREGS];
+	/* A page more than the most we copy keeps the last read's bounds
+	 * provable to the verifier. */
+	__u8 data[USTACK_MAX_BYTES + USTACK_PAGE];
+};
+
+#endif

@@ -1,0 +1,187 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include "runloop.h"
+#include "stackopts.h"
+#include "stackrows.h"
+#include "ustacks.h"
+#include "usyms.h"
+
+void sre_ustack_sink_init(struct sre_ustack_sink *s, struct sre_symbolizer *sym)
+{
+	memset(s, 0, sizeof(*s));
+	s->sym = sym;
+	s->stacks_fd = s->counts_fd = s->counters_fd = s->fp_procs_fd = s->seen_fd = -1;
+}
+
+void sre_ustack_sink_setup(struct sre_ustack_sink *s, const struct sre_stack_opts *o, int stacks_fd, int counts_fd,
+			   int counters_fd, int fp_procs_fd, int seen_fd)
+{
+	bool copies = sre_stack_copies(o);
+
+	s->stacks_fd = stacks_fd;
+	s->counts_fd = counts_fd;
+	s->counters_fd = counters_fd;
+	s->seen_fd = seen_fd;
+	s->fp_procs_fd = copies && o->unwind == SRE_UNWIND_AUTO ? fp_procs_fd : -1;
+	if (copies && s->sym->usyms)
+		usyms_set_cfi(s->sym->usyms, true);
+	/* Each copy has an id of its own: identical stacks meet in the report. */
+	s->sym->merge_rows = copies;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/* The content hash BPF gives stacks (bpf/stacks.bpf.h), so an unwound
+ * stack and the same stack walked by the kernel share one id. */
+static uint64_t stack_hash(const struct stack_trace *st)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ st->kind;
+
+	for (uint32_t i = 0; i < st->nr; i++)
+		h = (h ^ st->ips[i]) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
+static void lost(struct sre_ustack_sink *s, enum sre_counter which)
+{
+	if (s->counters_fd >= 0)
+		sre_add_counter(s->counters_fd, which, 1);
+}
+
+static bool still_current(const struct sre_ustack_sink *s, uint32_t tgid, uint32_t gen)
+{
+	uint32_t cur;
+
+	return s->seen_fd >= 0 && !bpf_map_lookup_elem(s->seen_fd, &tgid, &cur) && cur == gen;
+}
+
+/* profile: one sample under (thread, kernel stack, unwound user stack). */
+static void count_sample(struct sre_ustack_sink *s, const struct sre_ustack_event *e, uint64_t ustack)
+{
+	struct stack_key key = { .pid = e->pid, .tgid = e->tgid, .kstack = e->kstack, .ustack = ustack, .gen = e->gen };
+	struct stack_value v = { 0 };
+
+	memcpy(key.comm, e->comm, sizeof(key.comm));
+	bpf_map_lookup_elem(s->counts_fd, &key, &v);
+	v.value++;
+	v.count++;
+	if (bpf_map_update_elem(s->counts_fd, &key, &v, BPF_ANY))
+		lost(s, SRE_CNT_MISSED);
+}
+
+static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e, size_t len)
+{
+	struct usyms *u = s->sym->usyms;
+	struct sre_unwind_input in = { .pid = e->tgid, .gen = e->gen, .stack = e->data, .len = e->len,
+				       .fp_fallback = true };
+	struct stack_trace st = { .kind = STACK_KIND_USER };
+	enum sre_unwind_end end;
+	uint64_t t0, id, ips[STACK_MAX_DEPTH];
+
+	if (len < offsetof(struct sre_ustack_event, data) || e->len > len - offsetof(struct sre_ustack_event, data) ||
+	    !u || s->stacks_fd < 0)
+		return;
+	/* Its announcement was dropped or came too late: read the maps now. */
+	if (!usyms_has(u, e->tgid, e->gen) && usyms_capture(u, e->tgid, e->gen))
+		s->sym->procs_gone++;
+	memcpy(in.regs, e->regs, sizeof(in.regs));
+	t0 = now_ns();
+	st.nr = (uint32_t)sre_unwind(u, &in, ips, STACK_MAX_DEPTH, &end);
+	/* A process met right after exec is captured before the loader has
+	 * mapped its libraries: read its maps again, once, while it is still
+	 * the same address space (BPF's generation for it is unchanged). */
+	if (end == SRE_UNWIND_NO_MAPPING && still_current(s, e->tgid, e->gen) && !usyms_capture(u, e->tgid, e->gen)) {
+		s->recaptures++;
+		st.nr = (uint32_t)sre_unwind(u, &in, ips, STACK_MAX_DEPTH, &end);
+	}
+	s->unwind_ns += now_ns() - t0;
+	for (uint32_t i = 0; i < st.nr; i++)
+		st.ips[i] = ips[i];
+	s->copies++;
+	s->copy_bytes += e->len;
+	s->frames += st.nr;
+	s->ends[end]++;
+	id = e->flags & USTACK_STORE_AS_ID ? e->id : stack_hash(&st);
+	if (bpf_map_update_elem(s->stacks_fd, &id, &st, BPF_NOEXIST) && errno != EEXIST) {
+		lost(s, SRE_CNT_STACK_LOST);
+		id = 0;
+	}
+	if (e->flags & USTACK_COUNT_SAMPLE && s->counts_fd >= 0)
+		count_sample(s, e, id);
+}
+
+/* --unwind auto: a process built with frame pointers is walked by the
+ * kernel from now on, which costs far less than a copy. */
+static void classify(struct sre_ustack_sink *s, uint32_t tgid, uint32_t gen)
+{
+	if (s->fp_procs_fd < 0 || usyms_frame_pointers(s->sym->usyms, tgid, gen) != 1)
+		return;
+	if (!bpf_map_update_elem(s->fp_procs_fd, &tgid, &gen, BPF_ANY))
+		s->fp_procs++;
+}
+
+int sre_ustack_sink_on_event(void *ctx, void *data, size_t len)
+{
+	struct sre_ustack_sink *s = ctx;
+	const struct sre_proc_event *pe = data;
+
+	if (len < sizeof(*pe))
+		return 0;
+	if (pe->kind == SRE_PROC_USTACK) {
+		on_copy(s, data, len);
+		return 0;
+	}
+	sre_symbolizer_on_proc_event(s->sym, data, len);
+	if (pe->kind == SRE_PROC_NEW && s->sym->usyms)
+		classify(s, pe->tgid, pe->gen);
+	else if (pe->kind == SRE_PROC_GONE && s->fp_procs_fd >= 0)
+		bpf_map_delete_elem(s->fp_procs_fd, &pe->tgid);
+	return 0;
+}
+
+void sre_ustack_sink_summary(const struct sre_ustack_sink *s, const char *tool)
+{
+	if (!s->copies && !s->fp_procs)
+		return;
+	fprintf(stderr, "%s: dwarf unwinding: %" PRIu64 " stack copies (%.1f KiB each), %" PRIu64
+			" complete (%.1f%%), %.1f frames and %.1f us per unwind; %" PRIu64
+			" processes walked by frame pointers; %" PRIu64 " maps read again",
+		tool, s->copies, s->copies ? (double)s->copy_bytes / (double)s->copies / 1024 : 0.0,
+		s->ends[SRE_UNWIND_COMPLETE],
+		s->copies ? 100.0 * (double)s->ends[SRE_UNWIND_COMPLETE] / (double)s->copies : 0.0,
+		s->copies ? (double)s->frames / (double)s->copies : 0.0,
+		s->copies ? (double)s->unwind_ns / (double)s->copies / 1000 : 0.0, s->fp_procs, s->recaptures);
+	for (int i = 1; i < SRE_UNWIND_NENDS; i++)
+		if (s->ends[i])
+			fprintf(stderr, "; %" PRIu64 " ended: %s", s->ends[i], sre_unwind_end_names[i]);
+	fputc('\n', stderr);
+}
+
+void sre_ustack_sink_json(const struct sre_ustack_sink *s, char *buf, size_t len)
+{
+	int n;
+
+	if (!len)
+		return;
+	buf[0] = 0;
+	if (!s->copies)
+		return;
+	n = snprintf(buf, len, "\"unwind\":{\"copies\":%" PRIu64 ",\"copy_bytes\":%" PRIu64 ",\"frames\":%" PRIu64
+			       ",\"unwind_ns\":%" PRIu64 ",\"fp_processes\":%" PRIu64 ",\"ended\":{",
+		     s->copies, s->copy_bytes, s->frames, s->unwind_ns, s->fp_procs);
+	for (int i = 0; i < SRE_UNWIND_NENDS && n > 0 && (size_t)n < len; i++)
+		n += snprintf(buf + n, len - (size_t)n, "%s\"%s\":%" PRIu64, i ? "," : "", sre_unwind_end_keys[i],
+			      s->ends[i]);
+	if (n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "}},");
+}

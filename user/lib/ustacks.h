@@ -1,0 +1,53 @@
+/* The stack tools' ring-buffer reader: process announcements go to the
+ * symbolizer; user stack copies (--unwind dwarf/auto) are unwound and the
+ * result stored in the tool's stack map, so reports read them like any
+ * other stack. */
+#ifndef SRE_USTACKS_H
+#define SRE_USTACKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "unwind.h"
+#include "../../bpf/ustack.h"
+
+struct sre_symbolizer;
+
+struct sre_ustack_sink {
+	struct sre_symbolizer *sym;
+	int stacks_fd;	 /* unwound stacks go here */
+	int counts_fd;	 /* profile: the sample rows it counts */
+	int counters_fd; /* losses found here are added to the tool's health counters */
+	int fp_procs_fd; /* --unwind auto: processes to walk by frame pointers; -1 otherwise */
+	int seen_fd;	 /* bpf/procs.bpf.h's seen_procs: which generation of a pid is current */
+	/* What unwinding did, for -v and JSON. */
+	uint64_t copies, copy_bytes, frames, unwind_ns, fp_procs, recaptures;
+	uint64_t ends[SRE_UNWIND_NENDS];
+};
+
+/* Before load: -1 everywhere, no counts. */
+void sre_ustack_sink_init(struct sre_ustack_sink *s, struct sre_symbolizer *sym);
+struct sre_stack_opts;
+/* After load, before the first event: where unwound stacks go (counts_fd
+ * for profile, else -1), and the symbolizer reads CFI when copies come. */
+void sre_ustack_sink_setup(struct sre_ustack_sink *s, const struct sre_stack_opts *o, int stacks_fd, int counts_fd,
+			   int counters_fd, int fp_procs_fd, int seen_fd);
+
+/* The rodata and ring size of bpf/ustack.bpf.h for the --unwind options. */
+#define SRE_CONFIGURE_UNWIND(skel, o)                                                          \
+	({                                                                                     \
+		bool _copies = sre_stack_copies(o);                                            \
+		(skel)->rodata->dwarf_unwind = _copies;                                        \
+		(skel)->rodata->unwind_auto = (o)->unwind == SRE_UNWIND_AUTO;                  \
+		(skel)->rodata->ustack_bytes = (uint32_t)(o)->stack_bytes;                     \
+		(skel)->rodata->has_task_pt_regs = sre_kernel_has_helper("task_pt_regs");      \
+		_copies ? bpf_map__set_max_entries((skel)->maps.proc_events, USTACK_RING_BYTES) : 0; \
+	})
+/* Ring-buffer callback for bpf/procs.bpf.h and bpf/ustack.h events; ctx is the sink. */
+int sre_ustack_sink_on_event(void *ctx, void *data, size_t len);
+/* One line on stderr (-v): copies, how unwinds ended, time per unwind. */
+void sre_ustack_sink_summary(const struct sre_ustack_sink *s, const char *tool);
+/* JSON members for a report ("unwind":{...},) into buf; "" when no copies were made. */
+void sre_ustack_sink_json(const struct sre_ustack_sink *s, char *buf, size_t len);
+
+#endif
