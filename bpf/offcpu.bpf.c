@@ -33,13 +33,25 @@ const volatile bool reuse_user_stack = true;
 /* One row per comm, threads merged (serve's off-CPU seconds by comm). */
 const volatile bool by_comm = false;
 
+/* A thread's recent user stacks, by the registers and return address it
+ * blocked with: blocking again from one of these places reuses that walk
+ * or copy. Several, because a thread's loop often blocks in a few places
+ * in turn (poll, then read, then write). */
+#define OFFCPU_RECENT_USTACKS 4
+
+struct recent_ustack {
+	__u64 ip, sp, bp, ret;
+	__u64 id; /* 0: empty */
+};
+
 struct block_start {
 	__u64 ts;
-	__u64 ustack;
-	/* The user registers and return address at the last user-stack walk:
-	 * blocking again from the same place reuses that walk. */
-	__u64 uip, usp, ubp, uret;
-	__u32 gen; /* the process's generation when it blocked */
+	__u64 ustack; /* this block's user stack */
+	struct recent_ustack recent[OFFCPU_RECENT_USTACKS];
+	__u32 gen;	  /* the process's generation when it blocked */
+	__u32 recent_gen; /* the generation recent[] belongs to (exec clears it) */
+	__u32 next_recent;
+	__u32 pad;
 };
 
 SRE_TASK_SLOT_MAPS(blocks, struct block_start);
@@ -77,13 +89,15 @@ static __always_inline __u32 state_class(struct task_struct *t, bool preempt)
 }
 
 /* Walks (fp) or copies (dwarf) prev's user stack, unless it blocks from
- * where it blocked last time: same registers and return address. The
- * registers come from bpf_task_pt_regs (5.15), or for copies from the top
- * of the kernel stack; an fp walk without the helper is never reused. */
+ * one of the places it recently blocked: same registers and return
+ * address. The registers come from bpf_task_pt_regs (5.15), or for copies
+ * from the top of the kernel stack; an fp walk without the helper is
+ * never reused. */
 static __always_inline void user_stack_at_block(void *ctx, struct block_start *b, __u32 pid, __u32 tgid)
 {
 	struct pt_regs *regs = has_task_pt_regs || dwarf_unwind ? current_user_regs() : NULL;
-	__u64 ip, sp, bp, ret = 0, id;
+	struct recent_ustack *r;
+	__u64 ip, sp, bp, ret = 0;
 
 	if (!regs) {
 		b->ustack = copies_user_stack(tgid, b->gen) ? 0 : current_user_stack(ctx);
@@ -93,18 +107,33 @@ static __always_inline void user_stack_at_block(void *ctx, struct block_start *b
 	sp = BPF_CORE_READ(regs, sp);
 	bp = BPF_CORE_READ(regs, bp);
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)(bp + 8));
-	if (reuse_user_stack && b->ustack && ip == b->uip && sp == b->usp && bp == b->ubp && ret == b->uret)
-		return;
+	if (b->recent_gen != b->gen) {
+		for (int i = 0; i < OFFCPU_RECENT_USTACKS; i++)
+			b->recent[i].id = 0;
+		b->recent_gen = b->gen;
+	}
+	if (reuse_user_stack) {
+		for (int i = 0; i < OFFCPU_RECENT_USTACKS; i++) {
+			r = &b->recent[i];
+			if (r->id && r->ip == ip && r->sp == sp && r->bp == bp && r->ret == ret) {
+				b->ustack = r->id;
+				return;
+			}
+		}
+	}
 	if (copies_user_stack(tgid, b->gen)) {
-		id = next_copy_id();
+		__u64 id = next_copy_id();
+
 		b->ustack = id && send_user_stack(&proc_events, pid, tgid, b->gen, USTACK_STORE_AS_ID, id, 0) ? id : 0;
 	} else {
 		b->ustack = current_user_stack(ctx);
 	}
-	b->uip = ip;
-	b->usp = sp;
-	b->ubp = bp;
-	b->uret = ret;
+	r = &b->recent[b->next_recent++ & (OFFCPU_RECENT_USTACKS - 1)];
+	r->ip = ip;
+	r->sp = sp;
+	r->bp = bp;
+	r->ret = ret;
+	r->id = b->ustack;
 }
 
 /* prev is current: it is about to leave the CPU. */

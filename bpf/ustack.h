@@ -10,8 +10,11 @@
 #define USTACK_MIN_BYTES 512
 #define USTACK_PAGE 4096
 #define USTACK_NREGS 17	/* DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15, rip */
-/* Ring size while copying stacks: ~500 copies of 8 KiB between polls. */
-#define USTACK_RING_BYTES (4 * 1024 * 1024)
+/* Ring size while copying stacks: 128 KiB per CPU (16 copies of 8 KiB,
+ * 160 ms of samples at 99 Hz), at least 1 MiB, at most 64 MiB. */
+#define USTACK_RING_PER_CPU (128 * 1024)
+#define USTACK_RING_MIN (1024 * 1024)
+#define USTACK_RING_MAX (64 * 1024 * 1024)
 
 /* What userspace does with the unwound stack. */
 #define USTACK_COUNT_SAMPLE 1 /* profile: count one sample under it */

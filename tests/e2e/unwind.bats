@@ -133,3 +133,24 @@ while time.time() < t: sum(i * i for i in range(1000))'
 	run --separate-stderr "$SRE" triage --unwind nope
 	[ "$status" -eq 2 ]
 }
+
+@test "copies the ring cannot hold are counted in JSON and reported on stderr, never silently lost" {
+	# --exact copies at every one of ~400k context switches: far more than
+	# the reader can take, so the ring fills.
+	run --separate-stderr "$SRE" offcpu --exact --unwind dwarf -f json -- "$ROOT/build/workload/pingpong" 200000 0
+	[ "$status" -eq 0 ]
+	drops=$(tail -1 <<<"$output" | jq '.copy_drops')
+	copies=$(tail -1 <<<"$output" | jq '.unwind.copies')
+	echo "$copies copies unwound, $drops dropped" >&3
+	[ "$drops" -gt 0 ]
+	grep -q "offcpu: $drops user stack copies dropped (ring buffer full)" <<<"$stderr"
+}
+
+@test "offcpu: a thread blocking in turn at a few places reuses its copies (no copy per block)" {
+	run --separate-stderr "$SRE" offcpu --unwind dwarf -f json -- "$ROOT/build/workload/pingpong" 100000 0
+	[ "$status" -eq 0 ]
+	copies=$(tail -1 <<<"$output" | jq '.unwind.copies')
+	blocks=$(tail -1 <<<"$output" | jq '.blocks')
+	echo "$copies copies for $blocks sampled blocks (200000 context switches)" >&3
+	[ "$copies" -le 20 ]
+}

@@ -461,9 +461,9 @@ void sre_stack_rows_print_report_json(FILE *f, const char *tool, const char *val
 				      const struct sre_stack_rows *rs, const uint64_t *cnt, const char *extra)
 {
 	fprintf(f, "{\"tool\":\"%s\",\"%s\":%" PRIu64 ",\"%s\":%" PRIu64 ",\"drops\":%" PRIu64
-		   ",\"missed\":%" PRIu64 ",\"lost_stacks\":%" PRIu64 ",%s",
+		   ",\"missed\":%" PRIu64 ",\"lost_stacks\":%" PRIu64 ",\"copy_drops\":%" PRIu64 ",%s",
 		tool, value_key, sre_stack_rows_total(rs), count_key, cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS],
-		cnt[SRE_CNT_MISSED], cnt[SRE_CNT_STACK_LOST], extra);
+		cnt[SRE_CNT_MISSED], cnt[SRE_CNT_STACK_LOST], cnt[SRE_CNT_COPY_DROPS], extra);
 	sre_stack_rows_print_json(f, rs, value_key);
 	fputs("}\n", f);
 }

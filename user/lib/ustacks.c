@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "runloop.h"
 #include "stackopts.h"
 #include "stackrows.h"
@@ -31,6 +32,17 @@ void sre_ustack_sink_setup(struct sre_ustack_sink *s, const struct sre_stack_opt
 		usyms_set_cfi(s->sym->usyms, true);
 	/* Each copy has an id of its own: identical stacks meet in the report. */
 	s->sym->merge_rows = copies;
+}
+
+uint32_t sre_ustack_ring_bytes(void)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t want = (uint64_t)(ncpu > 0 ? ncpu : 1) * USTACK_RING_PER_CPU, bytes = USTACK_RING_MIN;
+
+	/* A power of two, as ring buffers must be. */
+	while (bytes < want && bytes < USTACK_RING_MAX)
+		bytes *= 2;
+	return (uint32_t)bytes;
 }
 
 static uint64_t now_ns(void)

@@ -33,6 +33,8 @@ struct sre_stack_opts;
 void sre_ustack_sink_setup(struct sre_ustack_sink *s, const struct sre_stack_opts *o, int stacks_fd, int counts_fd,
 			   int counters_fd, int fp_procs_fd, int seen_fd);
 
+/* Bytes of process-event ring while stacks are copied, for this host's CPUs. */
+uint32_t sre_ustack_ring_bytes(void);
 /* The rodata and ring size of bpf/ustack.bpf.h for the --unwind options. */
 #define SRE_CONFIGURE_UNWIND(skel, o)                                                          \
 	({                                                                                     \
@@ -41,7 +43,7 @@ void sre_ustack_sink_setup(struct sre_ustack_sink *s, const struct sre_stack_opt
 		(skel)->rodata->unwind_auto = (o)->unwind == SRE_UNWIND_AUTO;                  \
 		(skel)->rodata->ustack_bytes = (uint32_t)(o)->stack_bytes;                     \
 		(skel)->rodata->has_task_pt_regs = sre_kernel_has_helper("task_pt_regs");      \
-		_copies ? bpf_map__set_max_entries((skel)->maps.proc_events, USTACK_RING_BYTES) : 0; \
+		_copies ? bpf_map__set_max_entries((skel)->maps.proc_events, sre_ustack_ring_bytes()) : 0; \
 	})
 /* Ring-buffer callback for bpf/procs.bpf.h and bpf/ustack.h events; ctx is the sink. */
 int sre_ustack_sink_on_event(void *ctx, void *data, size_t len);
