@@ -109,7 +109,7 @@ bench: all
 # on a copy of its committed seed corpus.
 FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iuser
-FUZZ_TARGETS := folded elf opts pprof http slo
+FUZZ_TARGETS := folded elf opts pprof http slo cfi
 FUZZ_SRCS_folded := user/lib/flamegraph.c user/lib/output.c user/lib/opts.c user/lib/parse.c
 FUZZ_SRCS_elf := user/lib/usyms.c
 FUZZ_SRCS_opts := user/lib/opts.c user/lib/parse.c
@@ -118,6 +118,8 @@ FUZZ_SRCS_pprof := user/lib/pprof.c user/lib/gzip.c
 FUZZ_LIBS_pprof := -lz
 FUZZ_SRCS_http := user/lib/http.c
 FUZZ_SRCS_slo := user/lib/slo.c user/lib/opts.c user/lib/parse.c user/lib/hist.c
+FUZZ_SRCS_cfi := user/lib/cfi.c
+FUZZ_LIBS_cfi := -lelf
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
@@ -140,7 +142,7 @@ ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefin
 ASAN_OBJS := $(patsubst user/%.c,$(ASAN)/obj/%.o,$(TOOL_SRCS) $(LIB_SRCS)) $(ASAN)/obj/gen/names.o
 ASAN_BATS := tests/e2e/badinput.bats tests/e2e/flamegraph.bats tests/e2e/syslat.bats \
 	tests/e2e/biolat.bats tests/e2e/tcpretrans.bats tests/e2e/serve.bats tests/e2e/slo.bats tests/e2e/json.bats \
-	tests/e2e/pprof.bats tests/e2e/triage.bats
+	tests/e2e/pprof.bats tests/e2e/triage.bats tests/e2e/unwind.bats
 
 $(ASAN)/obj/%.o: user/%.c | $(SKELS)
 	@mkdir -p $(@D)

@@ -97,10 +97,11 @@ static __always_inline void user_stack_at_block(void *ctx, struct block_start *b
 {
 	struct pt_regs *regs = has_task_pt_regs || dwarf_unwind ? current_user_regs() : NULL;
 	struct recent_ustack *r;
+	enum ustack_way way;
 	__u64 ip, sp, bp, ret = 0;
 
 	if (!regs) {
-		b->ustack = copies_user_stack(tgid, b->gen) ? 0 : current_user_stack(ctx);
+		b->ustack = user_stack_way(tgid, b->gen) == USTACK_COPY ? 0 : current_user_stack(ctx);
 		return;
 	}
 	ip = BPF_CORE_READ(regs, ip);
@@ -121,10 +122,14 @@ static __always_inline void user_stack_at_block(void *ctx, struct block_start *b
 			}
 		}
 	}
-	if (copies_user_stack(tgid, b->gen)) {
-		__u64 id = next_copy_id();
+	way = user_stack_way(tgid, b->gen);
+	if (way != USTACK_WALK) {
+		__u64 fp = way == USTACK_JOIN ? current_user_stack(ctx) : 0, id = next_copy_id();
 
-		b->ustack = id && send_user_stack(&proc_events, pid, tgid, b->gen, USTACK_STORE_AS_ID, id, 0) ? id : 0;
+		b->ustack = id && send_user_stack(&proc_events, pid, tgid, b->gen,
+						  USTACK_STORE_AS_ID | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), id, 0, fp)
+				    ? id
+				    : fp;
 	} else {
 		b->ustack = current_user_stack(ctx);
 	}

@@ -27,6 +27,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct stack_key key = {};
+	enum ustack_way way;
 
 	/* pid 0 is the idle task of each CPU. */
 	if (!include_idle && (__u32)id == 0)
@@ -41,11 +42,17 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	if (user_stacks && key.tgid) {
 		key.gen = announce_process(key.tgid);
 		/* Userspace unwinds the copy and counts the sample itself; a
-		 * sample whose copy is lost still counts, without user frames. */
-		if (copies_user_stack(key.tgid, key.gen)) {
+		 * sample whose copy is lost still counts, with the walk's frames
+		 * (if any). */
+		way = user_stack_way(key.tgid, key.gen);
+		if (way != USTACK_WALK) {
+			__u64 fp = way == USTACK_JOIN ? current_user_stack(ctx) : 0;
+
 			count_event(SRE_CNT_EVENTS);
-			if (send_user_stack(&proc_events, key.pid, key.tgid, key.gen, USTACK_COUNT_SAMPLE, 0, key.kstack))
+			if (send_user_stack(&proc_events, key.pid, key.tgid, key.gen,
+					    USTACK_COUNT_SAMPLE | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), 0, key.kstack, fp))
 				return 0;
+			key.ustack = fp;
 			add_to_stack_row(&samples, &key, 1);
 			return 0;
 		}

@@ -41,17 +41,23 @@ struct {
 	__type(value, __u32);
 } fp_procs SEC(".maps");
 
-/* Copy this process's stacks (else walk its frame pointers)? */
-static __always_inline bool copies_user_stack(__u32 tgid, __u32 gen)
+enum ustack_way {
+	USTACK_WALK, /* frame pointers only (--unwind fp) */
+	USTACK_COPY, /* copy --stack-bytes and unwind with CFI */
+	USTACK_JOIN, /* walk, plus a small copy for the frames the walk skips */
+};
+
+/* How to take this process's user stacks. */
+static __always_inline enum ustack_way user_stack_way(__u32 tgid, __u32 gen)
 {
 	__u32 *fp_gen;
 
 	if (!dwarf_unwind)
-		return false;
+		return USTACK_WALK;
 	if (!unwind_auto)
-		return true;
+		return USTACK_COPY;
 	fp_gen = bpf_map_lookup_elem(&fp_procs, &tgid);
-	return !fp_gen || *fp_gen != gen;
+	return fp_gen && *fp_gen == gen ? USTACK_JOIN : USTACK_COPY;
 }
 
 /* The registers the current thread entered the kernel with. */
@@ -82,16 +88,17 @@ static __always_inline __u64 next_copy_id(void)
 	return (1ULL << 63) | ((__u64)bpf_get_smp_processor_id() << 40) | (*seq & ((1ULL << 40) - 1));
 }
 
-/* Sends the current thread's registers and up to ustack_bytes of its
+/* Sends the current thread's registers and up to ustack_bytes (or
+ * USTACK_JOIN_BYTES with USTACK_FP_JOIN) of its
  * stack. Reads go page by page, so a stack shallower than the copy (the
  * main thread's, whose top ends the mapping) still gives everything up
  * to its end. False when the thread has no user state or the ring is
  * full (counted). */
 static __always_inline bool send_user_stack(void *ring, __u32 pid, __u32 tgid, __u32 gen, __u32 flags, __u64 id,
-					    __u64 kstack)
+					    __u64 kstack, __u64 fp_stack)
 {
 	__u32 zero = 0;
-	__u64 done = 0, want = ustack_bytes, left, chunk;
+	__u64 done = 0, want = flags & USTACK_FP_JOIN ? USTACK_JOIN_BYTES : ustack_bytes, left, chunk;
 	struct sre_ustack_event *e = bpf_map_lookup_elem(&ustack_scratch, &zero);
 	struct pt_regs *regs = current_user_regs(), r;
 	__u64 sp, size;
@@ -143,6 +150,7 @@ static __always_inline bool send_user_stack(void *ring, __u32 pid, __u32 tgid, _
 	e->len = done;
 	e->id = id;
 	e->kstack = kstack;
+	e->fp_stack = fp_stack;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	size = __builtin_offsetof(struct sre_ustack_event, data) + done;
 	if (size > sizeof(*e))

@@ -8,6 +8,10 @@
 #define USTACK_DEFAULT_BYTES 8192
 #define USTACK_MAX_BYTES 16384
 #define USTACK_MIN_BYTES 512
+/* --unwind auto, programs with frame pointers: the kernel walks them and a
+ * small copy unwinds the frames inside libraries without them (the frame
+ * that called into libc, which a frame-pointer walk skips). */
+#define USTACK_JOIN_BYTES 1024
 #define USTACK_PAGE 4096
 #define USTACK_NREGS 17	/* DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15, rip */
 /* Ring size while copying stacks: 128 KiB per CPU (16 copies of 8 KiB,
@@ -19,6 +23,7 @@
 /* What userspace does with the unwound stack. */
 #define USTACK_COUNT_SAMPLE 1 /* profile: count one sample under it */
 #define USTACK_STORE_AS_ID 2  /* offcpu: store it as stack id `id`, which keys already hold */
+#define USTACK_FP_JOIN 4      /* join the unwound frames to the kernel's walk fp_stack */
 
 struct sre_ustack_event {
 	__u32 tgid, gen, kind, flags; /* kind SRE_PROC_USTACK; same head as struct sre_proc_event */
@@ -26,6 +31,7 @@ struct sre_ustack_event {
 	__u32 len;	/* bytes of stack copied from regs[7] up */
 	__u64 id;	/* USTACK_STORE_AS_ID */
 	__u64 kstack;	/* USTACK_COUNT_SAMPLE: the sample's kernel stack id */
+	__u64 fp_stack;	/* USTACK_FP_JOIN: the frame-pointer walk's stack id */
 	char comm[16];
 	__u64 regs[USTACK_NREGS];
 	/* A page more than the most we copy keeps the last read's bounds

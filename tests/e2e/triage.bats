@@ -36,7 +36,7 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 	run --separate-stderr "$SRE" triage -o "$T/r" -- "$CONTEND" 4 2 2000
 	[ "$status" -eq 0 ]
 	top_finding >&3
-	top_finding | grep -qE '^  1\. \[lock\] [0-9]+% of contend.s thread time \(pid [0-9]+\) blocked in futex under sretrace_test_app_lock\(\): lock contention'
+	top_finding | grep -qE '^  1\. \[lock\] [0-9]+% of contend.s thread time \(pid [0-9]+\) blocked in futex under sretrace_test_lock_slow\(\): lock contention'
 	# 4 threads, one holds: about 3/4 of worker time waits (main's join is not named).
 	pct=$(top_finding | sed -nE 's/.*\[lock\] ([0-9]+)%.*/\1/p')
 	[ "$pct" -ge 45 ] && [ "$pct" -le 80 ]

@@ -70,18 +70,36 @@ share_of() {
 	echo "auto: full chain in $full of $total samples" >&3
 	[ "$total" -ge 80 ]
 	[ $((full * 100)) -ge $((total * 95)) ]
-	grep -q ' 0 processes walked by frame pointers' <<<"$stderr"
+	grep -q ' 0 processes with frame pointers' <<<"$stderr"
 }
 
-@test "auto walks a program built with frame pointers by frame pointers, after its first sample" {
-	run --separate-stderr "$SRE" profile -v -f folded -- "$ROOT/build/workload/burner" 1
+@test "auto on a program built with frame pointers: kernel walk joined to a small copy, chain intact" {
+	run --separate-stderr "$SRE" profile -f json -- "$ROOT/build/workload/burner" 1
 	[ "$status" -eq 0 ]
-	grep -q ' 1 processes walked by frame pointers' <<<"$stderr"
-	copies=$(grep -oE '[0-9]+ stack copies' <<<"$stderr" | cut -d' ' -f1)
-	echo "auto on an fp program: $copies copies" >&3
-	[ "$copies" -le 5 ]
-	read -r hot total < <(share_of 'main;sretrace_test_burn_here')
+	copies=$(jq '.unwind.copies' <<<"$output")
+	joined=$(jq '.unwind.joined' <<<"$output")
+	bytes=$(jq '.unwind.copy_bytes / .unwind.copies | floor' <<<"$output")
+	echo "auto on an fp program: $joined of $copies copies joined to the walk, $bytes bytes each" >&3
+	[ "$(jq '.unwind.fp_processes' <<<"$output")" -eq 1 ]
+	[ $((joined * 100)) -ge $((copies * 95)) ]
+	# The first copy, before the program was judged, is a full one.
+	[ "$bytes" -le 1200 ]
+	hot=$(jq '[.stacks[] | select(.user | index("sretrace_test_burn_here") == 0 and index("main") == 1) | .samples] | add // 0' <<<"$output")
+	total=$(jq '.samples' <<<"$output")
 	[ $((hot * 100)) -ge $((total * 95)) ]
+}
+
+@test "auto keeps the frame a frame-pointer walk skips (the caller of libc's pthread_mutex_lock)" {
+	run --separate-stderr "$SRE" offcpu -f folded -- "$ROOT/build/workload/contend" 4 1 2000
+	[ "$status" -eq 0 ]
+	# Lock waits (futex) under app_lock; the holder's sleep is not one.
+	total=$(folded_sum '^contend;.*;sretrace_test_app_lock;.*-;.*futex')
+	kept=$(folded_sum '^contend;.*;sretrace_test_app_lock;sretrace_test_lock_slow;.*-;.*futex')
+	echo "auto: $kept of $total us of lock waits keep lock_slow" >&3
+	[ "$total" -gt 0 ]
+	[ $((kept * 100)) -ge $((total * 95)) ]
+	run --separate-stderr "$SRE" offcpu --unwind fp -f folded -- "$ROOT/build/workload/contend" 4 1 2000
+	[ "$(folded_sum 'sretrace_test_lock_slow')" -eq 0 ]
 }
 
 @test "Debian's sleep (no frame pointers): off-CPU stack reaches main, past libc's clock_nanosleep" {

@@ -1,9 +1,10 @@
 /* Lock-contention ground truth: THREADS threads take one pthread mutex in
  * a loop and hold it HOLD_US (sleeping), so all but one wait in futex at
  * any moment.   contend [THREADS [SECONDS [HOLD_US]]]   (default 4 2 2000)
- * The lock is taken in sretrace_test_app_lock(); the pthread call sits in
- * a helper of its own because a frame-pointer walk from inside libc (built
- * without frame pointers) skips the frame that called into libc. */
+ * The lock is taken in sretrace_test_app_lock() through a helper,
+ * sretrace_test_lock_slow(), that calls pthread_mutex_lock: the frame a
+ * frame-pointer walk from inside libc (built without frame pointers)
+ * skips, and DWARF unwinding (--unwind auto/dwarf) keeps. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>

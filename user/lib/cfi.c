@@ -292,7 +292,6 @@ struct cfi_table *cfi_table_from_elf(Elf *e)
 	size_t shstrndx;
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
-	struct cfi_table *t;
 
 	if (elf_getshdrstrndx(e, &shstrndx)) {
 		errno = ENOEXEC;
@@ -310,27 +309,38 @@ struct cfi_table *cfi_table_from_elf(Elf *e)
 		d = elf_getdata(scn, NULL);
 		if (!d || !d->d_buf || !d->d_size)
 			break;
-		t = calloc(1, sizeof(*t));
-		if (!t)
-			return NULL;
-		t->data = malloc(d->d_size);
-		if (!t->data) {
-			free(t);
-			return NULL;
-		}
-		memcpy(t->data, d->d_buf, d->d_size);
-		t->len = d->d_size;
-		t->addr = sh.sh_addr;
-		if (index_fdes(t) || !t->nfdes) {
-			cfi_table_free(t);
-			errno = ENOENT;
-			return NULL;
-		}
-		/* The index is what lookups need; free the slack. */
-		return t;
+		return cfi_table_from_bytes(d->d_buf, d->d_size, sh.sh_addr);
 	}
 	errno = ENOENT;
 	return NULL;
+}
+
+struct cfi_table *cfi_table_from_bytes(const void *data, size_t len, uint64_t addr)
+{
+	struct cfi_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->data = malloc(len ? len : 1);
+	if (!t->data) {
+		free(t);
+		return NULL;
+	}
+	if (len)
+		memcpy(t->data, data, len);
+	t->len = len;
+	t->addr = addr;
+	if (index_fdes(t) || !t->nfdes) {
+		cfi_table_free(t);
+		errno = ENOENT;
+		return NULL;
+	}
+	return t;
+}
+
+uint64_t cfi_table_fde_start(const struct cfi_table *t, size_t i)
+{
+	return t && i < t->nfdes ? t->fdes[i].start : 0;
 }
 
 void cfi_table_free(struct cfi_table *t)

@@ -50,7 +50,11 @@ struct cfi_table;
 
 /* The .eh_frame of an ELF file; NULL when it has none (errno set). */
 struct cfi_table *cfi_table_from_elf(Elf *e);
+/* The same from the bytes of an .eh_frame loaded at addr (copied). */
+struct cfi_table *cfi_table_from_bytes(const void *data, size_t len, uint64_t addr);
 void cfi_table_free(struct cfi_table *t);
+/* Start address of the i-th FDE in address order (0 past the end). */
+uint64_t cfi_table_fde_start(const struct cfi_table *t, size_t i);
 size_t cfi_table_fdes(const struct cfi_table *t);
 size_t cfi_table_bytes(const struct cfi_table *t);
 /* Share of functions that make rbp their CFA register (0..1): near 1 in a

@@ -91,6 +91,38 @@ static void count_sample(struct sre_ustack_sink *s, const struct sre_ustack_even
 		lost(s, SRE_CNT_MISSED);
 }
 
+/* A program with frame pointers: the kernel's walk [pc, ret(rbp), ...]
+ * skips the frame that called into a library without them. The small
+ * copy's CFI unwind has that frame; where its return addresses meet the
+ * walk's second one, the two are joined. No meeting point: the walk. */
+static int join_walk(struct sre_ustack_sink *s, uint64_t fp_id, uint64_t *ips, int n, enum sre_unwind_end end)
+{
+	struct stack_trace fp;
+	int m;
+
+	if (end == SRE_UNWIND_COMPLETE) {
+		s->joins++;
+		return n;
+	}
+	if (!fp_id || bpf_map_lookup_elem(s->stacks_fd, &fp_id, &fp) || fp.nr < 2 || fp.nr > STACK_MAX_DEPTH) {
+		s->join_fallbacks++;
+		return n;
+	}
+	for (int k = 1; k < n; k++) {
+		if (ips[k] != fp.ips[1])
+			continue;
+		m = k + 1;
+		for (uint32_t j = 2; j < fp.nr && m < STACK_MAX_DEPTH; j++)
+			ips[m++] = fp.ips[j];
+		s->joins++;
+		return m;
+	}
+	for (uint32_t j = 0; j < fp.nr; j++)
+		ips[j] = fp.ips[j];
+	s->join_fallbacks++;
+	return (int)fp.nr;
+}
+
 static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e, size_t len)
 {
 	struct usyms *u = s->sym->usyms;
@@ -116,13 +148,16 @@ static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e,
 		s->recaptures++;
 		st.nr = (uint32_t)sre_unwind(u, &in, ips, STACK_MAX_DEPTH, &end);
 	}
+	if (e->flags & USTACK_FP_JOIN)
+		st.nr = (uint32_t)join_walk(s, e->fp_stack, ips, (int)st.nr, end);
+	else
+		s->ends[end]++;
 	s->unwind_ns += now_ns() - t0;
 	for (uint32_t i = 0; i < st.nr; i++)
 		st.ips[i] = ips[i];
 	s->copies++;
 	s->copy_bytes += e->len;
 	s->frames += st.nr;
-	s->ends[end]++;
 	id = e->flags & USTACK_STORE_AS_ID ? e->id : stack_hash(&st);
 	if (bpf_map_update_elem(s->stacks_fd, &id, &st, BPF_NOEXIST) && errno != EEXIST) {
 		lost(s, SRE_CNT_STACK_LOST);
@@ -163,16 +198,19 @@ int sre_ustack_sink_on_event(void *ctx, void *data, size_t len)
 
 void sre_ustack_sink_summary(const struct sre_ustack_sink *s, const char *tool)
 {
+	uint64_t full = s->copies - s->joins - s->join_fallbacks;
+
 	if (!s->copies && !s->fp_procs)
 		return;
-	fprintf(stderr, "%s: dwarf unwinding: %" PRIu64 " stack copies (%.1f KiB each), %" PRIu64
-			" complete (%.1f%%), %.1f frames and %.1f us per unwind; %" PRIu64
-			" processes walked by frame pointers; %" PRIu64 " maps read again",
+	fprintf(stderr, "%s: dwarf unwinding: %" PRIu64 " stack copies (%.1f KiB each), %.1f frames and %.1f us each; "
+			"%" PRIu64 " of %" PRIu64 " full copies complete (%.1f%%); %" PRIu64
+			" processes with frame pointers: %" PRIu64 " small copies joined to their walks, %" PRIu64
+			" left as walked; %" PRIu64 " maps read again",
 		tool, s->copies, s->copies ? (double)s->copy_bytes / (double)s->copies / 1024 : 0.0,
-		s->ends[SRE_UNWIND_COMPLETE],
-		s->copies ? 100.0 * (double)s->ends[SRE_UNWIND_COMPLETE] / (double)s->copies : 0.0,
 		s->copies ? (double)s->frames / (double)s->copies : 0.0,
-		s->copies ? (double)s->unwind_ns / (double)s->copies / 1000 : 0.0, s->fp_procs, s->recaptures);
+		s->copies ? (double)s->unwind_ns / (double)s->copies / 1000 : 0.0, s->ends[SRE_UNWIND_COMPLETE], full,
+		full ? 100.0 * (double)s->ends[SRE_UNWIND_COMPLETE] / (double)full : 0.0, s->fp_procs, s->joins,
+		s->join_fallbacks, s->recaptures);
 	for (int i = 1; i < SRE_UNWIND_NENDS; i++)
 		if (s->ends[i])
 			fprintf(stderr, "; %" PRIu64 " ended: %s", s->ends[i], sre_unwind_end_names[i]);
@@ -189,8 +227,9 @@ void sre_ustack_sink_json(const struct sre_ustack_sink *s, char *buf, size_t len
 	if (!s->copies)
 		return;
 	n = snprintf(buf, len, "\"unwind\":{\"copies\":%" PRIu64 ",\"copy_bytes\":%" PRIu64 ",\"frames\":%" PRIu64
-			       ",\"unwind_ns\":%" PRIu64 ",\"fp_processes\":%" PRIu64 ",\"ended\":{",
-		     s->copies, s->copy_bytes, s->frames, s->unwind_ns, s->fp_procs);
+			       ",\"unwind_ns\":%" PRIu64 ",\"fp_processes\":%" PRIu64 ",\"joined\":%" PRIu64
+			       ",\"join_fallbacks\":%" PRIu64 ",\"ended\":{",
+		     s->copies, s->copy_bytes, s->frames, s->unwind_ns, s->fp_procs, s->joins, s->join_fallbacks);
 	for (int i = 0; i < SRE_UNWIND_NENDS && n > 0 && (size_t)n < len; i++)
 		n += snprintf(buf + n, len - (size_t)n, "%s\"%s\":%" PRIu64, i ? "," : "", sre_unwind_end_keys[i],
 			      s->ends[i]);

@@ -22,7 +22,8 @@ struct sre_ustack_sink {
 	int seen_fd;	 /* bpf/procs.bpf.h's seen_procs: which generation of a pid is current */
 	/* What unwinding did, for -v and JSON. */
 	uint64_t copies, copy_bytes, frames, unwind_ns, fp_procs, recaptures;
-	uint64_t ends[SRE_UNWIND_NENDS];
+	uint64_t ends[SRE_UNWIND_NENDS]; /* of full copies */
+	uint64_t joins, join_fallbacks;	  /* small copies joined to a frame-pointer walk, or not */
 };
 
 /* Before load: -1 everywhere, no counts. */
