@@ -3,7 +3,10 @@
 # to one CPU (two context switches per round trip), in one run, for:
 #   none        no tracing
 #   floor       empty tp_btf sched_switch program
-#   offcpu      sretrace offcpu, user+kernel stacks (default: sampled < 1 ms)
+#   offcpu      sretrace offcpu, user+kernel stacks (default: sampled < 1 ms,
+#               --unwind auto: this fp-built workload is walked + 1 KiB copies)
+#   offcpu-fp   the same with --unwind fp (frame-pointer walks only)
+#   offcpu-dwarf  the same with --unwind dwarf (8 KiB copies)
 #   offcpu-exact  sretrace offcpu --exact (every block's stacks walked)
 #   offcputime  libbpf-tools offcputime (user+kernel stacks), if installed
 # Usage: offcpu-overhead.sh [ROUNDS_OF_MEASUREMENT] [ROUND_TRIPS]
@@ -30,9 +33,11 @@ declare -A cmd res
 cmd[none]=""
 cmd[floor]="$sre _floor sched"
 cmd[offcpu]="$sre offcpu -f folded"
+cmd[offcpu-fp]="$sre offcpu --unwind fp -f folded"
+cmd[offcpu-dwarf]="$sre offcpu --unwind dwarf -f folded"
 cmd[offcpu-exact]="$sre offcpu --exact -f folded"
 command -v offcputime >/dev/null && cmd[offcputime]="offcputime"
-order="none floor offcpu offcpu-exact offcputime"
+order="none floor offcpu offcpu-fp offcpu-dwarf offcpu-exact offcputime"
 bench_collect "$reps" $order
 base=${res[none]}
 peer=""

@@ -47,12 +47,14 @@ sysctl -qw kernel.bpf_stats_enabled=1
 printf '%-44s %10s\n' case ns/event
 for c in "profile -F 999 --unwind fp|profile_sample|$nofp burn 2" \
 	 "profile -F 999 --unwind dwarf|profile_sample|$nofp burn 2" \
+	 "profile -F 999 --unwind fp (fp-built burner)|profile_sample|./build/workload/burner 2" \
+	 "profile -F 999 --unwind auto (fp-built burner)|profile_sample|./build/workload/burner 2" \
 	 "offcpu --unwind fp|offcpu_switch|$pp 100000 0" \
 	 "offcpu --unwind dwarf|offcpu_switch|$pp 100000 0" \
 	 "offcpu --exact --unwind fp|offcpu_switch|$pp 100000 0" \
 	 "offcpu --exact --unwind dwarf|offcpu_switch|$pp 100000 0"; do
 	IFS='|' read -r args re load <<<"$c"
-	v=$(for _ in $(seq "$reps"); do bpf_ns "$args" "$re" "$load"; done | median)
+	v=$(for _ in $(seq "$reps"); do bpf_ns "${args%% (*}" "$re" "$load"; done | median)
 	printf '%-44s %10s\n' "$args" "$v"
 done
 sysctl -qw kernel.bpf_stats_enabled="$prev"

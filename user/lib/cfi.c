@@ -394,6 +394,13 @@ double cfi_table_fp_share(const struct cfi_table *t)
 
 /* ---- CFA instructions ---- */
 
+/* A factored offset. Wraps instead of overflowing on damaged CFI (such
+ * values only make reads miss the copy). */
+static int64_t scaled(uint64_t v, int64_t align)
+{
+	return (int64_t)(v * (uint64_t)align);
+}
+
 static void set_rule(struct cfi_row *row, uint64_t reg, uint8_t kind, int64_t off)
 {
 	if (reg >= CFI_NREGS)
@@ -420,7 +427,7 @@ static int run_insns(const struct cfi_table *t, const struct cie *cie, const uin
 			adv = low;
 			goto advance;
 		case 0x80: /* offset */
-			set_rule(row, low, CFI_OFFSET, (int64_t)rd_uleb(&c) * cie->data_align);
+			set_rule(row, low, CFI_OFFSET, scaled(rd_uleb(&c), cie->data_align));
 			continue;
 		case 0xc0: /* restore */
 			if (init && low < CFI_NREGS)
@@ -440,7 +447,7 @@ static int run_insns(const struct cfi_table *t, const struct cie *cie, const uin
 		case 0x04: adv = rd_fixed(&c, 4); goto advance;
 		case 0x05: /* offset_extended */
 			reg = rd_uleb(&c);
-			set_rule(row, reg, CFI_OFFSET, (int64_t)rd_uleb(&c) * cie->data_align);
+			set_rule(row, reg, CFI_OFFSET, scaled(rd_uleb(&c), cie->data_align));
 			break;
 		case 0x06: /* restore_extended */
 			reg = rd_uleb(&c);
@@ -478,7 +485,7 @@ static int run_insns(const struct cfi_table *t, const struct cie *cie, const uin
 		case 0x12: /* def_cfa_sf */
 			row->cfa_is_expr = false;
 			row->cfa_reg = (uint8_t)rd_uleb(&c);
-			row->cfa_off = rd_sleb(&c) * cie->data_align;
+			row->cfa_off = scaled((uint64_t)rd_sleb(&c), cie->data_align);
 			break;
 		case 0x0d: /* def_cfa_register */
 			row->cfa_is_expr = false;
@@ -488,7 +495,7 @@ static int run_insns(const struct cfi_table *t, const struct cie *cie, const uin
 			row->cfa_off = (int64_t)rd_uleb(&c);
 			break;
 		case 0x13: /* def_cfa_offset_sf */
-			row->cfa_off = rd_sleb(&c) * cie->data_align;
+			row->cfa_off = scaled((uint64_t)rd_sleb(&c), cie->data_align);
 			break;
 		case 0x0f: { /* def_cfa_expression */
 			uint64_t n = rd_uleb(&c);
@@ -518,22 +525,22 @@ static int run_insns(const struct cfi_table *t, const struct cie *cie, const uin
 		}
 		case 0x11: /* offset_extended_sf */
 			reg = rd_uleb(&c);
-			set_rule(row, reg, CFI_OFFSET, rd_sleb(&c) * cie->data_align);
+			set_rule(row, reg, CFI_OFFSET, scaled((uint64_t)rd_sleb(&c), cie->data_align));
 			break;
 		case 0x14: /* val_offset */
 			reg = rd_uleb(&c);
-			set_rule(row, reg, CFI_VAL_OFFSET, (int64_t)rd_uleb(&c) * cie->data_align);
+			set_rule(row, reg, CFI_VAL_OFFSET, scaled(rd_uleb(&c), cie->data_align));
 			break;
 		case 0x15: /* val_offset_sf */
 			reg = rd_uleb(&c);
-			set_rule(row, reg, CFI_VAL_OFFSET, rd_sleb(&c) * cie->data_align);
+			set_rule(row, reg, CFI_VAL_OFFSET, scaled((uint64_t)rd_sleb(&c), cie->data_align));
 			break;
 		case 0x2e: /* GNU_args_size */
 			rd_uleb(&c);
 			break;
 		case 0x2f: /* GNU_negative_offset_extended */
 			reg = rd_uleb(&c);
-			set_rule(row, reg, CFI_OFFSET, -(int64_t)rd_uleb(&c) * cie->data_align);
+			set_rule(row, reg, CFI_OFFSET, scaled(-rd_uleb(&c), cie->data_align));
 			break;
 		default:
 			return -EINVAL;
