@@ -146,7 +146,7 @@ ASAN_BATS := tests/e2e/badinput.bats tests/e2e/flamegraph.bats tests/e2e/syslat.
 
 $(ASAN)/obj/%.o: user/%.c | $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(ASAN_CFLAGS) -c $< -o $@
+	$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
 
 $(ASAN)/obj/gen/names.o: $(BUILD)/gen/names.c
 	@mkdir -p $(@D)
@@ -175,4 +175,4 @@ install: $(BUILD)/sretrace
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(ASAN)/obj -name '*.d' 2>/dev/null)

@@ -72,3 +72,18 @@ helpers_of() {
 		bpftool prog dump xlated id "$id" 2>/dev/null | grep -o 'call [a-z_0-9]*' | awk '{ print $2 }'
 	done | sort -u
 }
+
+# Waits until tracer $1 holds a link to tracepoint $2 (e.g. sched_switch):
+# wait_attached's "link count stopped growing" can return between two
+# slow attaches (sanitizer builds on a busy host).
+wait_linked() {
+	local fd id
+	for _ in $(seq 200); do
+		for fd in /proc/"$1"/fdinfo/*; do
+			id=$(awk '/^link_id:/ { print $2 }' "$fd" 2>/dev/null)
+			[ -n "$id" ] && bpftool link show id "$id" 2>/dev/null | grep -q "'$2'" && return 0
+		done
+		sleep 0.05
+	done
+	return 1
+}

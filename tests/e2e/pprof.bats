@@ -54,8 +54,8 @@ pprof_total() {
 @test "offcpu -f pprof: off-CPU nanoseconds equal the workload's own measure and a folded run" {
 	"$SRE" offcpu --exact -c sre_pp -f folded -o "$T/folded" 4 & f=$!
 	"$SRE" offcpu --exact -c sre_pp -f pprof -o "$T/o.pb.gz" 4 & p=$!
-	wait_attached $f
-	wait_attached $p
+	wait_linked $f sched_switch
+	wait_linked $p sched_switch
 	"$BLOCKER" -n sre_pp -k 20 -t 40 -o "$T/truth"
 	wait $f
 	wait $p
