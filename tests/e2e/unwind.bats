@@ -172,3 +172,27 @@ while time.time() < t: sum(i * i for i in range(1000))'
 	echo "$copies copies for $blocks sampled blocks (200000 context switches)" >&3
 	[ "$copies" -le 20 ]
 }
+
+@test "dwarf unwinds out of a signal handler, through libc's return trampoline, into the interrupted chain" {
+	run --separate-stderr "$SRE" profile --unwind dwarf -f folded -- "$NOFP" signal 1
+	[ "$status" -eq 0 ]
+	total=$(folded_sum 'sretrace_nofp_handler')
+	full=$(folded_sum "^nofp;$CHAIN;[^;]*;sretrace_nofp_handler")
+	echo "handler samples with the interrupted chain below: $full of $total" >&3
+	[ "$total" -ge 80 ]
+	[ $((full * 100)) -ge $((total * 95)) ]
+}
+
+@test "auto on a Go program (frame pointers, no .eh_frame): walked by frame pointers, chain intact" {
+	command -v go >/dev/null || skip "no Go toolchain (scripts/setup.sh installs golang-go)"
+	GOCACHE=$BATS_TEST_TMPDIR/gocache GOPATH=$BATS_TEST_TMPDIR/gopath \
+		go build -o "$BATS_TEST_TMPDIR/goburn" "$ROOT/tests/workload/go/goburn.go"
+	run --separate-stderr "$SRE" profile -f json -- "$BATS_TEST_TMPDIR/goburn" 1
+	[ "$status" -eq 0 ]
+	[ "$(jq '.unwind.fp_processes' <<<"$output")" -eq 1 ]
+	total=$(jq '.samples' <<<"$output")
+	hot=$(jq '[.stacks[] | select(.user[0:4] == ["main.sretraceGoBurn","main.sretraceGoOuter","main.main","runtime.main"]) | .samples] | add // 0' <<<"$output")
+	echo "go: $hot of $total samples with burn <- outer <- main.main <- runtime.main" >&3
+	[ "$total" -ge 80 ]
+	[ $((hot * 100)) -ge $((total * 95)) ]
+}

@@ -1,15 +1,21 @@
 /* Ground truth for user-stack unwinding (issue #12): built -O2
  * -fomit-frame-pointer, like Debian's binaries, with a known chain
  *   main -> sretrace_nofp_a -> _b -> _c -> _d -> libc (nanosleep) or a CPU burn.
- *   nofp burn SECONDS | nofp sleep COUNT MS
+ *   nofp burn SECONDS | nofp sleep COUNT MS | nofp signal SECONDS
+ * signal: _d spins until SIGALRM, whose handler sretrace_nofp_handler
+ * burns SECONDS on the signal stack frame: unwinding must cross libc's
+ * signal return trampoline back into _d.
  * Each function does work after its call, so none becomes a tail call
  * (which would drop its frame whatever the unwinder). */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static volatile unsigned long sink;
-static int mode_sleep;
+static int mode_sleep, mode_signal;
+static volatile sig_atomic_t handled;
 static double arg_s;
 static long arg_count, arg_ms;
 
@@ -21,9 +27,26 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+__attribute__((noinline)) void sretrace_nofp_handler(int sig)
+{
+	double end = now_s() + arg_s;
+	unsigned long x = (unsigned long)sig;
+
+	while (now_s() < end)
+		for (int i = 0; i < 100000; i++)
+			x += (unsigned long)i * 2654435761UL;
+	sink = x;
+	handled = 1;
+}
+
 __attribute__((noinline)) unsigned long sretrace_nofp_d(unsigned long x)
 {
-	if (mode_sleep) {
+	if (mode_signal) {
+		signal(SIGALRM, sretrace_nofp_handler);
+		alarm(1);
+		while (!handled)
+			x = x * 31 + 7;
+	} else if (mode_sleep) {
 		struct timespec ts = { arg_ms / 1000, (arg_ms % 1000) * 1000000 };
 
 		for (long i = 0; i < arg_count; i++)
@@ -56,6 +79,9 @@ __attribute__((noinline)) unsigned long sretrace_nofp_a(unsigned long x)
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "burn")) {
+		arg_s = atof(argv[2]);
+	} else if (argc == 3 && !strcmp(argv[1], "signal")) {
+		mode_signal = 1;
 		arg_s = atof(argv[2]);
 	} else if (argc == 4 && !strcmp(argv[1], "sleep")) {
 		mode_sleep = 1;
