@@ -37,8 +37,9 @@ struct sre_stack_opts {
 	"  -K, --kernel-stacks-only  kernel stacks only\n"                  \
 	"      --stack-storage-size N  distinct stacks kept (default 16384)\n" \
 	"      --unwind MODE       user stacks by fp (frame pointers), dwarf (copy the\n" \
-	"                          stack, unwind with .eh_frame) or auto (fp where the\n" \
-	"                          program has frame pointers, else dwarf; default)\n" \
+	"                          stack, unwind with .eh_frame) or auto (default: fp plus\n" \
+	"                          a 1 KiB copy for library frames where the program has\n" \
+	"                          frame pointers, else dwarf; docs/unwinding.md)\n" \
 	"      --stack-bytes N     user stack copied per event with dwarf (512-16384,\n" \
 	"                          default 8192)\n"
 
