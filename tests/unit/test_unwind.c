@@ -4,6 +4,7 @@
  * (registers + a copy of the stack above rsp), then unwound from the
  * copy with the CFI of this binary and libc. Also a truncated copy, a
  * damaged pc, and the PLT-style CFA expression. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,74 @@ static void test_plt_expression(void)
 	CHECK(cfi_eval_expr((const uint8_t[]){ 0x22 }, 1, r, known, false, 0, no_read, NULL, &out), "underflow");
 }
 
+/* A synthetic .eh_frame at 0x1000: one CIE (CFA = rsp + 8, return address
+ * at CFA - 8, FDE pointers pc-relative sdata4) and one FDE for
+ * [0x5000, 0x5100) with the given instructions. Returns its length. */
+static size_t make_eh_frame(uint8_t *buf, const uint8_t *insns, size_t n)
+{
+	static const uint8_t cie[] = { 0x14, 0, 0, 0, 0, 0, 0, 0, 1, 'z', 'R', 0, 1, 0x78, 16, 1, 0x1b,
+				       0x0c, 7, 8, 0x90, 1, 0, 0 };
+	size_t o = sizeof(cie), fde = o, body;
+	int32_t v;
+
+	memcpy(buf, cie, sizeof(cie));
+	o += 4;			/* length, below */
+	v = (int32_t)o;		/* CIE pointer: back to offset 0 */
+	memcpy(buf + o, &v, 4);
+	o += 4;
+	v = (int32_t)(0x5000 - (0x1000 + o));
+	memcpy(buf + o, &v, 4);
+	o += 4;
+	v = 0x100;
+	memcpy(buf + o, &v, 4);
+	o += 4;
+	buf[o++] = 0; /* augmentation data length */
+	memcpy(buf + o, insns, n);
+	o += n;
+	while ((o - fde) % 4)
+		buf[o++] = 0;
+	body = o - fde - 4;
+	v = (int32_t)body;
+	memcpy(buf + fde, &v, 4);
+	memset(buf + o, 0, 4); /* terminator */
+	return o + 4;
+}
+
+/* Damaged or hostile CFI fails a lookup, fast, instead of stalling. */
+static void test_hostile_cfi(void)
+{
+	static uint8_t buf[1 << 17], insns[1 << 16];
+	struct cfi_table *t;
+	struct cfi_row row;
+	size_t len, n;
+
+	/* Sane: push rbp at 0x5001 moves the CFA to rsp + 16. */
+	len = make_eh_frame(buf, (const uint8_t[]){ 0x41, 0x0e, 16, 0x86, 2 }, 5);
+	t = cfi_table_from_bytes(buf, len, 0x1000);
+	CHECK(t && cfi_table_fdes(t) == 1, "synthetic table");
+	CHECK(t && !cfi_find(t, 0x5000, &row) && row.cfa_reg == 7 && row.cfa_off == 8, "row at entry");
+	CHECK(t && !cfi_find(t, 0x5010, &row) && row.cfa_off == 16 && row.regs[6].kind == CFI_OFFSET &&
+		      row.regs[6].off == -16, "row after push");
+	CHECK(t && cfi_find(t, 0x5100, &row) == -ENOENT, "past the FDE");
+	cfi_table_free(t);
+
+	/* 20 000 remember/restore pairs: each copies a whole row. */
+	for (n = 0; n + 2 <= 40000; n += 2) {
+		insns[n] = 0x0a;
+		insns[n + 1] = 0x0b;
+	}
+	len = make_eh_frame(buf, insns, n);
+	t = cfi_table_from_bytes(buf, len, 0x1000);
+	CHECK(t && cfi_find(t, 0x5000, &row) == -EINVAL, "op budget");
+	cfi_table_free(t);
+
+	/* A CFA register number that would wrap onto rsp in a byte (263). */
+	len = make_eh_frame(buf, (const uint8_t[]){ 0x0c, 0x87, 0x02, 8 }, 4);
+	t = cfi_table_from_bytes(buf, len, 0x1000);
+	CHECK(t && cfi_find(t, 0x5000, &row) == -EINVAL, "register 263");
+	cfi_table_free(t);
+}
+
 int main(void)
 {
 	struct usyms *u = usyms_new();
@@ -179,6 +248,7 @@ int main(void)
 	sink = unwind_chain_a(3);
 	test_chain(u);
 	test_plt_expression();
+	test_hostile_cfi();
 	usyms_free(u);
 	if (failures)
 		fprintf(stderr, "test_unwind: %d failures\n", failures);

@@ -14,6 +14,13 @@
 #define PE_INDIRECT 0x80
 
 #define CFI_STATE_STACK 8
+/* Bounds against damaged or hostile CFI: real augmentation strings are a
+ * few letters ("zR", "zPLR", "zRS"), CIE programs tens of bytes, the
+ * largest FDE programs a few KiB. Beyond these a lookup fails instead of
+ * stalling the reader. */
+#define CFI_MAX_AUG 8
+#define CFI_MAX_INSN_BYTES (64 * 1024)
+#define CFI_MAX_OPS 8192
 
 struct cfi_fde {
 	uint64_t start, end;
@@ -104,8 +111,12 @@ static uint64_t rd_ptr(struct cursor *c, uint8_t enc)
 
 	if (enc == PE_OMIT)
 		return 0;
+	if (enc & PE_INDIRECT) {
+		c->bad = true; /* points at memory we do not have */
+		return 0;
+	}
 	switch (enc & PE_FORMAT) {
-	case 0x00: v = rd_fixed(c, 8); break;
+	case 0x00: case 0x08: v = rd_fixed(c, 8); break; /* absptr, signed absptr */
 	case 0x01: v = rd_uleb(c); break;
 	case 0x02: v = rd_fixed(c, 2); break;
 	case 0x03: v = rd_fixed(c, 4); break;
@@ -161,6 +172,7 @@ static bool parse_cie(const struct cfi_table *t, size_t off, struct cie *cie)
 	struct cursor c;
 	const char *aug;
 	uint8_t version;
+	uint64_t ra;
 
 	if (!entry_at(t, off, &body, &end))
 		return false;
@@ -171,9 +183,9 @@ static bool parse_cie(const struct cfi_table *t, size_t off, struct cie *cie)
 	cie->fde_enc = 0; /* absptr unless 'R' says otherwise */
 	version = (uint8_t)rd_fixed(&c, 1);
 	aug = (const char *)c.p;
-	while (c.p < c.end && *c.p)
+	while (c.p < c.end && *c.p && c.p - (const uint8_t *)aug < CFI_MAX_AUG)
 		c.p++;
-	if (c.p >= c.end)
+	if (c.p >= c.end || *c.p)
 		return false;
 	c.p++;
 	if (version != 1 && version != 3)
@@ -182,13 +194,17 @@ static bool parse_cie(const struct cfi_table *t, size_t off, struct cie *cie)
 		rd_fixed(&c, 8);
 	cie->code_align = rd_uleb(&c);
 	cie->data_align = rd_sleb(&c);
-	cie->ra_reg = (uint8_t)(version == 1 ? rd_fixed(&c, 1) : rd_uleb(&c));
+	ra = version == 1 ? rd_fixed(&c, 1) : rd_uleb(&c);
+	if (ra >= CFI_NREGS)
+		return false;
+	cie->ra_reg = (uint8_t)ra;
 	if (aug[0] == 'z') {
 		uint64_t alen = rd_uleb(&c);
-		const uint8_t *after = c.p + alen;
+		const uint8_t *after;
 
 		if (alen > (uint64_t)(c.end - c.p))
 			return false;
+		after = c.p + alen;
 		cie->has_aug_data = true;
 		for (const char *a = aug + 1; *a; a++) {
 			if (*a == 'L') {
@@ -209,7 +225,7 @@ static bool parse_cie(const struct cfi_table *t, size_t off, struct cie *cie)
 	} else if (aug[0]) {
 		return false;
 	}
-	if (c.bad || cie->code_align == 0)
+	if (c.bad || cie->code_align == 0 || end - c.p > CFI_MAX_INSN_BYTES)
 		return false;
 	cie->insns = c.p;
 	cie->insns_end = end;
@@ -242,7 +258,7 @@ static bool parse_fde(const struct cfi_table *t, size_t off, struct cie *cie, ui
 			return false;
 		c.p += alen;
 	}
-	if (c.bad)
+	if (c.bad || end - c.p > CFI_MAX_INSN_BYTES)
 		return false;
 	*insns = c.p;
 	*insns_end = end;
@@ -396,6 +412,15 @@ double cfi_table_fp_share(const struct cfi_table *t)
 
 /* A factored offset. Wraps instead of overflowing on damaged CFI (such
  * values only make reads miss the copy). */
+/* A register number; 0xff (never valid) for one too large for a byte, so
+ * it is rejected instead of wrapping onto a real register. */
+static uint8_t rd_reg(struct cursor *c)
+{
+	uint64_t r = rd_uleb(c);
+
+	return r < 0xff ? (uint8_t)r : 0xff;
+}
+
 static int64_t scaled(uint64_t v, int64_t align)
 {
 	return (int64_t)(v * (uint64_t)align);
@@ -414,13 +439,14 @@ static int run_insns(const struct cfi_table *t, const struct cie *cie, const uin
 		     uint64_t loc, uint64_t pc, struct cfi_row *row, const struct cfi_row *init)
 {
 	struct cfi_row saved[CFI_STATE_STACK];
-	int depth = 0;
+	int depth = 0, ops = 0;
 	struct cursor c = { p, end, t->addr, t->data, false };
 
 	while (c.p < c.end && !c.bad) {
+		if (++ops > CFI_MAX_OPS)
+			return -EINVAL;
 		uint8_t op = *c.p++, low = op & 0x3f;
 		uint64_t reg, adv = 0;
-		int64_t off;
 
 		switch (op & 0xc0) {
 		case 0x40: /* advance_loc */
@@ -460,13 +486,16 @@ static int run_insns(const struct cfi_table *t, const struct cie *cie, const uin
 		case 0x08: /* same_value */
 			set_rule(row, rd_uleb(&c), CFI_SAME, 0);
 			break;
-		case 0x09: /* register */
+		case 0x09: { /* register */
+			uint64_t from;
+
 			reg = rd_uleb(&c);
-			off = (int64_t)rd_uleb(&c);
+			from = rd_uleb(&c);
 			set_rule(row, reg, CFI_REGISTER, 0);
 			if (reg < CFI_NREGS)
-				row->regs[reg].reg = (uint8_t)(off < CFI_NREGS ? off : 0xff);
+				row->regs[reg].reg = (uint8_t)(from < CFI_NREGS ? from : 0xff);
 			break;
+		}
 		case 0x0a: /* remember_state */
 			if (depth == CFI_STATE_STACK)
 				return -EINVAL;
@@ -479,17 +508,17 @@ static int run_insns(const struct cfi_table *t, const struct cie *cie, const uin
 			break;
 		case 0x0c: /* def_cfa */
 			row->cfa_is_expr = false;
-			row->cfa_reg = (uint8_t)rd_uleb(&c);
+			row->cfa_reg = rd_reg(&c);
 			row->cfa_off = (int64_t)rd_uleb(&c);
 			break;
 		case 0x12: /* def_cfa_sf */
 			row->cfa_is_expr = false;
-			row->cfa_reg = (uint8_t)rd_uleb(&c);
+			row->cfa_reg = rd_reg(&c);
 			row->cfa_off = scaled((uint64_t)rd_sleb(&c), cie->data_align);
 			break;
 		case 0x0d: /* def_cfa_register */
 			row->cfa_is_expr = false;
-			row->cfa_reg = (uint8_t)rd_uleb(&c);
+			row->cfa_reg = rd_reg(&c);
 			break;
 		case 0x0e: /* def_cfa_offset */
 			row->cfa_off = (int64_t)rd_uleb(&c);
