@@ -225,5 +225,6 @@ cleanup:
 	ring_buffer__free(rb);
 	offcpu_bpf__destroy(run.skel);
 	sre_symbolizer_free(&run.sym);
+	sre_ustack_sink_free(&run.sink);
 	return sre_session_end(ss, err);
 }

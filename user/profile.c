@@ -318,5 +318,6 @@ cleanup:
 	profile_detach_cpus(&run.cpus);
 	profile_bpf__destroy(run.skel);
 	sre_symbolizer_free(&run.sym);
+	sre_ustack_sink_free(&run.sink);
 	return sre_session_end(ss, err);
 }

@@ -266,6 +266,8 @@ static int collect(struct triage_run *run, struct sre_triage_data *d)
 		drop_self(d);
 	sre_read_counters(bpf_map__fd(run->offcpu->maps.sre_counters), d->offcpu_cnt);
 	sre_read_counters(bpf_map__fd(run->profile->maps.sre_counters), d->oncpu_cnt);
+	sre_ustack_sink_add_losses(&run->offcpu_sink, d->offcpu_cnt);
+	sre_ustack_sink_add_losses(&run->profile_sink, d->oncpu_cnt);
 	measure_overhead(run, d);
 	return err;
 }
@@ -569,6 +571,8 @@ cleanup:
 	offcpu_bpf__destroy(run.offcpu);
 	profile_bpf__destroy(run.profile);
 	sre_symbolizer_free(&run.sym);
+	sre_ustack_sink_free(&run.offcpu_sink);
+	sre_ustack_sink_free(&run.profile_sink);
 	free(run.percpu_buf);
 	return sre_session_end(ss, err);
 }

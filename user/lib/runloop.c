@@ -59,26 +59,6 @@ void sre_timestamp(char *buf, size_t len)
 	strftime(buf, len, "%H:%M:%S", &tm);
 }
 
-int sre_add_counter(int map_fd, enum sre_counter which, uint64_t n)
-{
-	int ncpu = libbpf_num_possible_cpus(), err = -EINVAL;
-	uint32_t k = which;
-	uint64_t *vals;
-
-	if (ncpu <= 0)
-		return -EINVAL;
-	vals = calloc((size_t)ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	/* Userspace owns no CPU slot: add to the first one. */
-	if (!bpf_map_lookup_elem(map_fd, &k, vals)) {
-		vals[0] += n;
-		err = bpf_map_update_elem(map_fd, &k, vals, BPF_ANY) ? -errno : 0;
-	}
-	free(vals);
-	return err;
-}
-
 int sre_read_counters(int map_fd, uint64_t out[SRE_CNT_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();

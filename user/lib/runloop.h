@@ -32,9 +32,6 @@ bool sre_stop_requested(void);
 int sre_run(struct sre_loop *l);
 /* Sum the per-CPU health counters (enum sre_counter). */
 int sre_read_counters(int map_fd, uint64_t out[SRE_CNT_MAX]);
-/* Adds n to a health counter from userspace (losses found while
- * unwinding). 0 or -errno. */
-int sre_add_counter(int map_fd, enum sre_counter which, uint64_t n);
 /* Wall-clock "HH:MM:SS" for -T. */
 void sre_timestamp(char *buf, size_t len);
 

@@ -19,6 +19,8 @@ int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, co
 		return err;
 	}
 	sre_read_counters(r->counters_fd, cnt);
+	if (r->sink)
+		sre_ustack_sink_add_losses(r->sink, cnt);
 	switch (s->opts.format) {
 	case SRE_FMT_FOLDED:
 		err = sre_stack_rows_print_folded(f, &rows, r->folded_div);

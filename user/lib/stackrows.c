@@ -268,7 +268,8 @@ int sre_stack_rows_collect(struct sre_stack_rows *rs, struct sre_symbolizer *sym
 		base.count = val.count;
 		base.user_wanted = user_wanted;
 		base.kernel_wanted = kernel_wanted;
-		err = sre_stack_rows_add(rs, sym, stacks_fd, &base, cur.kstack, cur.ustack);
+		err = sre_stack_rows_add(rs, sym, stacks_fd, &base, cur.kstack,
+					 sym->map_ustack ? sym->map_ustack(sym->map_ctx, cur.ustack) : cur.ustack);
 		if (err)
 			return err;
 	}

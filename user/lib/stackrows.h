@@ -19,6 +19,9 @@ struct sre_symbolizer {
 	struct usyms *usyms; /* NULL: user frames are not wanted */
 	uint64_t procs_gone; /* announced, but gone before their maps were read */
 	bool merge_rows;     /* rows whose frames read the same are one (user stack copies) */
+	/* Where a row's user stack id is stored, when not under itself (offcpu's copy ids). */
+	uint64_t (*map_ustack)(void *ctx, uint64_t id);
+	void *map_ctx;
 };
 
 /* Prepares what the wanted frames need. Kernel symbols are read only when

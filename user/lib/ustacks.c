@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdlib.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,13 @@
 #include "stackrows.h"
 #include "ustacks.h"
 #include "usyms.h"
+
+void sre_ustack_sink_free(struct sre_ustack_sink *s)
+{
+	free(s->ids);
+	s->ids = NULL;
+	s->ids_cap = s->nids = 0;
+}
 
 void sre_ustack_sink_init(struct sre_ustack_sink *s, struct sre_symbolizer *sym)
 {
@@ -32,6 +40,11 @@ void sre_ustack_sink_setup(struct sre_ustack_sink *s, const struct sre_stack_opt
 		usyms_set_cfi(s->sym->usyms, true);
 	/* Each copy has an id of its own: identical stacks meet in the report. */
 	s->sym->merge_rows = copies;
+	/* offcpu's rows hold copy ids (profile's sink counts rows itself). */
+	if (copies && counts_fd < 0) {
+		s->sym->map_ustack = sre_ustack_sink_stack_id;
+		s->sym->map_ctx = s;
+	}
 }
 
 uint32_t sre_ustack_ring_bytes(void)
@@ -64,10 +77,71 @@ static uint64_t stack_hash(const struct stack_trace *st)
 	return h ? h : 1;
 }
 
+/* Kept here and added to the kernel's counters at report time: a
+ * read-modify-write of the per-CPU counters would race with BPF. */
 static void lost(struct sre_ustack_sink *s, enum sre_counter which)
 {
-	if (s->counters_fd >= 0)
-		sre_add_counter(s->counters_fd, which, 1);
+	if (which < SRE_CNT_MAX)
+		s->lost[which]++;
+}
+
+void sre_ustack_sink_add_losses(const struct sre_ustack_sink *s, uint64_t *cnt)
+{
+	for (int i = 0; i < SRE_CNT_MAX; i++)
+		cnt[i] += s->lost[i];
+}
+
+/* ---- copy id -> content hash (offcpu) ---- */
+
+static size_t id_slot(const struct sre_ustack_sink *s, uint64_t id)
+{
+	size_t i = (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 20) & (s->ids_cap - 1);
+
+	while (s->ids[i].id && s->ids[i].id != id)
+		i = (i + 1) & (s->ids_cap - 1);
+	return i;
+}
+
+static int ids_grow(struct sre_ustack_sink *s)
+{
+	size_t cap = s->ids_cap ? s->ids_cap * 2 : 4096;
+	struct sre_copy_id *old = s->ids, *n = calloc(cap, sizeof(*n));
+	size_t oldcap = s->ids_cap;
+
+	if (!n)
+		return -ENOMEM;
+	s->ids = n;
+	s->ids_cap = cap;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].id)
+			s->ids[id_slot(s, old[i].id)] = old[i];
+	free(old);
+	return 0;
+}
+
+/* Remembers that copy id holds the stack stored under hash. */
+static bool id_put(struct sre_ustack_sink *s, uint64_t id, uint64_t hash)
+{
+	size_t i;
+
+	if ((s->nids + 1) * 2 > s->ids_cap && (s->nids >= SRE_USTACK_MAX_IDS || ids_grow(s)))
+		return false;
+	i = id_slot(s, id);
+	if (!s->ids[i].id)
+		s->nids++;
+	s->ids[i] = (struct sre_copy_id){ id, hash };
+	return true;
+}
+
+uint64_t sre_ustack_sink_stack_id(void *ctx, uint64_t id)
+{
+	const struct sre_ustack_sink *s = ctx;
+	size_t i;
+
+	if (!s->ids_cap || !(id >> 63))
+		return id;
+	i = id_slot(s, id);
+	return s->ids[i].id ? s->ids[i].hash : id;
 }
 
 static bool still_current(const struct sre_ustack_sink *s, uint32_t tgid, uint32_t gen)
@@ -94,32 +168,41 @@ static void count_sample(struct sre_ustack_sink *s, const struct sre_ustack_even
 /* A program with frame pointers: the kernel's walk [pc, ret(rbp), ...]
  * skips the frame that called into a library without them. The small
  * copy's CFI unwind has that frame; where its return addresses meet the
- * walk's second one, the two are joined. No meeting point: the walk. */
-static int join_walk(struct sre_ustack_sink *s, uint64_t fp_id, uint64_t *ips, int n, enum sre_unwind_end end)
+ * walk's (the innermost meeting point), the two are joined. No meeting
+ * point: the walk if its second frame is code, else the CFI frames (the
+ * walk started from an rbp the library used as a plain register). */
+static int join_walk(struct sre_ustack_sink *s, const struct sre_ustack_event *e, uint64_t *ips, int n,
+		     enum sre_unwind_end end)
 {
 	struct stack_trace fp;
+	struct usym sym;
 	int m;
 
 	if (end == SRE_UNWIND_COMPLETE) {
 		s->joins++;
 		return n;
 	}
-	if (!fp_id || bpf_map_lookup_elem(s->stacks_fd, &fp_id, &fp) || fp.nr < 2 || fp.nr > STACK_MAX_DEPTH) {
+	if (!e->fp_stack || bpf_map_lookup_elem(s->stacks_fd, &e->fp_stack, &fp) || fp.nr < 2 ||
+	    fp.nr > STACK_MAX_DEPTH) {
 		s->join_fallbacks++;
 		return n;
 	}
 	for (int k = 1; k < n; k++) {
-		if (ips[k] != fp.ips[1])
-			continue;
-		m = k + 1;
-		for (uint32_t j = 2; j < fp.nr && m < STACK_MAX_DEPTH; j++)
-			ips[m++] = fp.ips[j];
-		s->joins++;
-		return m;
+		for (uint32_t j = 1; j < fp.nr; j++) {
+			if (ips[k] != fp.ips[j])
+				continue;
+			m = k + 1;
+			for (uint32_t i = j + 1; i < fp.nr && m < STACK_MAX_DEPTH; i++)
+				ips[m++] = fp.ips[i];
+			s->joins++;
+			return m;
+		}
 	}
+	s->join_fallbacks++;
+	if (usyms_resolve(s->sym->usyms, e->tgid, e->gen, fp.ips[1], &sym) || !sym.module)
+		return n;
 	for (uint32_t j = 0; j < fp.nr; j++)
 		ips[j] = fp.ips[j];
-	s->join_fallbacks++;
 	return (int)fp.nr;
 }
 
@@ -132,11 +215,16 @@ static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e,
 	enum sre_unwind_end end;
 	uint64_t t0, id, ips[STACK_MAX_DEPTH];
 
-	if (len < offsetof(struct sre_ustack_event, data) || e->len > len - offsetof(struct sre_ustack_event, data) ||
-	    !u || s->stacks_fd < 0)
+	if (len < offsetof(struct sre_ustack_event, data) || e->len > len - offsetof(struct sre_ustack_event, data))
 		return;
-	/* Its announcement was dropped or came too late: read the maps now. */
-	if (!usyms_has(u, e->tgid, e->gen) && usyms_capture(u, e->tgid, e->gen))
+	if (!u || s->stacks_fd < 0) {
+		if (e->flags & USTACK_COUNT_SAMPLE)
+			lost(s, SRE_CNT_MISSED);
+		return;
+	}
+	/* Its announcement was dropped or came too late: read the maps now,
+	 * if the pid is still that address space. */
+	if (!usyms_has(u, e->tgid, e->gen) && (!still_current(s, e->tgid, e->gen) || usyms_capture(u, e->tgid, e->gen)))
 		s->sym->procs_gone++;
 	memcpy(in.regs, e->regs, sizeof(in.regs));
 	t0 = now_ns();
@@ -144,12 +232,13 @@ static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e,
 	/* A process met right after exec is captured before the loader has
 	 * mapped its libraries: read its maps again, once, while it is still
 	 * the same address space (BPF's generation for it is unchanged). */
-	if (end == SRE_UNWIND_NO_MAPPING && still_current(s, e->tgid, e->gen) && !usyms_capture(u, e->tgid, e->gen)) {
+	if (end == SRE_UNWIND_NO_MAPPING && usyms_captures(u, e->tgid, e->gen) < SRE_USTACK_MAX_CAPTURES &&
+	    still_current(s, e->tgid, e->gen) && !usyms_capture(u, e->tgid, e->gen)) {
 		s->recaptures++;
 		st.nr = (uint32_t)sre_unwind(u, &in, ips, STACK_MAX_DEPTH, &end);
 	}
 	if (e->flags & USTACK_FP_JOIN)
-		st.nr = (uint32_t)join_walk(s, e->fp_stack, ips, (int)st.nr, end);
+		st.nr = (uint32_t)join_walk(s, e, ips, (int)st.nr, end);
 	else
 		s->ends[end]++;
 	s->unwind_ns += now_ns() - t0;
@@ -158,11 +247,15 @@ static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e,
 	s->copies++;
 	s->copy_bytes += e->len;
 	s->frames += st.nr;
-	id = e->flags & USTACK_STORE_AS_ID ? e->id : stack_hash(&st);
+	/* Stored by content, like the kernel's walks: identical stacks share
+	 * one entry; a copy id (offcpu) is translated when rows are read. */
+	id = stack_hash(&st);
 	if (bpf_map_update_elem(s->stacks_fd, &id, &st, BPF_NOEXIST) && errno != EEXIST) {
 		lost(s, SRE_CNT_STACK_LOST);
 		id = 0;
 	}
+	if (e->flags & USTACK_STORE_AS_ID && !id_put(s, e->id, id))
+		lost(s, SRE_CNT_STACK_LOST);
 	if (e->flags & USTACK_COUNT_SAMPLE && s->counts_fd >= 0)
 		count_sample(s, e, id);
 }

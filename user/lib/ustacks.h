@@ -9,9 +9,21 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "unwind.h"
+#include "../../bpf/common.h"
 #include "../../bpf/ustack.h"
 
 struct sre_symbolizer;
+
+/* A stack copy's id (offcpu keys hold it) and the content hash its
+ * unwound stack is stored under. */
+struct sre_copy_id {
+	uint64_t id, hash;
+};
+
+/* Copy ids remembered at most (16 bytes each); beyond, stacks are lost and counted. */
+#define SRE_USTACK_MAX_IDS (4u << 20)
+/* Times a live process's maps are read again for copies that land outside them. */
+#define SRE_USTACK_MAX_CAPTURES 4
 
 struct sre_ustack_sink {
 	struct sre_symbolizer *sym;
@@ -24,6 +36,9 @@ struct sre_ustack_sink {
 	uint64_t copies, copy_bytes, frames, unwind_ns, fp_procs, recaptures;
 	uint64_t ends[SRE_UNWIND_NENDS]; /* of full copies */
 	uint64_t joins, join_fallbacks;	  /* small copies joined to a frame-pointer walk, or not */
+	uint64_t lost[SRE_CNT_MAX];	  /* losses found here (enum sre_counter) */
+	struct sre_copy_id *ids;	  /* open addressing, power-of-two capacity */
+	size_t ids_cap, nids;
 };
 
 /* Before load: -1 everywhere, no counts. */
@@ -46,6 +61,11 @@ uint32_t sre_ustack_ring_bytes(void);
 		(skel)->rodata->has_task_pt_regs = sre_kernel_has_helper("task_pt_regs");      \
 		_copies ? bpf_map__set_max_entries((skel)->maps.proc_events, sre_ustack_ring_bytes()) : 0; \
 	})
+void sre_ustack_sink_free(struct sre_ustack_sink *s);
+/* Adds the losses found in userspace to counters read from the kernel. */
+void sre_ustack_sink_add_losses(const struct sre_ustack_sink *s, uint64_t *cnt);
+/* The stack-map id under which a row's user stack id is stored (ctx: the sink). */
+uint64_t sre_ustack_sink_stack_id(void *ctx, uint64_t id);
 /* Ring-buffer callback for bpf/procs.bpf.h and bpf/ustack.h events; ctx is the sink. */
 int sre_ustack_sink_on_event(void *ctx, void *data, size_t len);
 /* One line on stderr (-v): copies, how unwinds ended, time per unwind. */

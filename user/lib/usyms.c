@@ -64,6 +64,7 @@ struct umap {
 struct uproc {
 	uint32_t pid;
 	uint32_t gen;
+	uint32_t captures;
 	bool dead;
 	bool evict;
 	size_t n;
@@ -858,7 +859,15 @@ int usyms_capture(struct usyms *u, uint32_t pid, uint32_t gen)
 	free(p->maps);
 	p->maps = maps;
 	p->n = n;
+	p->captures++;
 	return 0;
+}
+
+unsigned int usyms_captures(const struct usyms *u, uint32_t pid, uint32_t gen)
+{
+	const struct uproc *p = u->procs_cap ? u->procs[proc_slot(u, pid, gen)] : NULL;
+
+	return p ? p->captures : 0;
 }
 
 bool usyms_has(const struct usyms *u, uint32_t pid, uint32_t gen)

@@ -21,6 +21,8 @@ void usyms_free(struct usyms *u);
  * after exec (bpf/procs.bpf.h). Capturing it again replaces its mappings.
  * 0, or -errno (-ENOENT: process gone). */
 int usyms_capture(struct usyms *u, uint32_t pid, uint32_t gen);
+/* How many times (pid, gen) has been captured. */
+unsigned int usyms_captures(const struct usyms *u, uint32_t pid, uint32_t gen);
 /* True when (pid, gen) has been captured. */
 bool usyms_has(const struct usyms *u, uint32_t pid, uint32_t gen);
 /* (pid, gen) ended. Its symbols stay for its stacks, but only the
