@@ -39,7 +39,8 @@ share_of() {
 	total=$(folded_sum 'hrtimer_nanosleep')
 	full=$(folded_sum 'sretrace_nofp_a;sretrace_nofp_b;sretrace_nofp_c;sretrace_nofp_d')
 	echo "fp: full chain in $full of $total us" >&3
-	[ "$total" -ge 180000 ]
+	# Seen once in a full-suite run: one 40 ms block short. Say what came out.
+	[ "$total" -ge 180000 ] || { echo "$output" | cut -c1-300 >&3; echo "$stderr" >&3; false; }
 	[ "$full" -eq 0 ]
 }
 
