@@ -41,7 +41,9 @@ const volatile bool by_comm = false;
 
 struct recent_ustack {
 	__u64 ip, sp, bp, ret;
-	__u64 id; /* 0: empty */
+	__u64 id;      /* 0: empty */
+	__u32 copied;  /* id is a copy's (checked through copy_checks), else a walk's */
+	__u32 pad;
 };
 
 struct block_start {
@@ -98,6 +100,7 @@ static __always_inline void user_stack_at_block(void *ctx, struct block_start *b
 	struct pt_regs *regs = has_task_pt_regs || dwarf_unwind ? current_user_regs() : NULL;
 	struct recent_ustack *r;
 	enum ustack_way way;
+	bool copied = false;
 	__u64 ip, sp, bp, ret = 0;
 
 	if (!regs) {
@@ -116,7 +119,12 @@ static __always_inline void user_stack_at_block(void *ctx, struct block_start *b
 	if (reuse_user_stack) {
 		for (int i = 0; i < OFFCPU_RECENT_USTACKS; i++) {
 			r = &b->recent[i];
-			if (r->id && r->ip == ip && r->sp == sp && r->bp == bp && r->ret == ret) {
+			if (!r->id || r->ip != ip || r->sp != sp)
+				continue;
+			/* A walk: same frame pointer and return address. A copy:
+			 * bp is often plain data there, so its unwound return
+			 * addresses are checked instead. */
+			if (r->copied ? copy_still_valid(r->id, sp) : r->bp == bp && r->ret == ret) {
 				b->ustack = r->id;
 				return;
 			}
@@ -126,10 +134,9 @@ static __always_inline void user_stack_at_block(void *ctx, struct block_start *b
 	if (way != USTACK_WALK) {
 		__u64 fp = way == USTACK_JOIN ? current_user_stack(ctx) : 0, id = next_copy_id();
 
-		b->ustack = id && send_user_stack(&proc_events, pid, tgid, b->gen,
-						  USTACK_STORE_AS_ID | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), id, 0, fp)
-				    ? id
-				    : fp;
+		copied = id && send_user_stack(&proc_events, pid, tgid, b->gen,
+					       USTACK_STORE_AS_ID | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), id, 0, fp);
+		b->ustack = copied ? id : fp;
 	} else {
 		b->ustack = current_user_stack(ctx);
 	}
@@ -139,6 +146,7 @@ static __always_inline void user_stack_at_block(void *ctx, struct block_start *b
 	r->bp = bp;
 	r->ret = ret;
 	r->id = b->ustack;
+	r->copied = copied;
 }
 
 /* prev is current: it is about to leave the CPU. */

@@ -41,6 +41,31 @@ struct {
 	__type(value, __u32);
 } fp_procs SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384); /* 1 unless offcpu copies (user/lib/ustacks.h) */
+	__type(key, __u64);
+	__type(value, struct sre_copy_check);
+} copy_checks SEC(".maps");
+
+/* Copy id still describes the stack at sp: its first return addresses
+ * (as userspace unwound them) are where they were. Not unwound yet: no. */
+static __always_inline bool copy_still_valid(__u64 id, __u64 sp)
+{
+	struct sre_copy_check *c = bpf_map_lookup_elem(&copy_checks, &id);
+	__u64 v;
+
+	if (!c)
+		return false;
+	for (int i = 0; i < USTACK_CHECK_SLOTS; i++) {
+		if (i >= c->n)
+			break;
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)(sp + c->off[i])) || v != c->val[i])
+			return false;
+	}
+	return true;
+}
+
 enum ustack_way {
 	USTACK_WALK, /* frame pointers only (--unwind fp) */
 	USTACK_COPY, /* copy --stack-bytes and unwind with CFI */

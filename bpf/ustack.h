@@ -25,6 +25,19 @@
 #define USTACK_STORE_AS_ID 2  /* offcpu: store it as stack id `id`, which keys already hold */
 #define USTACK_FP_JOIN 4      /* join the unwound frames to the kernel's walk fp_stack */
 
+/* What userspace learned from unwinding a copy (offcpu): where the first
+ * return addresses sat, relative to the stack pointer, and their values.
+ * A thread blocking again at the same pc and sp reuses the copy only if
+ * those words are still the same — its callers are. */
+#define USTACK_CHECK_SLOTS 4
+
+struct sre_copy_check {
+	__u32 n;
+	__u32 pad;
+	__u64 off[USTACK_CHECK_SLOTS];
+	__u64 val[USTACK_CHECK_SLOTS];
+};
+
 struct sre_ustack_event {
 	__u32 tgid, gen, kind, flags; /* kind SRE_PROC_USTACK; same head as struct sre_proc_event */
 	__u32 pid;

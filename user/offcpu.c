@@ -209,6 +209,7 @@ int offcpu_main(int argc, char **argv)
 	sre_ustack_sink_setup(&run.sink, &run.cfg.stack, bpf_map__fd(run.skel->maps.stacks),
 			      -1, bpf_map__fd(run.skel->maps.sre_counters),
 			      bpf_map__fd(run.skel->maps.fp_procs), bpf_map__fd(run.skel->maps.seen_procs));
+	run.sink.checks_fd = bpf_map__fd(run.skel->maps.copy_checks);
 	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.proc_events), sre_ustack_sink_on_event, &run.sink, &err);
 	if (!rb)
 		goto cleanup;

@@ -161,6 +161,8 @@ int profile_configure(struct profile_bpf *skel, void *ctx)
 	skel->rodata->kernel_stacks = sre_stack_kernel(&cfg->stack);
 	skel->rodata->include_idle = cfg->idle;
 	SRE_CONFIGURE_UNWIND(skel, &cfg->stack);
+	/* Samples are never reused: no copy checks. */
+	bpf_map__set_max_entries(skel->maps.copy_checks, 1);
 	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
 }
 

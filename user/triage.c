@@ -530,6 +530,7 @@ int triage_main(int argc, char **argv)
 	sre_ustack_sink_setup(&run.offcpu_sink, &run.stack, bpf_map__fd(run.offcpu->maps.stacks), -1,
 			      bpf_map__fd(run.offcpu->maps.sre_counters), bpf_map__fd(run.offcpu->maps.fp_procs),
 			      bpf_map__fd(run.offcpu->maps.seen_procs));
+	run.offcpu_sink.checks_fd = bpf_map__fd(run.offcpu->maps.copy_checks);
 	sre_ustack_sink_setup(&run.profile_sink, &run.stack, bpf_map__fd(run.profile->maps.stacks),
 			      bpf_map__fd(run.profile->maps.samples), bpf_map__fd(run.profile->maps.sre_counters),
 			      bpf_map__fd(run.profile->maps.fp_procs), bpf_map__fd(run.profile->maps.seen_procs));

@@ -171,7 +171,9 @@ while time.time() < t: sum(i * i for i in range(1000))'
 	copies=$(tail -1 <<<"$output" | jq '.unwind.copies')
 	blocks=$(tail -1 <<<"$output" | jq '.blocks')
 	echo "$copies copies for $blocks sampled blocks (200000 context switches)" >&3
-	[ "$copies" -le 20 ]
+	# Until userspace has unwound a new place's first copy, BPF cannot check
+	# it and copies again: a few hundred copies, not one per switch.
+	[ "$copies" -le 2000 ]
 }
 
 @test "dwarf unwinds out of a signal handler, through libc's return trampoline, into the interrupted chain" {
@@ -196,4 +198,18 @@ while time.time() < t: sum(i * i for i in range(1000))'
 	echo "go: $hot of $total samples with burn <- outer <- main.main <- runtime.main" >&3
 	[ "$total" -ge 80 ]
 	[ $((hot * 100)) -ge $((total * 95)) ]
+}
+
+@test "offcpu reuses a copy only while its callers are the same: twin callers at one depth keep their own time" {
+	# left and right take turns calling one sleeping helper: same pc, same
+	# stack pointer, different caller. Each owns half of the time.
+	run --separate-stderr "$SRE" offcpu -v -f folded -- "$NOFP" twins 200 2
+	[ "$status" -eq 0 ]
+	left=$(folded_sum ';main;sretrace_nofp_left;sretrace_nofp_nap;')
+	right=$(folded_sum ';main;sretrace_nofp_right;sretrace_nofp_nap;')
+	copies=$(grep -oE '[0-9]+ stack copies' <<<"$stderr" | cut -d' ' -f1)
+	echo "left $left us, right $right us, $copies copies for 200 blocks" >&3
+	[ "$left" -gt 0 ] && [ "$right" -gt 0 ]
+	within_pct "$left" "$right" 10
+	[ "$copies" -le 20 ]
 }

@@ -1,7 +1,10 @@
 /* Ground truth for user-stack unwinding (issue #12): built -O2
  * -fomit-frame-pointer, like Debian's binaries, with a known chain
  *   main -> sretrace_nofp_a -> _b -> _c -> _d -> libc (nanosleep) or a CPU burn.
- *   nofp burn SECONDS | nofp sleep COUNT MS | nofp signal SECONDS
+ *   nofp burn SECONDS | nofp sleep COUNT MS | nofp signal SECONDS | nofp twins COUNT MS
+ * twins: sretrace_nofp_left and sretrace_nofp_right take turns calling one
+ * sleeping helper with identical frames (same pc, same stack depth): half
+ * the time belongs to each.
  * signal: _d spins until SIGALRM, whose handler sretrace_nofp_handler
  * burns SECONDS on the signal stack frame: unwinding must cross libc's
  * signal return trampoline back into _d.
@@ -76,8 +79,37 @@ __attribute__((noinline)) unsigned long sretrace_nofp_a(unsigned long x)
 	return sretrace_nofp_b(x ^ 9) + 11;
 }
 
+__attribute__((noinline)) void sretrace_nofp_nap(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+	sink++;
+}
+
+__attribute__((noinline)) void sretrace_nofp_left(long ms)
+{
+	sretrace_nofp_nap(ms);
+	sink += 1;
+}
+
+__attribute__((noinline)) void sretrace_nofp_right(long ms)
+{
+	sretrace_nofp_nap(ms);
+	sink += 2;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "twins")) {
+		for (long i = 0; i < atol(argv[2]); i++) {
+			if (i & 1)
+				sretrace_nofp_right(atol(argv[3]));
+			else
+				sretrace_nofp_left(atol(argv[3]));
+		}
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "burn")) {
 		arg_s = atof(argv[2]);
 	} else if (argc == 3 && !strcmp(argv[1], "signal")) {

@@ -42,7 +42,7 @@ static bool read_copy(void *ctx, uint64_t addr, uint64_t *val)
 
 /* The caller's registers from this frame's CFI row. */
 static enum sre_unwind_end step_cfi(const struct sre_unwind_input *in, const struct cfi_row *row,
-				    const struct frame *cur, struct frame *next)
+				    const struct frame *cur, struct frame *next, uint64_t *ra_slot)
 {
 	uint64_t cfa;
 
@@ -73,6 +73,8 @@ static enum sre_unwind_end step_cfi(const struct sre_unwind_input *in, const str
 			ok = read_copy((void *)in, cfa + (uint64_t)rule->off, &v);
 			if (!ok && r == CFI_REG_RA)
 				return SRE_UNWIND_PAST_COPY;
+			if (r == CFI_REG_RA)
+				*ra_slot = cfa + (uint64_t)rule->off;
 			break;
 		case CFI_VAL_OFFSET:
 			v = cfa + (uint64_t)rule->off;
@@ -85,8 +87,11 @@ static enum sre_unwind_end step_cfi(const struct sre_unwind_input *in, const str
 		case CFI_VAL_EXPR:
 			ok = !cfi_eval_expr(rule->expr, rule->expr_len, cur->regs, cur->known, true, cfa, read_copy,
 					    (void *)in, &v);
-			if (ok && rule->kind == CFI_EXPR)
+			if (ok && rule->kind == CFI_EXPR) {
+				if (r == CFI_REG_RA)
+					*ra_slot = v;
 				ok = read_copy((void *)in, v, &v);
+			}
 			if (!ok && r == CFI_REG_RA)
 				return SRE_UNWIND_PAST_COPY;
 			break;
@@ -103,7 +108,8 @@ static enum sre_unwind_end step_cfi(const struct sre_unwind_input *in, const str
 }
 
 /* Through code without CFI: trust rbp as a frame pointer. */
-static enum sre_unwind_end step_fp(const struct sre_unwind_input *in, const struct frame *cur, struct frame *next)
+static enum sre_unwind_end step_fp(const struct sre_unwind_input *in, const struct frame *cur, struct frame *next,
+				   uint64_t *ra_slot)
 {
 	uint64_t bp = cur->regs[CFI_REG_RBP];
 
@@ -114,6 +120,7 @@ static enum sre_unwind_end step_fp(const struct sre_unwind_input *in, const stru
 	    !read_copy((void *)in, bp + 8, &next->regs[CFI_REG_RA]))
 		return SRE_UNWIND_PAST_COPY;
 	next->known[CFI_REG_RBP] = next->known[CFI_REG_RA] = true;
+	*ra_slot = bp + 8;
 	next->regs[CFI_REG_RSP] = bp + 16;
 	next->known[CFI_REG_RSP] = true;
 	return next->regs[CFI_REG_RA] ? SRE_UNWIND_NENDS : SRE_UNWIND_COMPLETE;
@@ -131,8 +138,10 @@ int sre_unwind(const struct usyms *u, const struct sre_unwind_input *in, uint64_
 		cur.known[r] = true;
 	}
 	*end = SRE_UNWIND_DEPTH;
+	if (in->ra_slots && max > 0)
+		in->ra_slots[0] = 0;
 	while (n < max) {
-		uint64_t pc = cur.regs[CFI_REG_RA], vaddr;
+		uint64_t pc = cur.regs[CFI_REG_RA], vaddr, ra_slot = 0;
 		const struct cfi_table *cfi;
 		struct cfi_row row;
 		enum sre_unwind_end e;
@@ -150,11 +159,11 @@ int sre_unwind(const struct usyms *u, const struct sre_unwind_input *in, uint64_
 		if (!err)
 			err = cfi_find(cfi, vaddr, &row);
 		if (!err)
-			e = step_cfi(in, &row, &cur, &next);
+			e = step_cfi(in, &row, &cur, &next, &ra_slot);
 		else if (err == -EINVAL)
 			e = SRE_UNWIND_BAD_CFI;
 		else if (in->fp_fallback)
-			e = step_fp(in, &cur, &next);
+			e = step_fp(in, &cur, &next, &ra_slot);
 		else
 			e = SRE_UNWIND_NO_CFI;
 		if (e != SRE_UNWIND_NENDS) {
@@ -171,6 +180,8 @@ int sre_unwind(const struct usyms *u, const struct sre_unwind_input *in, uint64_
 		}
 		exact_pc = row.signal_frame;
 		cur = next;
+		if (in->ra_slots && n < max)
+			in->ra_slots[n] = ra_slot;
 	}
 	return n;
 }

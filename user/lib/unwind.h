@@ -32,6 +32,10 @@ struct sre_unwind_input {
 	const uint8_t *stack;		/* copy of [regs[CFI_REG_RSP], + len) */
 	size_t len;
 	bool fp_fallback;		/* follow rbp through code that has no CFI */
+	/* Optional output, one per frame: where frame i's return address
+	 * (ips[i], i >= 1) was read on the stack; 0 when it came from a
+	 * register. Lets BPF check that a stack is still the same. */
+	uint64_t *ra_slots;
 };
 
 /* Fills ips (innermost first) with up to max frames; returns how many. */

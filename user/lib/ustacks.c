@@ -23,7 +23,7 @@ void sre_ustack_sink_init(struct sre_ustack_sink *s, struct sre_symbolizer *sym)
 {
 	memset(s, 0, sizeof(*s));
 	s->sym = sym;
-	s->stacks_fd = s->counts_fd = s->counters_fd = s->fp_procs_fd = s->seen_fd = -1;
+	s->stacks_fd = s->counts_fd = s->counters_fd = s->fp_procs_fd = s->seen_fd = s->checks_fd = -1;
 }
 
 void sre_ustack_sink_setup(struct sre_ustack_sink *s, const struct sre_stack_opts *o, int stacks_fd, int counts_fd,
@@ -206,6 +206,26 @@ static int join_walk(struct sre_ustack_sink *s, const struct sre_ustack_event *e
 	return (int)fp.nr;
 }
 
+/* offcpu reuses a copy only while its first return addresses are still
+ * where this unwind found them (bpf/ustack.bpf.h, copy_still_valid). */
+static void tell_checks(struct sre_ustack_sink *s, const struct sre_ustack_event *e, const uint64_t *ips,
+			const uint64_t *slots, int n)
+{
+	struct sre_copy_check c = { 0 };
+	uint64_t sp = e->regs[CFI_REG_RSP];
+
+	if (s->checks_fd < 0)
+		return;
+	for (int i = 1; i < n && c.n < USTACK_CHECK_SLOTS; i++) {
+		if (!slots[i] || slots[i] < sp)
+			continue;
+		c.off[c.n] = slots[i] - sp;
+		c.val[c.n] = ips[i];
+		c.n++;
+	}
+	bpf_map_update_elem(s->checks_fd, &e->id, &c, BPF_ANY);
+}
+
 static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e, size_t len)
 {
 	struct usyms *u = s->sym->usyms;
@@ -213,7 +233,7 @@ static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e,
 				       .fp_fallback = true };
 	struct stack_trace st = { .kind = STACK_KIND_USER };
 	enum sre_unwind_end end;
-	uint64_t t0, id, ips[STACK_MAX_DEPTH];
+	uint64_t t0, id, ips[STACK_MAX_DEPTH], slots[STACK_MAX_DEPTH];
 
 	if (len < offsetof(struct sre_ustack_event, data) || e->len > len - offsetof(struct sre_ustack_event, data))
 		return;
@@ -227,6 +247,7 @@ static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e,
 	if (!usyms_has(u, e->tgid, e->gen) && (!still_current(s, e->tgid, e->gen) || usyms_capture(u, e->tgid, e->gen)))
 		s->sym->procs_gone++;
 	memcpy(in.regs, e->regs, sizeof(in.regs));
+	in.ra_slots = slots;
 	t0 = now_ns();
 	st.nr = (uint32_t)sre_unwind(u, &in, ips, STACK_MAX_DEPTH, &end);
 	/* A process met right after exec is captured before the loader has
@@ -237,6 +258,8 @@ static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e,
 		s->recaptures++;
 		st.nr = (uint32_t)sre_unwind(u, &in, ips, STACK_MAX_DEPTH, &end);
 	}
+	if (e->flags & USTACK_STORE_AS_ID)
+		tell_checks(s, e, ips, slots, (int)st.nr);
 	if (e->flags & USTACK_FP_JOIN)
 		st.nr = (uint32_t)join_walk(s, e, ips, (int)st.nr, end);
 	else

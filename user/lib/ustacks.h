@@ -32,6 +32,7 @@ struct sre_ustack_sink {
 	int counters_fd; /* losses found here are added to the tool's health counters */
 	int fp_procs_fd; /* --unwind auto: processes to walk by frame pointers; -1 otherwise */
 	int seen_fd;	 /* bpf/procs.bpf.h's seen_procs: which generation of a pid is current */
+	int checks_fd;	 /* offcpu: copy_checks, what BPF checks before reusing a copy; -1 otherwise */
 	/* What unwinding did, for -v and JSON. */
 	uint64_t copies, copy_bytes, frames, unwind_ns, fp_procs, recaptures;
 	uint64_t ends[SRE_UNWIND_NENDS]; /* of full copies */
@@ -59,6 +60,7 @@ uint32_t sre_ustack_ring_bytes(void);
 		(skel)->rodata->unwind_auto = (o)->unwind == SRE_UNWIND_AUTO;                  \
 		(skel)->rodata->ustack_bytes = (uint32_t)(o)->stack_bytes;                     \
 		(skel)->rodata->has_task_pt_regs = sre_kernel_has_helper("task_pt_regs");      \
+		bpf_map__set_max_entries((skel)->maps.copy_checks, _copies ? 16384 : 1);       \
 		_copies ? bpf_map__set_max_entries((skel)->maps.proc_events, sre_ustack_ring_bytes()) : 0; \
 	})
 void sre_ustack_sink_free(struct sre_ustack_sink *s);
