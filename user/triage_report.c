@@ -180,23 +180,31 @@ static int cmp_proc_on(const void *a, const void *b)
 
 struct named_ns {
 	uint32_t pid;
+	uint32_t tid;
 	const char *name;
 	const char *comm;
 	uint64_t ns;
 };
 
-static int cmp_named(const void *a, const void *b)
+/* One group: same process and name. */
+static int cmp_group(const struct named_ns *x, const struct named_ns *y)
 {
-	const struct named_ns *x = a, *y = b;
-
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 
-/* The largest sum of ns over runs of equal (pid, name) in v, sorted in
- * place; *best its first entry. */
-static uint64_t largest_group(struct named_ns *v, size_t n, const struct named_ns **best)
+static int cmp_named(const void *a, const void *b)
+{
+	const struct named_ns *x = a, *y = b;
+	int c = cmp_group(x, y);
+
+	return c ? c : x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* The largest sum of ns over runs of equal (pid, name) in v that span at
+ * least min_threads threads, sorted in place; *best its first entry. */
+static uint64_t largest_group(struct named_ns *v, size_t n, int min_threads, const struct named_ns **best)
 {
 	uint64_t top = 0;
 
@@ -205,10 +213,13 @@ static uint64_t largest_group(struct named_ns *v, size_t n, const struct named_n
 		qsort(v, n, sizeof(*v), cmp_named);
 	for (size_t i = 0, j; i < n; i = j) {
 		uint64_t sum = 0;
+		int threads = 0;
 
-		for (j = i; j < n && !cmp_named(&v[i], &v[j]); j++)
+		for (j = i; j < n && !cmp_group(&v[i], &v[j]); j++) {
 			sum += v[j].ns;
-		if (sum > top) {
+			threads += j == i || v[j].tid != v[j - 1].tid;
+		}
+		if (sum > top && threads >= min_threads) {
 			top = sum;
 			*best = &v[i];
 		}
@@ -235,7 +246,7 @@ static const char *hottest_leaf(const struct sre_triage_data *d, uint32_t pid, u
 		*samples += r->value;
 		v[n++] = (struct named_ns){ .pid = pid, .name = leaf, .ns = r->value };
 	}
-	*hot = largest_group(v, n, &best);
+	*hot = largest_group(v, n, 1, &best);
 	if (best)
 		name = best->name;
 	free(v);
@@ -427,7 +438,10 @@ static void find_lock(struct sre_triage_data *d, const struct sre_triage_thresho
 	if ((double)d->wait_ns[SRE_WAIT_LOCK] < th->min_share * (double)d->busy_ns)
 		return;
 	/* Group lock waits by process and the application frame above libc.
-	 * No application frame (libc internals, e.g. pthread_join): the time
+	 * Contention needs two threads waiting there: one thread alone in
+	 * futex under a frame is a join or a handoff as often as a lock (with
+	 * Debian's libc, pthread_join's own frame has no symbol, so a join
+	 * looks like main() waiting in futex). No application frame: the time
 	 * counts as lock/futex, but there is no lock to name. */
 	waits = calloc(d->offcpu.n ? d->offcpu.n : 1, sizeof(*waits));
 	for (size_t i = 0; waits && d->offcpu_reason && i < d->offcpu.n; i++) {
@@ -435,9 +449,10 @@ static void find_lock(struct sre_triage_data *d, const struct sre_triage_thresho
 		const char *fn = app_frame(r);
 
 		if (d->offcpu_reason[i] == SRE_WAIT_LOCK && fn)
-			waits[n++] = (struct named_ns){ .pid = r->tgid, .name = fn, .comm = r->comm, .ns = r->value };
+			waits[n++] = (struct named_ns){ .pid = r->tgid, .tid = r->pid, .name = fn, .comm = r->comm,
+							.ns = r->value };
 	}
-	best = waits ? largest_group(waits, n, &group) : 0;
+	best = waits ? largest_group(waits, n, 2, &group) : 0;
 	if (group) {
 		best_fn = group->name;
 		best_pid = group->pid;

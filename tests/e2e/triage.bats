@@ -42,6 +42,15 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 	[ "$pct" -ge 45 ] && [ "$pct" -le 80 ]
 }
 
+@test "triage: one thread waiting in futex for another (a join) is not called lock contention" {
+	# One worker, no rival: main waits in pthread_join, which DWARF
+	# unwinding shows under main() (libc's join frame has no symbol).
+	run --separate-stderr "$SRE" triage -o "$T/r" -- "$CONTEND" 1 1 2000
+	[ "$status" -eq 0 ]
+	top_finding >&3 || echo "no finding" >&3
+	! grep -q '\[lock\]' <<<"$output"
+}
+
 @test "triage: synchronous small O_DIRECT writes to a loop device: the disk, its op and the writer" {
 	truncate -s 64M "$T/img"
 	# Direct I/O to the backing file: each request reaches the real disk.
