@@ -7,6 +7,16 @@
 #define STACK_KIND_KERNEL 2
 #define STACK_STORAGE_DEFAULT 16384
 
+/* Stack ids are a 64-bit FNV-1a-style hash of (kind, frames), the same in
+ * BPF (bpf/stacks.bpf.h) and userspace (user/lib/ustacks.c), so a stack
+ * the kernel walked and the same stack unwound in userspace share an id. */
+#define STACK_HASH_SEED 0xcbf29ce484222325ULL
+
+static inline __u64 stack_hash_mix(__u64 h, __u64 ip)
+{
+	return (h ^ ip) * 0x100000001b3ULL;
+}
+
 /* Innermost frame first, as the kernel walks them. */
 struct stack_trace {
 	__u32 nr;

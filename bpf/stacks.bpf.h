@@ -33,7 +33,7 @@ static __always_inline struct stack_trace *stack_buffer(void)
 /* Hash the len bytes the walk returned and store them; 0 when lost. */
 static __always_inline __u64 store_stack(struct stack_trace *st, long len, __u32 kind)
 {
-	__u64 h = 0xcbf29ce484222325ULL ^ kind;
+	__u64 h = STACK_HASH_SEED ^ kind;
 	__u32 nr;
 	int err;
 
@@ -48,7 +48,7 @@ static __always_inline __u64 store_stack(struct stack_trace *st, long len, __u32
 	for (int i = 0; i < STACK_MAX_DEPTH; i++) {
 		if (i >= nr)
 			break;
-		h = (h ^ st->ips[i]) * 0x100000001b3ULL;
+		h = stack_hash_mix(h, st->ips[i]);
 	}
 	if (!h)
 		h = 1;

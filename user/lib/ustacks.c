@@ -66,14 +66,13 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
-/* The content hash BPF gives stacks (bpf/stacks.bpf.h), so an unwound
- * stack and the same stack walked by the kernel share one id. */
+/* The id BPF gives the same stack (bpf/stacks.bpf.h, store_stack). */
 static uint64_t stack_hash(const struct stack_trace *st)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ st->kind;
+	uint64_t h = STACK_HASH_SEED ^ st->kind;
 
 	for (uint32_t i = 0; i < st->nr; i++)
-		h = (h ^ st->ips[i]) * 0x100000001b3ULL;
+		h = stack_hash_mix(h, st->ips[i]);
 	return h ? h : 1;
 }
 
