@@ -41,22 +41,18 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		key.kstack = current_kernel_stack(ctx);
 	if (user_stacks && key.tgid) {
 		key.gen = announce_process(key.tgid);
-		/* Userspace unwinds the copy and counts the sample itself; a
-		 * sample whose copy is lost still counts, with the walk's frames
-		 * (if any). */
 		way = user_stack_way(key.tgid, key.gen);
-		if (way != USTACK_WALK) {
-			__u64 fp = way == USTACK_JOIN ? current_user_stack(ctx) : 0;
-
+		/* A copy goes to userspace, which unwinds it and counts the
+		 * sample itself; a sample whose copy is lost is counted here,
+		 * with the walk's frames (if any). */
+		key.ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
+		if (way != USTACK_WALK &&
+		    send_user_stack(&proc_events, key.pid, key.tgid, key.gen,
+				    USTACK_COUNT_SAMPLE | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), 0, key.kstack,
+				    key.ustack)) {
 			count_event(SRE_CNT_EVENTS);
-			if (send_user_stack(&proc_events, key.pid, key.tgid, key.gen,
-					    USTACK_COUNT_SAMPLE | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), 0, key.kstack, fp))
-				return 0;
-			key.ustack = fp;
-			add_to_stack_row(&samples, &key, 1);
 			return 0;
 		}
-		key.ustack = current_user_stack(ctx);
 	}
 	count_event(SRE_CNT_EVENTS);
 	add_to_stack_row(&samples, &key, 1);
