@@ -98,13 +98,13 @@ static __always_inline __u32 state_class(struct task_struct *t, bool preempt)
 static __always_inline void user_stack_at_block(void *ctx, struct block_start *b, __u32 pid, __u32 tgid)
 {
 	struct pt_regs *regs = has_task_pt_regs || dwarf_unwind ? current_user_regs() : NULL;
+	enum ustack_way way = user_stack_way(tgid, b->gen);
 	struct recent_ustack *r;
-	enum ustack_way way;
 	bool copied = false;
-	__u64 ip, sp, bp, ret = 0;
+	__u64 ip, sp, bp, ret = 0, id = 0;
 
 	if (!regs) {
-		b->ustack = user_stack_way(tgid, b->gen) == USTACK_COPY ? 0 : current_user_stack(ctx);
+		b->ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
 		return;
 	}
 	ip = BPF_CORE_READ(regs, ip);
@@ -130,16 +130,13 @@ static __always_inline void user_stack_at_block(void *ctx, struct block_start *b
 			}
 		}
 	}
-	way = user_stack_way(tgid, b->gen);
-	if (way != USTACK_WALK) {
-		__u64 fp = way == USTACK_JOIN ? current_user_stack(ctx) : 0, id = next_copy_id();
-
-		copied = id && send_user_stack(&proc_events, pid, tgid, b->gen,
-					       USTACK_STORE_AS_ID | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), id, 0, fp);
-		b->ustack = copied ? id : fp;
-	} else {
-		b->ustack = current_user_stack(ctx);
-	}
+	/* The walk (fp, or joined to a small copy), kept when a copy fails. */
+	b->ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
+	if (way != USTACK_WALK && (id = next_copy_id()))
+		copied = send_user_stack(&proc_events, pid, tgid, b->gen,
+					 USTACK_STORE_AS_ID | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), id, 0, b->ustack);
+	if (copied)
+		b->ustack = id;
 	r = &b->recent[b->next_recent++ & (OFFCPU_RECENT_USTACKS - 1)];
 	r->ip = ip;
 	r->sp = sp;
