@@ -135,7 +135,7 @@ int offcpu_configure(struct offcpu_bpf *skel, void *ctx)
 	skel->rodata->reuse_user_stack = !cfg->exact;
 	skel->rodata->by_comm = cfg->by_comm;
 	/* has_task_pt_regs (5.15): without it every fp walk is done again. */
-	SRE_CONFIGURE_UNWIND(skel, &cfg->stack);
+	SRE_CONFIGURE_UNWIND(skel, &cfg->stack, true);
 	SRE_CONFIGURE_TASK_SLOT(skel, blocks);
 	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
 }
@@ -206,10 +206,7 @@ int offcpu_main(int argc, char **argv)
 	err = SRE_SESSION_LOAD(offcpu_bpf, run.skel, ss, offcpu_configure, &run.cfg);
 	if (err)
 		goto cleanup;
-	sre_ustack_sink_setup(&run.sink, &run.cfg.stack, bpf_map__fd(run.skel->maps.stacks),
-			      -1, bpf_map__fd(run.skel->maps.sre_counters),
-			      bpf_map__fd(run.skel->maps.fp_procs), bpf_map__fd(run.skel->maps.seen_procs));
-	run.sink.checks_fd = bpf_map__fd(run.skel->maps.copy_checks);
+	sre_ustack_sink_setup(&run.sink, &run.cfg.stack, run.skel->obj, false);
 	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.proc_events), sre_ustack_sink_on_event, &run.sink, &err);
 	if (!rb)
 		goto cleanup;

@@ -160,9 +160,7 @@ int profile_configure(struct profile_bpf *skel, void *ctx)
 	skel->rodata->user_stacks = sre_stack_user(&cfg->stack);
 	skel->rodata->kernel_stacks = sre_stack_kernel(&cfg->stack);
 	skel->rodata->include_idle = cfg->idle;
-	SRE_CONFIGURE_UNWIND(skel, &cfg->stack);
-	/* Samples are never reused: no copy checks. */
-	bpf_map__set_max_entries(skel->maps.copy_checks, 1);
+	SRE_CONFIGURE_UNWIND(skel, &cfg->stack, false);
 	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
 }
 
@@ -300,9 +298,7 @@ int profile_main(int argc, char **argv)
 		err = profile_attach_cpus(run.skel, &run.cfg, &run.cpus, &ss->opts);
 	if (err)
 		goto cleanup;
-	sre_ustack_sink_setup(&run.sink, &run.cfg.stack, bpf_map__fd(run.skel->maps.stacks),
-			      bpf_map__fd(run.skel->maps.samples), bpf_map__fd(run.skel->maps.sre_counters),
-			      bpf_map__fd(run.skel->maps.fp_procs), bpf_map__fd(run.skel->maps.seen_procs));
+	sre_ustack_sink_setup(&run.sink, &run.cfg.stack, run.skel->obj, true);
 	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.proc_events), sre_ustack_sink_on_event, &run.sink, &err);
 	if (!rb)
 		goto cleanup;

@@ -527,13 +527,8 @@ int triage_main(int argc, char **argv)
 		err = sre_output_open(&ss->out, "triage", NULL);
 	if (err)
 		goto cleanup;
-	sre_ustack_sink_setup(&run.offcpu_sink, &run.stack, bpf_map__fd(run.offcpu->maps.stacks), -1,
-			      bpf_map__fd(run.offcpu->maps.sre_counters), bpf_map__fd(run.offcpu->maps.fp_procs),
-			      bpf_map__fd(run.offcpu->maps.seen_procs));
-	run.offcpu_sink.checks_fd = bpf_map__fd(run.offcpu->maps.copy_checks);
-	sre_ustack_sink_setup(&run.profile_sink, &run.stack, bpf_map__fd(run.profile->maps.stacks),
-			      bpf_map__fd(run.profile->maps.samples), bpf_map__fd(run.profile->maps.sre_counters),
-			      bpf_map__fd(run.profile->maps.fp_procs), bpf_map__fd(run.profile->maps.seen_procs));
+	sre_ustack_sink_setup(&run.offcpu_sink, &run.stack, run.offcpu->obj, false);
+	sre_ustack_sink_setup(&run.profile_sink, &run.stack, run.profile->obj, true);
 	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.offcpu->maps.proc_events), sre_ustack_sink_on_event,
 				     &run.offcpu_sink, &err);
 	if (!rb)

@@ -23,25 +23,25 @@ void sre_ustack_sink_init(struct sre_ustack_sink *s, struct sre_symbolizer *sym)
 {
 	memset(s, 0, sizeof(*s));
 	s->sym = sym;
-	s->stacks_fd = s->counts_fd = s->counters_fd = s->fp_procs_fd = s->seen_fd = s->checks_fd = -1;
+	s->stacks_fd = s->counts_fd = s->fp_procs_fd = s->seen_fd = s->checks_fd = -1;
 }
 
-void sre_ustack_sink_setup(struct sre_ustack_sink *s, const struct sre_stack_opts *o, int stacks_fd, int counts_fd,
-			   int counters_fd, int fp_procs_fd, int seen_fd)
+void sre_ustack_sink_setup(struct sre_ustack_sink *s, const struct sre_stack_opts *o, const struct bpf_object *obj,
+			   bool counts_samples)
 {
 	bool copies = sre_stack_copies(o);
 
-	s->stacks_fd = stacks_fd;
-	s->counts_fd = counts_fd;
-	s->counters_fd = counters_fd;
-	s->seen_fd = seen_fd;
-	s->fp_procs_fd = copies && o->unwind == SRE_UNWIND_AUTO ? fp_procs_fd : -1;
+	s->stacks_fd = bpf_object__find_map_fd_by_name(obj, "stacks");
+	s->seen_fd = bpf_object__find_map_fd_by_name(obj, "seen_procs");
+	s->counts_fd = counts_samples ? bpf_object__find_map_fd_by_name(obj, "samples") : -1;
+	s->checks_fd = counts_samples ? -1 : bpf_object__find_map_fd_by_name(obj, "copy_checks");
+	s->fp_procs_fd = copies && o->unwind == SRE_UNWIND_AUTO ? bpf_object__find_map_fd_by_name(obj, "fp_procs") : -1;
 	if (copies && s->sym->usyms)
 		usyms_set_cfi(s->sym->usyms, true);
 	/* Each copy has an id of its own: identical stacks meet in the report. */
 	s->sym->merge_rows = copies;
-	/* offcpu's rows hold copy ids (profile's sink counts rows itself). */
-	if (copies && counts_fd < 0) {
+	/* offcpu's rows hold copy ids. */
+	if (copies && !counts_samples) {
 		s->sym->map_ustack = sre_ustack_sink_stack_id;
 		s->sym->map_ctx = s;
 	}

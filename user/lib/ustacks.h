@@ -28,8 +28,7 @@ struct sre_copy_id {
 struct sre_ustack_sink {
 	struct sre_symbolizer *sym;
 	int stacks_fd;	 /* unwound stacks go here */
-	int counts_fd;	 /* profile: the sample rows it counts */
-	int counters_fd; /* losses found here are added to the tool's health counters */
+	int counts_fd;	 /* profile: the sample rows it counts; -1 otherwise */
 	int fp_procs_fd; /* --unwind auto: processes to walk by frame pointers; -1 otherwise */
 	int seen_fd;	 /* bpf/procs.bpf.h's seen_procs: which generation of a pid is current */
 	int checks_fd;	 /* offcpu: copy_checks, what BPF checks before reusing a copy; -1 otherwise */
@@ -45,22 +44,26 @@ struct sre_ustack_sink {
 /* Before load: -1 everywhere, no counts. */
 void sre_ustack_sink_init(struct sre_ustack_sink *s, struct sre_symbolizer *sym);
 struct sre_stack_opts;
-/* After load, before the first event: where unwound stacks go (counts_fd
- * for profile, else -1), and the symbolizer reads CFI when copies come. */
-void sre_ustack_sink_setup(struct sre_ustack_sink *s, const struct sre_stack_opts *o, int stacks_fd, int counts_fd,
-			   int counters_fd, int fp_procs_fd, int seen_fd);
+struct bpf_object;
+/* After load, before the first event: the tool's maps (bpf/ustack.bpf.h,
+ * bpf/stacks.bpf.h, bpf/procs.bpf.h, by name), and whether copies come as
+ * samples to count in its "samples" map (profile) or as ids its rows
+ * already hold (offcpu). The symbolizer reads CFI when copies come. */
+void sre_ustack_sink_setup(struct sre_ustack_sink *s, const struct sre_stack_opts *o, const struct bpf_object *obj,
+			   bool counts_samples);
 
 /* Bytes of process-event ring while stacks are copied, for this host's CPUs. */
 uint32_t sre_ustack_ring_bytes(void);
-/* The rodata and ring size of bpf/ustack.bpf.h for the --unwind options. */
-#define SRE_CONFIGURE_UNWIND(skel, o)                                                          \
+/* The rodata and map sizes of bpf/ustack.bpf.h for the --unwind options;
+ * reuses: the tool reuses copies (offcpu), so BPF checks them. */
+#define SRE_CONFIGURE_UNWIND(skel, o, reuses)                                                  \
 	({                                                                                     \
 		bool _copies = sre_stack_copies(o);                                            \
 		(skel)->rodata->dwarf_unwind = _copies;                                        \
 		(skel)->rodata->unwind_auto = (o)->unwind == SRE_UNWIND_AUTO;                  \
 		(skel)->rodata->ustack_bytes = (uint32_t)(o)->stack_bytes;                     \
 		(skel)->rodata->has_task_pt_regs = sre_kernel_has_helper("task_pt_regs");      \
-		bpf_map__set_max_entries((skel)->maps.copy_checks, _copies ? 16384 : 1);       \
+		bpf_map__set_max_entries((skel)->maps.copy_checks, _copies && (reuses) ? 16384 : 1); \
 		_copies ? bpf_map__set_max_entries((skel)->maps.proc_events, sre_ustack_ring_bytes()) : 0; \
 	})
 void sre_ustack_sink_free(struct sre_ustack_sink *s);
