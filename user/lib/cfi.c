@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sorted.h"
 #include "cfi.h"
 
 /* Pointer encodings (DW_EH_PE_*). */
@@ -604,19 +605,12 @@ int cfi_find(const struct cfi_table *t, uint64_t pc, struct cfi_row *row)
 	struct cfi_row init;
 	struct cie cie;
 	uint64_t start, end;
-	size_t lo = 0, hi, mid;
+	size_t lo;
 	int err;
 
 	if (!t || !t->nfdes)
 		return -ENOENT;
-	hi = t->nfdes;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (t->fdes[mid].start <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = SRE_COUNT_LE(t->fdes, t->nfdes, start, pc);
 	if (!lo || pc >= t->fdes[lo - 1].end)
 		return -ENOENT;
 	if (!parse_fde(t, t->fdes[lo - 1].off, &cie, &start, &end, &insns, &insns_end))

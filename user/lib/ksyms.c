@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "sorted.h"
 #include "ksyms.h"
 
 struct ksym {
@@ -177,18 +178,11 @@ fail:
 
 const char *ksyms_lookup(const struct ksyms *k, uint64_t addr, uint64_t *offset)
 {
-	size_t lo = 0, hi, mid;
+	size_t lo;
 
 	if (!k)
 		return NULL;
-	hi = k->n;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (k->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = SRE_COUNT_LE(k->syms, k->n, addr, addr);
 	if (!lo)
 		return NULL;
 	if (offset)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "sorted.h"
 #include "cfi.h"
 #include "usyms.h"
 
@@ -366,19 +367,12 @@ static bool file_vaddr(const struct usym_table *t, uint64_t file_off, uint64_t *
 const char *usym_table_lookup(const struct usym_table *t, uint64_t file_off, uint64_t *offset)
 {
 	const struct usym_fn *f;
-	size_t lo = 0, hi, mid;
+	size_t lo;
 	uint64_t vaddr;
 
 	if (!t || !file_vaddr(t, file_off, &vaddr))
 		return NULL;
-	hi = t->nfns;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (t->fns[mid].start <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = SRE_COUNT_LE(t->fns, t->nfns, start, vaddr);
 	if (!lo)
 		return NULL;
 	f = &t->fns[lo - 1];
@@ -880,20 +874,13 @@ bool usyms_has(const struct usyms *u, uint32_t pid, uint32_t gen)
 static const struct umap *find_map(const struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, bool *known)
 {
 	const struct uproc *p = u->procs_cap ? u->procs[proc_slot(u, pid, gen)] : NULL;
-	size_t lo = 0, hi, mid;
+	size_t lo;
 
 	*known = p != NULL;
 	if (!p)
 		return NULL;
 	/* /proc/PID/maps lists mappings in address order. */
-	hi = p->n;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (p->maps[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = SRE_COUNT_LE(p->maps, p->n, start, addr);
 	if (!lo || addr >= p->maps[lo - 1].end)
 		return NULL;
 	return &p->maps[lo - 1];
