@@ -111,7 +111,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iuser
 FUZZ_TARGETS := folded elf opts pprof http slo cfi
 FUZZ_SRCS_folded := user/lib/flamegraph.c user/lib/output.c user/lib/opts.c user/lib/parse.c
-FUZZ_SRCS_elf := user/lib/usyms.c
+FUZZ_SRCS_elf := user/lib/usyms.c user/lib/cfi.c
 FUZZ_SRCS_opts := user/lib/opts.c user/lib/parse.c
 FUZZ_LIBS_elf := -lelf -lz
 FUZZ_SRCS_pprof := user/lib/pprof.c user/lib/gzip.c
