@@ -374,11 +374,6 @@ size_t cfi_table_fdes(const struct cfi_table *t)
 	return t ? t->nfdes : 0;
 }
 
-size_t cfi_table_bytes(const struct cfi_table *t)
-{
-	return t ? t->len + t->nfdes * sizeof(*t->fdes) + sizeof(*t) : 0;
-}
-
 /* True when an FDE's instructions make rbp the CFA register: the
  * function keeps a frame pointer. */
 static bool fde_uses_rbp(const struct cfi_table *t, uint32_t off)

@@ -56,7 +56,6 @@ void cfi_table_free(struct cfi_table *t);
 /* Start address of the i-th FDE in address order (0 past the end). */
 uint64_t cfi_table_fde_start(const struct cfi_table *t, size_t i);
 size_t cfi_table_fdes(const struct cfi_table *t);
-size_t cfi_table_bytes(const struct cfi_table *t);
 /* Share of functions that make rbp their CFA register (0..1): near 1 in a
  * program built with frame pointers, near 0 without. */
 double cfi_table_fp_share(const struct cfi_table *t);
