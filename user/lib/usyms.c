@@ -46,6 +46,7 @@ struct usym_table {
 	size_t names_len, names_cap;
 	char build_id[41];	/* GNU build ID in hex, "" when the file has none */
 	struct cfi_table *cfi;	/* .eh_frame, when unwinding wants it */
+	bool frame_pointers;	/* judged from cfi once, when it is loaded */
 };
 
 struct ufile {
@@ -292,8 +293,14 @@ static struct usym_table *table_from_elf(Elf *e, bool want_cfi)
 		errno = -err;
 		return NULL;
 	}
-	if (want_cfi)
+	if (want_cfi) {
 		t->cfi = cfi_table_from_elf(e);
+		/* No .eh_frame at all (Go): only frame pointers can walk it.
+		 * Else the share of functions that make rbp the CFA, measured:
+		 * 0.40 for a small -fno-omit-frame-pointer program (its start-up
+		 * code has none), 0.00-0.04 for Debian's sleep, python3, libc. */
+		t->frame_pointers = !t->cfi || cfi_table_fp_share(t->cfi) >= 0.25;
+	}
 	if (t->nfns)
 		qsort(t->fns, t->nfns, sizeof(*t->fns), cmp_fn);
 	/* One name per address, so lookup is a plain upper bound. */
@@ -919,14 +926,7 @@ int usyms_frame_pointers(const struct usyms *u, uint32_t pid, uint32_t gen)
 
 		if (!f || f == &u->vdso)
 			continue;
-		if (!f->tab)
-			return 0;
-		/* No .eh_frame at all (Go): only frame pointers can walk it. */
-		if (!f->tab->cfi)
-			return 1;
-		/* Measured: 0.40 for a small -fno-omit-frame-pointer program (its
-		 * start-up code has none), 0.00-0.04 for Debian's sleep, python3, libc. */
-		return cfi_table_fp_share(f->tab->cfi) >= 0.25;
+		return f->tab && f->tab->frame_pointers;
 	}
 	return 0;
 }
