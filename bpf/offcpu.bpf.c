@@ -133,7 +133,7 @@ static __always_inline void user_stack_at_block(void *ctx, struct block_start *b
 	/* The walk (fp, or joined to a small copy), kept when a copy fails. */
 	b->ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
 	if (way != USTACK_WALK && (id = next_copy_id()))
-		copied = send_user_stack(&proc_events, pid, tgid, b->gen,
+		copied = send_user_stack(&proc_events, regs, pid, tgid, b->gen,
 					 USTACK_STORE_AS_ID | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), id, 0, b->ustack);
 	if (copied)
 		b->ustack = id;

@@ -47,7 +47,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		 * with the walk's frames (if any). */
 		key.ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
 		if (way != USTACK_WALK &&
-		    send_user_stack(&proc_events, key.pid, key.tgid, key.gen,
+		    send_user_stack(&proc_events, current_user_regs(), key.pid, key.tgid, key.gen,
 				    USTACK_COUNT_SAMPLE | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), 0, key.kstack,
 				    key.ustack)) {
 			count_event(SRE_CNT_EVENTS);

@@ -113,19 +113,19 @@ static __always_inline __u64 next_copy_id(void)
 	return (1ULL << 63) | ((__u64)bpf_get_smp_processor_id() << 40) | (*seq & ((1ULL << 40) - 1));
 }
 
-/* Sends the current thread's registers and up to ustack_bytes (or
- * USTACK_JOIN_BYTES with USTACK_FP_JOIN) of its
+/* Sends the current thread's registers (regs: current_user_regs()) and up
+ * to ustack_bytes (or USTACK_JOIN_BYTES with USTACK_FP_JOIN) of its
  * stack. Reads go page by page, so a stack shallower than the copy (the
  * main thread's, whose top ends the mapping) still gives everything up
  * to its end. False when the thread has no user state or the ring is
  * full (counted). */
-static __always_inline bool send_user_stack(void *ring, __u32 pid, __u32 tgid, __u32 gen, __u32 flags, __u64 id,
-					    __u64 kstack, __u64 fp_stack)
+static __always_inline bool send_user_stack(void *ring, struct pt_regs *regs, __u32 pid, __u32 tgid, __u32 gen,
+					    __u32 flags, __u64 id, __u64 kstack, __u64 fp_stack)
 {
 	__u32 zero = 0;
 	__u64 done = 0, want = flags & USTACK_FP_JOIN ? USTACK_JOIN_BYTES : ustack_bytes, left, chunk;
 	struct sre_ustack_event *e = bpf_map_lookup_elem(&ustack_scratch, &zero);
-	struct pt_regs *regs = current_user_regs(), r;
+	struct pt_regs r;
 	__u64 sp, size;
 
 	if (!e || !regs || bpf_probe_read_kernel(&r, sizeof(r), regs))
