@@ -66,32 +66,29 @@ fi
 
 # DWARF unwinding (-O2 -fomit-frame-pointer, static): the chain
 # main -> sretrace_nofp_a..d must be whole in >= 95% of samples and time.
+# dwarf_check NAME UNIT FULL-PATTERN ALL-PATTERN MIN-ALL TOOL-ARGS...
+dwarf_check() {
+	name=$1 unit=$2 full=$3 every=$4 min=$5
+	shift 5
+	if $S "$@" >/tmp/o 2>/tmp/e; then
+		got=$(folded_sum "$full" /tmp/o)
+		all=$(folded_sum "$every" /tmp/o)
+		if [ "$all" -ge "$min" ] && [ $((got * 100)) -ge $((all * 95)) ]; then
+			result "$name" PASS "full chain in $got of $all $unit"
+		else
+			result "$name" FAIL "full chain in $got of $all $unit"
+			sort -k2 -n -r /tmp/o | head -3 | cut -c1-300 | sed 's/^/SRE-DEBUG /'
+			sed 's/^/SRE-DEBUG /' /tmp/e
+		fi
+	else
+		result "$name" FAIL "exit $?: $(why /tmp/e)"
+	fi
+}
 chain='main;sretrace_nofp_a;sretrace_nofp_b;sretrace_nofp_c;sretrace_nofp_d'
-if $S profile --unwind dwarf -f folded -- $W/nofp burn 1 >/tmp/o 2>/tmp/e; then
-	got=$(folded_sum "__libc_start_main.*;$chain" /tmp/o)
-	all=$(folded_sum '^nofp;' /tmp/o)
-	if [ "$all" -ge 50 ] && [ $((got * 100)) -ge $((all * 95)) ]; then
-		result dwarf-profile PASS "full chain in $got of $all samples"
-	else
-		result dwarf-profile FAIL "full chain in $got of $all samples"
-		sort -k2 -n -r /tmp/o | head -3 | cut -c1-300 | sed 's/^/SRE-DEBUG /'
-	fi
-else
-	result dwarf-profile FAIL "exit $?: $(why /tmp/e)"
-fi
-if $S offcpu --unwind dwarf -f folded -- $W/nofp sleep 5 40 >/tmp/o 2>/tmp/e; then
-	got=$(folded_sum "__libc_start_main.*;$chain;.*-;.*hrtimer_nanosleep" /tmp/o)
-	all=$(folded_sum 'hrtimer_nanosleep' /tmp/o)
-	if [ "$all" -ge 180000 ] && [ $((got * 100)) -ge $((all * 95)) ]; then
-		result dwarf-offcpu PASS "full chain for ${got}us of ${all}us"
-	else
-		result dwarf-offcpu FAIL "full chain for ${got}us of ${all}us"
-		sort -k2 -n -r /tmp/o | head -3 | cut -c1-300 | sed 's/^/SRE-DEBUG /'
-		cat /tmp/e | sed 's/^/SRE-DEBUG /'
-	fi
-else
-	result dwarf-offcpu FAIL "exit $?: $(why /tmp/e)"
-fi
+dwarf_check dwarf-profile samples "__libc_start_main.*;$chain" '^nofp;' 50 \
+	profile --unwind dwarf -f folded -- $W/nofp burn 1
+dwarf_check dwarf-offcpu us "__libc_start_main.*;$chain;.*-;.*hrtimer_nanosleep" 'hrtimer_nanosleep' 180000 \
+	offcpu --unwind dwarf -f folded -- $W/nofp sleep 5 40
 
 # biolat: 64 O_DIRECT writes to a loop device, against its /sys/block stat.
 dev=
