@@ -9,17 +9,24 @@ BUILD := build
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
-USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -I$(BUILD)/skel -Iuser
+USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -I$(BUILD)/skel -Iuser -I.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ibpf
 LDLIBS := -lbpf -lelf -lz -lm
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_HDRS := $(wildcard bpf/*.h)
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
-LIB_SRCS := $(wildcard user/lib/*.c)
-TOOL_SRCS := $(wildcard user/*.c)
+# user/lib is layered (docs/ARCHITECTURE.md): core < sym < stacks < fmt < bpf.
+# Only the bpf layer and the tools touch libbpf and the skeletons, so the
+# layers below it (and the unit tests) build without clang or bpftool.
+PURE_LAYERS := core sym stacks fmt
+PURE_SRCS := $(foreach l,$(PURE_LAYERS),$(wildcard user/lib/$(l)/*.c)) $(wildcard user/serve/http.c user/serve/prom.c user/triage/waitclass.c)
+BPF_LIB_SRCS := $(wildcard user/lib/bpf/*.c)
+LIB_SRCS := $(PURE_SRCS) $(BPF_LIB_SRCS)
+TOOL_SRCS := $(filter-out $(PURE_SRCS),$(wildcard user/*.c user/serve/*.c user/triage/*.c))
 GEN_SRCS := $(BUILD)/gen/names.c
-LIB_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(BUILD)/obj/gen/names.o
+PURE_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(PURE_SRCS)) $(BUILD)/obj/gen/names.o
+LIB_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/obj/%.o,$(BPF_LIB_SRCS))
 TOOL_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(TOOL_SRCS))
 TOOLS := syslat offcpu biolat tcpretrans profile serve triage
 
@@ -49,9 +56,13 @@ $(BUILD)/gen/names.c: scripts/gen-names.sh
 
 $(BUILD)/obj/gen/names.o: $(BUILD)/gen/names.c
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -Iuser/lib -c $< -o $@
+	$(CC) $(USER_CFLAGS) -c $< -o $@
 
-# Loaders include their skeleton, so every skeleton exists before any compile.
+# The pure layers never see a skeleton; the bpf layer and the tools wait for all of them.
+$(filter-out $(BUILD)/obj/gen/%,$(PURE_OBJS)): $(BUILD)/obj/%.o: user/%.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
 $(BUILD)/obj/%.o: user/%.c | $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
@@ -60,12 +71,13 @@ $(BUILD)/sretrace: $(TOOL_OBJS) $(LIB_OBJS)
 	$(CC) -static $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The offline renderer alone: no BPF, no privileges.
-$(BUILD)/flamegraph: tools/flamegraph.c $(BUILD)/obj/lib/flamegraph.o $(BUILD)/obj/lib/output.o $(BUILD)/obj/lib/opts.o $(BUILD)/obj/lib/parse.o
+$(BUILD)/flamegraph: tools/flamegraph.c $(BUILD)/obj/lib/fmt/flamegraph.o $(BUILD)/obj/lib/core/output.o $(BUILD)/obj/lib/core/opts.o $(BUILD)/obj/lib/core/parse.o
 	$(CC) $(USER_CFLAGS) -static -o $@ $^ -lm
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+# Unit tests link the pure layers only: no libbpf, no skeletons, no clang.
+$(BUILD)/tests/%: tests/unit/%.c $(PURE_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(USER_CFLAGS) -o $@ $(filter %.c %.o,$^) -lelf -lz -lm
 
 # Like Debian's binaries: no frame pointers (the unwinding ground truth).
 $(BUILD)/workload/nofp: tests/workload/nofp.c
@@ -93,6 +105,7 @@ vmtest: $(BUILD)/sretrace $(VM_WORKLOADS)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do $$t; done
+	./scripts/check-layers
 
 e2e: all
 	bats --tap tests/e2e
@@ -108,17 +121,17 @@ bench: all
 # UBSan from the library sources it exercises, then run for FUZZ_SECONDS
 # on a copy of its committed seed corpus.
 FUZZ_SECONDS ?= 30
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iuser
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iuser -I.
 FUZZ_TARGETS := folded elf opts pprof http slo cfi
-FUZZ_SRCS_folded := user/lib/flamegraph.c user/lib/output.c user/lib/opts.c user/lib/parse.c
-FUZZ_SRCS_elf := user/lib/usyms.c user/lib/cfi.c
-FUZZ_SRCS_opts := user/lib/opts.c user/lib/parse.c
+FUZZ_SRCS_folded := user/lib/fmt/flamegraph.c user/lib/core/output.c user/lib/core/opts.c user/lib/core/parse.c
+FUZZ_SRCS_elf := user/lib/sym/usyms.c user/lib/sym/cfi.c
+FUZZ_SRCS_opts := user/lib/core/opts.c user/lib/core/parse.c
 FUZZ_LIBS_elf := -lelf -lz
-FUZZ_SRCS_pprof := user/lib/pprof.c user/lib/gzip.c
+FUZZ_SRCS_pprof := user/lib/fmt/pprof.c user/lib/core/gzip.c
 FUZZ_LIBS_pprof := -lz
-FUZZ_SRCS_http := user/lib/http.c
-FUZZ_SRCS_slo := user/lib/slo.c user/lib/opts.c user/lib/parse.c user/lib/hist.c
-FUZZ_SRCS_cfi := user/lib/cfi.c
+FUZZ_SRCS_http := user/serve/http.c
+FUZZ_SRCS_slo := user/lib/core/slo.c user/lib/core/opts.c user/lib/core/parse.c user/lib/core/hist.c
+FUZZ_SRCS_cfi := user/lib/sym/cfi.c
 FUZZ_LIBS_cfi := -lelf
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
@@ -138,7 +151,7 @@ fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # the bats files that need no timing precision against it.
 ASAN := $(BUILD)/asan
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
-	$(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD)/skel -Iuser
+	$(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD)/skel -Iuser -I.
 ASAN_OBJS := $(patsubst user/%.c,$(ASAN)/obj/%.o,$(TOOL_SRCS) $(LIB_SRCS)) $(ASAN)/obj/gen/names.o
 ASAN_BATS := tests/e2e/badinput.bats tests/e2e/flamegraph.bats tests/e2e/syslat.bats \
 	tests/e2e/biolat.bats tests/e2e/tcpretrans.bats tests/e2e/serve.bats tests/e2e/slo.bats tests/e2e/json.bats \
@@ -150,14 +163,14 @@ $(ASAN)/obj/%.o: user/%.c | $(SKELS)
 
 $(ASAN)/obj/gen/names.o: $(BUILD)/gen/names.c
 	@mkdir -p $(@D)
-	$(CC) $(ASAN_CFLAGS) -Iuser/lib -c $< -o $@
+	$(CC) $(ASAN_CFLAGS) -c $< -o $@
 
 $(ASAN)/sretrace: $(ASAN_OBJS)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(LDLIBS)
 
-$(ASAN)/tests/%: tests/unit/%.c $(filter-out $(ASAN)/obj/main.o $(patsubst user/%.c,$(ASAN)/obj/%.o,$(TOOL_SRCS)),$(ASAN_OBJS))
+$(ASAN)/tests/%: tests/unit/%.c $(patsubst user/%.c,$(ASAN)/obj/%.o,$(PURE_SRCS)) $(ASAN)/obj/gen/names.o
 	@mkdir -p $(@D)
-	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $(filter %.c %.o,$^) -lelf -lz -lm
 
 asan: $(ASAN)/sretrace $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS)) $(WORKLOADS) $(BUILD)/flamegraph
 
@@ -175,4 +188,4 @@ install: $(BUILD)/sretrace
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj $(ASAN)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests $(ASAN)/obj -name '*.d' 2>/dev/null)

@@ -262,11 +262,6 @@ int BPF_PROG(rq_insert_btf)
 	return on_insert((struct request *)ctx[rq_second_arg ? 1 : 0]);
 }
 
-SEC("raw_tp/block_rq_insert")
-int BPF_PROG(rq_insert_raw)
-{
-	return on_insert((struct request *)ctx[rq_second_arg ? 1 : 0]);
-}
 
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(rq_issue_btf)
@@ -274,11 +269,6 @@ int BPF_PROG(rq_issue_btf)
 	return on_issue((struct request *)ctx[rq_second_arg ? 1 : 0]);
 }
 
-SEC("raw_tp/block_rq_issue")
-int BPF_PROG(rq_issue_raw)
-{
-	return on_issue((struct request *)ctx[rq_second_arg ? 1 : 0]);
-}
 
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(rq_complete_btf, struct request *rq, int error, unsigned int nr_bytes)
@@ -286,10 +276,5 @@ int BPF_PROG(rq_complete_btf, struct request *rq, int error, unsigned int nr_byt
 	return on_complete(rq, error, nr_bytes);
 }
 
-SEC("raw_tp/block_rq_complete")
-int BPF_PROG(rq_complete_raw, struct request *rq, int error, unsigned int nr_bytes)
-{
-	return on_complete(rq, error, nr_bytes);
-}
 
 char LICENSE[] SEC("license") = "GPL";

@@ -2,6 +2,10 @@
 #ifndef SRETRACE_COMMON_H
 #define SRETRACE_COMMON_H
 
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
 #define TASK_COMM_LEN 16
 #define FILTER_MAX_PIDS 1024
 
@@ -13,6 +17,24 @@ enum sre_counter {
 	SRE_CNT_STACK_LOST, /* stacks not stored: stack map full or walk failed */
 	SRE_CNT_COPY_DROPS, /* user stack copies lost (ring buffer full): --unwind dwarf */
 	SRE_CNT_MAX,
+};
+
+/* The task filters (-p, -t, -c, -C, "-- COMMAND"): read-only data of
+ * every skeleton (bpf/filter.bpf.h), set before load by
+ * sre_filter_configure (user/lib/bpf/load.c). Knobs left 0 are pruned by
+ * the verifier. */
+struct sre_filter_cfg {
+	__u8 tgid, tid, comm, cgroup;
+	char comm_name[TASK_COMM_LEN];
+};
+
+/* How user stacks are taken (bpf/ustack.bpf.h), set by sre_unwind_configure. */
+struct sre_unwind_cfg {
+	__u8 copies;	       /* copy stacks for DWARF unwinding (dwarf, auto) */
+	__u8 fp_auto;	       /* auto: walk processes with frame pointers */
+	__u8 has_task_pt_regs; /* bpf_task_pt_regs (5.15) */
+	__u8 pad;
+	__u32 bytes;	       /* copied per stack */
 };
 
 #endif

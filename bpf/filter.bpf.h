@@ -6,11 +6,7 @@
 
 #include "common.h"
 
-const volatile bool filter_tgid = false;
-const volatile bool filter_tid = false;
-const volatile bool filter_comm = false;
-const volatile bool filter_cgroup = false;
-const volatile char target_comm[TASK_COMM_LEN] = {};
+const volatile struct sre_filter_cfg filter_cfg = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -52,7 +48,7 @@ static __always_inline void count_event(enum sre_counter which)
 static __always_inline bool comm_matches(const char *comm)
 {
 	for (int i = 0; i < TASK_COMM_LEN; i++) {
-		if (comm[i] != target_comm[i])
+		if (comm[i] != filter_cfg.comm_name[i])
 			return false;
 		if (!comm[i])
 			break;
@@ -66,13 +62,13 @@ static __always_inline bool current_wanted(void)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
 
-	if (filter_tgid && !bpf_map_lookup_elem(&wanted_tgids, &tgid))
+	if (filter_cfg.tgid && !bpf_map_lookup_elem(&wanted_tgids, &tgid))
 		return false;
-	if (filter_tid && !bpf_map_lookup_elem(&wanted_tids, &tid))
+	if (filter_cfg.tid && !bpf_map_lookup_elem(&wanted_tids, &tid))
 		return false;
-	if (filter_cgroup && bpf_current_task_under_cgroup(&wanted_cgroup, 0) != 1)
+	if (filter_cfg.cgroup && bpf_current_task_under_cgroup(&wanted_cgroup, 0) != 1)
 		return false;
-	if (filter_comm) {
+	if (filter_cfg.comm) {
 		char comm[TASK_COMM_LEN];
 
 		bpf_get_current_comm(comm, sizeof(comm));
@@ -113,11 +109,6 @@ int BPF_PROG(follow_fork_btf, struct task_struct *parent, struct task_struct *ch
 	return follow_fork(parent, child);
 }
 
-SEC("raw_tp/sched_process_fork")
-int BPF_PROG(follow_fork_raw, struct task_struct *parent, struct task_struct *child)
-{
-	return follow_fork(parent, child);
-}
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(follow_exit_btf)
@@ -125,10 +116,5 @@ int BPF_PROG(follow_exit_btf)
 	return forget_exiting_process(&wanted_tgids);
 }
 
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(follow_exit_raw)
-{
-	return forget_exiting_process(&wanted_tgids);
-}
 
 #endif

@@ -97,7 +97,7 @@ static __always_inline __u32 state_class(struct task_struct *t, bool preempt)
  * never reused. */
 static __always_inline void user_stack_at_block(void *ctx, struct block_start *b, __u32 pid, __u32 tgid)
 {
-	struct pt_regs *regs = has_task_pt_regs || dwarf_unwind ? current_user_regs() : NULL;
+	struct pt_regs *regs = unwind_cfg.has_task_pt_regs || unwind_cfg.copies ? current_user_regs() : NULL;
 	enum ustack_way way = user_stack_way(tgid, b->gen);
 	struct recent_ustack *r;
 	bool copied = false;
@@ -221,10 +221,5 @@ int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct t
 	return on_switch(ctx, preempt, prev, next);
 }
 
-SEC("raw_tp/sched_switch")
-int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	return on_switch(ctx, preempt, prev, next);
-}
 
 char LICENSE[] SEC("license") = "GPL";

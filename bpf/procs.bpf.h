@@ -91,11 +91,6 @@ int BPF_PROG(procs_exec_btf)
 	return forget_current_process();
 }
 
-SEC("raw_tp/sched_process_exec")
-int BPF_PROG(procs_exec_raw)
-{
-	return forget_current_process();
-}
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(procs_exit_btf)
@@ -103,10 +98,5 @@ int BPF_PROG(procs_exit_btf)
 	return forget_exited_process();
 }
 
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(procs_exit_raw)
-{
-	return forget_exited_process();
-}
 
 #endif

@@ -185,11 +185,6 @@ int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 	return on_enter(id);
 }
 
-SEC("raw_tp/sys_enter")
-int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
-{
-	return on_enter(id);
-}
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
@@ -197,10 +192,5 @@ int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 	return on_exit(ret);
 }
 
-SEC("raw_tp/sys_exit")
-int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
-{
-	return on_exit(ret);
-}
 
 char LICENSE[] SEC("license") = "GPL";

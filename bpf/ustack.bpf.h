@@ -8,14 +8,11 @@
 #include "stack.h"
 #include "filter.bpf.h"
 
-const volatile bool dwarf_unwind = false;
 /* --unwind auto: processes userspace found built with frame pointers
- * (fp_procs, tgid -> generation) are walked by the kernel instead. */
-const volatile bool unwind_auto = false;
-const volatile __u32 ustack_bytes = USTACK_DEFAULT_BYTES;
-/* bpf_task_pt_regs (5.15); older kernels find pt_regs at the top of the
- * task's kernel stack, as the helper does. */
-const volatile bool has_task_pt_regs = true;
+ * (fp_procs, tgid -> generation) are walked by the kernel instead. Without
+ * bpf_task_pt_regs (5.15), pt_regs are found at the top of the task's
+ * kernel stack, as the helper does. */
+const volatile struct sre_unwind_cfg unwind_cfg = { .bytes = USTACK_DEFAULT_BYTES, .has_task_pt_regs = 1 };
 
 /* x86-64 THREAD_SIZE without KASAN (Debian's kernels). */
 #define USTACK_KERNEL_STACK_SIZE 16384
@@ -77,9 +74,9 @@ static __always_inline enum ustack_way user_stack_way(__u32 tgid, __u32 gen)
 {
 	__u32 *fp_gen;
 
-	if (!dwarf_unwind)
+	if (!unwind_cfg.copies)
 		return USTACK_WALK;
-	if (!unwind_auto)
+	if (!unwind_cfg.fp_auto)
 		return USTACK_COPY;
 	fp_gen = bpf_map_lookup_elem(&fp_procs, &tgid);
 	return fp_gen && *fp_gen == gen ? USTACK_JOIN : USTACK_COPY;
@@ -91,7 +88,7 @@ static __always_inline struct pt_regs *current_user_regs(void)
 	struct task_struct *t;
 	void *stack;
 
-	if (has_task_pt_regs)
+	if (unwind_cfg.has_task_pt_regs)
 		return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	t = (struct task_struct *)bpf_get_current_task();
 	stack = BPF_CORE_READ(t, stack);
@@ -114,7 +111,7 @@ static __always_inline __u64 next_copy_id(void)
 }
 
 /* Sends the current thread's registers (regs: current_user_regs()) and up
- * to ustack_bytes (or USTACK_JOIN_BYTES with USTACK_FP_JOIN) of its
+ * to unwind_cfg.bytes (or USTACK_JOIN_BYTES with USTACK_FP_JOIN) of its
  * stack. Reads go page by page, so a stack shallower than the copy (the
  * main thread's, whose top ends the mapping) still gives everything up
  * to its end. False when the thread has no user state or the ring is
@@ -123,7 +120,7 @@ static __always_inline bool send_user_stack(void *ring, struct pt_regs *regs, __
 					    __u32 flags, __u64 id, __u64 kstack, __u64 fp_stack)
 {
 	__u32 zero = 0;
-	__u64 done = 0, want = flags & USTACK_FP_JOIN ? USTACK_JOIN_BYTES : ustack_bytes, left, chunk;
+	__u64 done = 0, want = flags & USTACK_FP_JOIN ? USTACK_JOIN_BYTES : unwind_cfg.bytes, left, chunk;
 	struct sre_ustack_event *e = bpf_map_lookup_elem(&ustack_scratch, &zero);
 	struct pt_regs r;
 	__u64 sp, size;

@@ -1,6 +1,7 @@
 /* biolat: block I/O latency per disk and operation, queue vs device time,
  * request sizes, the issuing process; or, with -L, one line per request. */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -10,25 +11,27 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf/common.h"
+#include "bpf/biolat.h"
 #include "biolat.skel.h"
-#include "../bpf/biolat.h"
-#include "lib/bpf_setup.h"
-#include "lib/clock.h"
-#include "lib/hist.h"
-#include "lib/json.h"
-#include "lib/opts.h"
-#include "lib/output.h"
-#include "lib/parse.h"
-#include "lib/rows.h"
-#include "lib/runloop.h"
-#include "lib/session.h"
-#include "lib/tools.h"
-#include "probes.h"
+#include "lib/bpf/tool.h"
+#include "lib/bpf/load.h"
+#include "lib/core/clock.h"
+#include "lib/core/hist.h"
+#include "lib/core/json.h"
+#include "lib/core/opts.h"
+#include "lib/core/output.h"
+#include "lib/core/parse.h"
+#include "lib/core/rows.h"
+#include "lib/bpf/runloop.h"
+#include "lib/bpf/session.h"
+#include "tools.h"
 
 struct biolat_run {
-	struct biolat_bpf *skel;
 	struct biolat_cfg cfg;
-	struct sre_session session;
+	struct biolat_bpf *skel;
+	struct sre_session *session;
+	struct ring_buffer *rb;
 	struct sre_rows prev[BIOLAT_NPARTS];
 	double last_report_s;
 };
@@ -183,10 +186,34 @@ static const struct sre_tool_spec biolat_spec = {
 	.on_option = biolat_option,
 };
 
-int biolat_configure(struct biolat_bpf *skel, void *ctx)
+void biolat_defaults(void *c)
 {
-	const struct biolat_cfg *cfg = ctx;
+	*(struct biolat_cfg *)c = (struct biolat_cfg){ .slow_us = -1 };
+}
 
+static int biolat_check(const struct sre_opts *o, void *c)
+{
+	const struct biolat_cfg *cfg = c;
+
+	if (cfg->slow_us >= 0 && (cfg->per_process || cfg->per_disk || cfg->per_op || cfg->sizes || cfg->queued ||
+				  cfg->nslos)) {
+		sre_error(o, "-L (events) does not combine with -D, -O, -P, -Q, -S or --slo");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int biolat_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *c)
+{
+	const struct biolat_cfg *cfg = c;
+	struct biolat_bpf *skel = biolat_bpf__open();
+	int err;
+
+	if (!skel) {
+		sre_error(o, "cannot open the biolat programs: %s", strerror(errno));
+		return -errno;
+	}
+	sre_filter_configure(&skel->rodata->filter_cfg, skel->obj, o);
 	skel->rodata->per_disk = cfg->per_disk;
 	skel->rodata->per_op = cfg->per_op;
 	skel->rodata->per_process = cfg->per_process;
@@ -196,7 +223,27 @@ int biolat_configure(struct biolat_bpf *skel, void *ctx)
 	skel->rodata->start_ns = (uint64_t)(sre_mono_now_s() * 1e9);
 	if (cfg->slow_us < 0)
 		bpf_map__set_max_entries(skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
+	err = sre_load_attach(skel->skeleton, "biolat", o, command_pid);
+	for (int i = 0; i < cfg->ndisks && !err; i++) {
+		uint8_t one = 1;
+
+		if (bpf_map__update_elem(skel->maps.wanted_disks, &cfg->disks[i], sizeof(uint32_t), &one, sizeof(one),
+					 BPF_ANY)) {
+			err = -errno;
+			sre_error(o, "cannot set disk filter: %s", strerror(errno));
+		}
+	}
+	if (err) {
+		biolat_bpf__destroy(skel);
+		return err;
+	}
+	*probe = skel;
 	return 0;
+}
+
+void biolat_unload(void *probe)
+{
+	biolat_bpf__destroy(probe);
 }
 
 /* Disk names from /sys/dev/block/MAJ:MIN, the kernel's own names. */
@@ -330,8 +377,8 @@ static void text_line(FILE *f, const char *label, const struct sre_row *r, doubl
 
 static void print_text(struct biolat_run *run, struct sre_rows d[BIOLAT_NPARTS], double secs)
 {
-	const struct sre_opts *o = &run->session.opts;
-	FILE *f = run->session.out.f;
+	const struct sre_opts *o = &run->session->opts;
+	FILE *f = run->session->out.f;
 	uint64_t unit = o->millis ? 1000000 : 1000;
 	const char *u = o->millis ? "ms" : "us";
 	char ts[16], disk[64], label[96];
@@ -397,8 +444,8 @@ static int report(void *ctx, bool final)
 	}
 	if (!err) {
 		sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
-		if (run->session.opts.format == SRE_FMT_JSON)
-			biolat_print_json(run->session.out.f, &run->cfg, delta, now - run->last_report_s, cnt);
+		if (run->session->opts.format == SRE_FMT_JSON)
+			biolat_print_json(run->session->out.f, &run->cfg, delta, now - run->last_report_s, cnt);
 		else
 			print_text(run, delta, now - run->last_report_s);
 		if (cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
@@ -411,7 +458,7 @@ static int report(void *ctx, bool final)
 		sre_rows_free(&run->prev[p]);
 		run->prev[p] = cur[p];
 	}
-	return err ? err : sre_output_flush(&run->session.out);
+	return err ? err : sre_output_flush(&run->session->out);
 }
 
 /* --- event mode (-L) --- */
@@ -420,14 +467,14 @@ static int on_event(void *ctx, void *data, size_t len)
 {
 	struct biolat_run *run = ctx;
 	const struct biolat_event *e = data;
-	FILE *f = run->session.out.f;
-	double div = run->session.opts.millis ? 1e6 : 1e3;
+	FILE *f = run->session->out.f;
+	double div = run->session->opts.millis ? 1e6 : 1e3;
 	char ts[32];
 
 	if (len < sizeof(*e))
 		return 0;
 	sre_event_time(e->ts_ns, ts, sizeof(ts));
-	if (run->session.opts.format == SRE_FMT_JSON) {
+	if (run->session->opts.format == SRE_FMT_JSON) {
 		fprintf(f, "{\"time\":\"%s\",\"pid\":%u,\"comm\":", ts, e->pid);
 		sre_json_str(f, e->comm);
 		fputs(",\"disk\":", f);
@@ -453,7 +500,7 @@ static int report_events_end(void *ctx, bool final)
 	fprintf(stderr, "biolat: %" PRIu64 " requests completed, %" PRIu64 " events dropped (ring buffer full), %"
 			PRIu64 " missed (in-flight map full)\n",
 		cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED]);
-	return sre_output_flush(&run->session.out);
+	return sre_output_flush(&run->session->out);
 }
 
 /* The whole run's total-latency histogram per SLO, from the last
@@ -479,68 +526,61 @@ static int check_slos(struct biolat_run *run)
 	return sre_slo_report(stderr, "biolat", run->cfg.slos, run->cfg.nslos, "requests");
 }
 
-int biolat_load(struct biolat_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct biolat_cfg *cfg)
+static int biolat_start(void *r, void *probe, struct sre_session *s, struct sre_loop *l)
 {
-	return SRE_LOAD_AND_ATTACH(biolat_bpf, *skel, o, command_pid, biolat_configure, cfg);
-}
+	struct biolat_run *run = r;
+	const struct sre_opts *o = &s->opts;
+	int err;
 
-int biolat_main(int argc, char **argv)
-{
-	struct biolat_run run = { .cfg = { .slow_us = -1 } };
-	struct sre_session *ss = &run.session;
-	struct ring_buffer *rb = NULL;
-	struct sre_loop loop = { 0 };
-	int err, code, slo_failed = 0;
-
-	err = sre_parse_options(argc, argv, &biolat_spec, &ss->opts, &run.cfg);
-	if (err)
-		return err > 0 ? 0 : 2;
-	if (run.cfg.slow_us >= 0 && (run.cfg.per_process || run.cfg.per_disk || run.cfg.per_op ||
-				      run.cfg.sizes || run.cfg.queued || run.cfg.nslos)) {
-		sre_error(&ss->opts, "-L (events) does not combine with -D, -O, -P, -Q, -S or --slo");
-		return 2;
-	}
-	err = sre_session_start(ss);
-	if (!err)
-		err = SRE_SESSION_LOAD(biolat_bpf, run.skel, ss, biolat_configure, &run.cfg);
-	if (err)
-		goto cleanup;
-	for (int i = 0; i < run.cfg.ndisks; i++) {
-		uint8_t one = 1;
-
-		if (bpf_map__update_elem(run.skel->maps.wanted_disks, &run.cfg.disks[i], sizeof(uint32_t), &one,
-					 sizeof(one), BPF_ANY)) {
-			err = -errno;
-			sre_error(&ss->opts, "cannot set disk filter: %s", strerror(errno));
-			goto cleanup;
-		}
-	}
-	run.last_report_s = sre_mono_now_s();
-	loop.counters_fd = bpf_map__fd(run.skel->maps.sre_counters);
-	loop.report = report;
-	loop.ctx = &run;
-	if (run.cfg.slow_us >= 0) {
-		rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.events), on_event, &run, &err);
-		if (!rb)
-			goto cleanup;
-		loop.rb = rb;
-		loop.report = report_events_end;
-		if (ss->opts.format == SRE_FMT_TEXT)
-			fprintf(ss->out.f, "%-15s %-16s %-7s %-8s %-8s %12s %8s %10s %10s\n", "TIME", "COMM", "PID",
-				"DISK", "OP", "SECTOR", "BYTES", ss->opts.millis ? "QUE(ms)" : "QUE(us)",
-				ss->opts.millis ? "DEV(ms)" : "DEV(us)");
-	} else if (!ss->opts.command && isatty(STDERR_FILENO) && ss->opts.interval_s == 0) {
+	run->skel = probe;
+	run->session = s;
+	run->last_report_s = sre_mono_now_s();
+	*l = (struct sre_loop){
+		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
+		.report = report,
+		.ctx = run,
+	};
+	if (run->cfg.slow_us >= 0) {
+		run->rb = sre_session_ring_buffer(s, bpf_map__fd(run->skel->maps.events), on_event, run, &err);
+		if (!run->rb)
+			return err;
+		l->rb = run->rb;
+		l->report = report_events_end;
+		if (o->format == SRE_FMT_TEXT)
+			fprintf(s->out.f, "%-15s %-16s %-7s %-8s %-8s %12s %8s %10s %10s\n", "TIME", "COMM", "PID",
+				"DISK", "OP", "SECTOR", "BYTES", o->millis ? "QUE(ms)" : "QUE(us)",
+				o->millis ? "DEV(ms)" : "DEV(us)");
+	} else if (!o->command && isatty(STDERR_FILENO) && o->interval_s == 0) {
 		fprintf(stderr, "Tracing block I/O... Ctrl-C to end.\n");
 	}
-	err = sre_session_run(ss, &loop);
-	if (!err && run.cfg.nslos)
-		slo_failed = check_slos(&run);
-
-cleanup:
-	ring_buffer__free(rb);
-	biolat_bpf__destroy(run.skel);
-	for (int p = 0; p < BIOLAT_NPARTS; p++)
-		sre_rows_free(&run.prev[p]);
-	code = sre_session_end(ss, err);
-	return code == 0 && slo_failed ? 1 : code;
+	return 0;
 }
+
+static void biolat_stop(void *r)
+{
+	struct biolat_run *run = r;
+
+	ring_buffer__free(run->rb);
+	for (int p = 0; p < BIOLAT_NPARTS; p++)
+		sre_rows_free(&run->prev[p]);
+}
+
+static int biolat_verdict(void *r)
+{
+	struct biolat_run *run = r;
+
+	return run->cfg.nslos ? check_slos(run) : 0;
+}
+
+const struct sre_tool biolat_tool = {
+	.spec = &biolat_spec,
+	.run_size = sizeof(struct biolat_run),
+	.cfg_offset = offsetof(struct biolat_run, cfg),
+	.defaults = biolat_defaults,
+	.check = biolat_check,
+	.load = biolat_load,
+	.unload = biolat_unload,
+	.start = biolat_start,
+	.stop = biolat_stop,
+	.verdict = biolat_verdict,
+};

@@ -6,10 +6,11 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "floor.skel.h"
-#include "lib/bpf_setup.h"
-#include "lib/parse.h"
-#include "lib/runloop.h"
-#include "lib/tools.h"
+#include "lib/bpf/load.h"
+#include "lib/core/parse.h"
+#include "lib/bpf/runloop.h"
+#include "lib/bpf/tool.h"
+#include "tools.h"
 
 static int no_report(void *ctx, bool final)
 {
@@ -17,10 +18,15 @@ static int no_report(void *ctx, bool final)
 	return 0;
 }
 
-int floor_main(int argc, char **argv)
+static const struct sre_tool_spec floor_spec = {
+	.name = "_floor",
+	.summary = "Benchmark floor: empty programs on the tracepoints the tools use.",
+	.positional = SRE_POS_DURATION,
+};
+
+static int floor_main(int argc, char **argv)
 {
-	static const struct sre_tool_spec spec = { .name = "_floor", .positional = SRE_POS_DURATION };
-	struct sre_opts o = { .tool = &spec };
+	struct sre_opts o = { .tool = &floor_spec };
 	struct floor_bpf *skel;
 	bool sched;
 	int err = 1;
@@ -51,3 +57,5 @@ cleanup:
 	floor_bpf__destroy(skel);
 	return err ? 1 : 0;
 }
+
+const struct sre_tool floor_tool = { .spec = &floor_spec, .hidden = true, .main = floor_main };

@@ -1,34 +1,38 @@
 /* offcpu: where threads wait. Off-CPU time by kernel and user stack, as
- * text, folded stacks for flame graphs, or JSON. */
+ * text, folded stacks for flame graphs, JSON, SVG or pprof.
+ * options -> config -> load -> start (ring reader) -> run -> report -> stop. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf/common.h"
+#include "bpf/offcpu.h"
 #include "offcpu.skel.h"
-#include "../bpf/offcpu.h"
-#include "lib/json.h"
-#include "lib/flamegraph.h"
-#include "lib/opts.h"
-#include "lib/parse.h"
-#include "lib/runloop.h"
-#include "lib/session.h"
-#include "lib/stackopts.h"
-#include "lib/stackreport.h"
-#include "lib/ustacks.h"
-#include "lib/tools.h"
-#include "probes.h"
+#include "lib/bpf/load.h"
+#include "lib/bpf/runloop.h"
+#include "lib/bpf/session.h"
+#include "lib/bpf/stackreport.h"
+#include "lib/bpf/tool.h"
+#include "lib/bpf/ustacks.h"
+#include "lib/core/json.h"
+#include "lib/core/parse.h"
+#include "lib/fmt/flamegraph.h"
+#include "lib/stacks/stackopts.h"
+#include "tools.h"
 
 enum { OPT_MIN_BLOCK = 1000, OPT_MAX_BLOCK, OPT_STATE, OPT_EXACT, OPT_SAMPLE };
 
 struct offcpu_run {
-	struct offcpu_bpf *skel;
 	struct offcpu_cfg cfg;
-	struct sre_session session;
+	struct offcpu_bpf *skel;
+	struct sre_session *session;
 	struct sre_symbolizer sym;
 	struct sre_ustack_sink sink;
+	struct ring_buffer *rb;
 };
 
 static const struct option offcpu_long[] = {
@@ -122,10 +126,42 @@ static const struct sre_tool_spec offcpu_spec = {
 	.on_option = offcpu_option,
 };
 
-int offcpu_configure(struct offcpu_bpf *skel, void *ctx)
+void offcpu_defaults(void *c)
 {
-	const struct offcpu_cfg *cfg = ctx;
+	struct offcpu_cfg *cfg = c;
 
+	*cfg = (struct offcpu_cfg){
+		.min_block_us = 1, .sample_us = 1000,
+		.state_mask = OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNINTERRUPTIBLE | OFFCPU_STATE_OTHER,
+	};
+	sre_stack_opts_init(&cfg->stack);
+}
+
+static int offcpu_check(const struct sre_opts *o, void *c)
+{
+	struct offcpu_cfg *cfg = c;
+
+	if (sre_stack_opts_check(o, &cfg->stack))
+		return -EINVAL;
+	if (cfg->max_block_us && cfg->max_block_us < cfg->min_block_us) {
+		sre_error(o, "--max-block is below --min-block");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int offcpu_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *c)
+{
+	const struct offcpu_cfg *cfg = c;
+	struct offcpu_bpf *skel = offcpu_bpf__open();
+	int err;
+
+	if (!skel) {
+		sre_error(o, "cannot open the offcpu programs: %s", strerror(errno));
+		return -errno;
+	}
+	sre_filter_configure(&skel->rodata->filter_cfg, skel->obj, o);
+	sre_task_slot_configure(&skel->rodata->task_storage, skel->maps.blocks, skel->maps.blocks_by_tid);
 	skel->rodata->user_stacks = sre_stack_user(&cfg->stack);
 	skel->rodata->kernel_stacks = sre_stack_kernel(&cfg->stack);
 	skel->rodata->min_block_ns = cfg->min_block_us * 1000;
@@ -134,28 +170,45 @@ int offcpu_configure(struct offcpu_bpf *skel, void *ctx)
 	skel->rodata->sample_ns = cfg->exact ? 0 : (uint32_t)(cfg->sample_us * 1000);
 	skel->rodata->reuse_user_stack = !cfg->exact;
 	skel->rodata->by_comm = cfg->by_comm;
-	/* has_task_pt_regs (5.15): without it every fp walk is done again. */
-	SRE_CONFIGURE_UNWIND(skel, &cfg->stack, true);
-	SRE_CONFIGURE_TASK_SLOT(skel, blocks);
-	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
+	err = sre_unwind_configure(&skel->rodata->unwind_cfg, skel->obj, &cfg->stack, true);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
+	if (!err)
+		err = sre_load_attach(skel->skeleton, "offcpu", o, command_pid);
+	else
+		sre_error(o, "cannot size the offcpu maps: %s", strerror(-err));
+	if (err) {
+		offcpu_bpf__destroy(skel);
+		return err;
+	}
+	*probe = skel;
+	return 0;
 }
 
-static int report(void *ctx, bool final)
+void offcpu_unload(void *probe)
 {
-	struct offcpu_run *run = ctx;
-	char extra[64];
+	offcpu_bpf__destroy(probe);
+}
 
-	(void)final;
-	snprintf(extra, sizeof(extra), "\"sampled_below_ns\":%" PRIu64 ",",
-		 run->cfg.exact ? 0 : run->cfg.sample_us * 1000);
-	return sre_stack_report_print(&run->session, &run->sym, &(struct sre_stack_report){
+static void json_extra(struct sre_json *j, const void *ctx)
+{
+	const struct offcpu_cfg *cfg = ctx;
+
+	sre_json_uint(j, "sampled_below_ns", cfg->exact ? 0 : cfg->sample_us * 1000);
+}
+
+void offcpu_stack_report(struct sre_stack_report *r, const struct offcpu_cfg *cfg, struct offcpu_bpf *skel,
+			 struct sre_ustack_sink *sink, bool millis)
+{
+	*r = (struct sre_stack_report){
 		.tool = "offcpu",
 		.value_key = "total_ns",
 		.count_key = "blocks",
 		.folded_div = 1000,
-		.text_div = run->session.opts.millis ? 1000000 : 1000,
-		.text_unit = run->session.opts.millis ? "ms" : "us",
-		.json_extra = extra,
+		.text_div = millis ? 1000000 : 1000,
+		.text_unit = millis ? "ms" : "us",
+		.json_extra = json_extra,
+		.json_ctx = cfg,
 		.svg_title = "Off-CPU Time Flame Graph",
 		.svg_palette = FG_IO,
 		.pprof = {
@@ -164,65 +217,66 @@ static int report(void *ctx, bool final)
 			.comment = "sretrace offcpu",
 		},
 		.lost_what = "blocks",
-		.user_wanted = sre_stack_user(&run->cfg.stack),
-		.kernel_wanted = sre_stack_kernel(&run->cfg.stack),
-		.counts_fd = bpf_map__fd(run->skel->maps.offcpu),
-		.stacks_fd = bpf_map__fd(run->skel->maps.stacks),
-		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
-		.sink = &run->sink,
-	});
-}
-
-int offcpu_load(struct offcpu_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct offcpu_cfg *cfg)
-{
-	return SRE_LOAD_AND_ATTACH(offcpu_bpf, *skel, o, command_pid, offcpu_configure, cfg);
-}
-
-int offcpu_main(int argc, char **argv)
-{
-	struct offcpu_run run = {
-		.cfg = { .min_block_us = 1, .sample_us = 1000,
-			 .state_mask = OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNINTERRUPTIBLE | OFFCPU_STATE_OTHER },
+		.user_wanted = sre_stack_user(&cfg->stack),
+		.kernel_wanted = sre_stack_kernel(&cfg->stack),
+		.counts_fd = bpf_map__fd(skel->maps.offcpu),
+		.stacks_fd = bpf_map__fd(skel->maps.stacks),
+		.counters_fd = bpf_map__fd(skel->maps.sre_counters),
+		.sink = sink,
 	};
-	struct sre_session *ss = &run.session;
-	struct ring_buffer *rb = NULL;
+}
+
+static int report(void *ctx, bool final)
+{
+	struct offcpu_run *run = ctx;
+	struct sre_stack_report r;
+
+	(void)final;
+	offcpu_stack_report(&r, &run->cfg, run->skel, &run->sink, run->session->opts.millis);
+	return sre_stack_report_print(run->session, &run->sym, &r);
+}
+
+static int offcpu_start(void *r, void *probe, struct sre_session *s, struct sre_loop *l)
+{
+	struct offcpu_run *run = r;
 	int err;
 
-	sre_stack_opts_init(&run.cfg.stack);
-	err = sre_parse_options(argc, argv, &offcpu_spec, &ss->opts, &run.cfg);
-	if (err)
-		return err > 0 ? 0 : 2;
-	if (sre_stack_opts_check(&ss->opts, &run.cfg.stack))
-		return 2;
-	if (run.cfg.max_block_us && run.cfg.max_block_us < run.cfg.min_block_us) {
-		sre_error(&ss->opts, "--max-block is below --min-block");
-		return 2;
-	}
-	err = sre_session_start(ss);
-	if (err)
-		goto cleanup;
-	sre_symbolizer_init(&run.sym, sre_stack_kernel(&run.cfg.stack), sre_stack_user(&run.cfg.stack));
-	sre_ustack_sink_init(&run.sink, &run.sym);
-	err = SRE_SESSION_LOAD(offcpu_bpf, run.skel, ss, offcpu_configure, &run.cfg);
-	if (err)
-		goto cleanup;
-	sre_ustack_sink_setup(&run.sink, &run.cfg.stack, run.skel->obj, false);
-	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.proc_events), sre_ustack_sink_on_event, &run.sink, &err);
-	if (!rb)
-		goto cleanup;
-	if (!ss->opts.command && isatty(STDERR_FILENO))
+	run->skel = probe;
+	run->session = s;
+	sre_symbolizer_init(&run->sym, sre_stack_kernel(&run->cfg.stack), sre_stack_user(&run->cfg.stack));
+	sre_ustack_sink_init(&run->sink, &run->sym, &run->cfg.stack, run->skel->obj, false);
+	run->rb = sre_session_ring_buffer(s, bpf_map__fd(run->skel->maps.proc_events), sre_ustack_sink_on_event,
+					  &run->sink, &err);
+	if (!run->rb)
+		return err;
+	if (!s->opts.command && isatty(STDERR_FILENO))
 		fprintf(stderr, "Tracing off-CPU time... Ctrl-C to end.\n");
-	err = sre_session_run(ss, &(struct sre_loop){
-		.rb = rb,
-		.counters_fd = bpf_map__fd(run.skel->maps.sre_counters),
+	*l = (struct sre_loop){
+		.rb = run->rb,
+		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
 		.report = report,
-		.ctx = &run,
-	});
-
-cleanup:
-	ring_buffer__free(rb);
-	offcpu_bpf__destroy(run.skel);
-	sre_symbolizer_free(&run.sym);
-	sre_ustack_sink_free(&run.sink);
-	return sre_session_end(ss, err);
+		.ctx = run,
+	};
+	return 0;
 }
+
+static void offcpu_stop(void *r)
+{
+	struct offcpu_run *run = r;
+
+	ring_buffer__free(run->rb);
+	sre_ustack_sink_free(&run->sink);
+	sre_symbolizer_free(&run->sym);
+}
+
+const struct sre_tool offcpu_tool = {
+	.spec = &offcpu_spec,
+	.run_size = sizeof(struct offcpu_run),
+	.cfg_offset = offsetof(struct offcpu_run, cfg),
+	.defaults = offcpu_defaults,
+	.check = offcpu_check,
+	.load = offcpu_load,
+	.unload = offcpu_unload,
+	.start = offcpu_start,
+	.stop = offcpu_stop,
+};

@@ -3,34 +3,37 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/perf_event.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf/common.h"
+#include "bpf/profile.h"
 #include "profile.skel.h"
-#include "../bpf/profile.h"
-#include "lib/flamegraph.h"
-#include "lib/opts.h"
-#include "lib/parse.h"
-#include "lib/runloop.h"
-#include "lib/session.h"
-#include "lib/stackopts.h"
-#include "lib/stackreport.h"
-#include "lib/ustacks.h"
-#include "lib/tools.h"
-#include "probes.h"
+#include "lib/bpf/load.h"
+#include "lib/bpf/runloop.h"
+#include "lib/bpf/session.h"
+#include "lib/bpf/stackreport.h"
+#include "lib/bpf/tool.h"
+#include "lib/bpf/ustacks.h"
+#include "lib/core/json.h"
+#include "lib/core/parse.h"
+#include "lib/fmt/flamegraph.h"
+#include "lib/stacks/stackopts.h"
+#include "tools.h"
 
 enum { OPT_CPU = 1000, OPT_EVENT };
 
 struct profile_run {
-	struct profile_bpf *skel;
 	struct profile_cfg cfg;
-	struct sre_session session;
+	struct profile_probe *probe;
+	struct sre_session *session;
 	struct sre_symbolizer sym;
 	struct sre_ustack_sink sink;
-	struct profile_cpus cpus;
+	struct ring_buffer *rb;
 };
 
 /* Events by name: software ones work everywhere; hardware ones need a PMU. */
@@ -153,15 +156,19 @@ static const struct sre_tool_spec profile_spec = {
 	.on_option = profile_option,
 };
 
-int profile_configure(struct profile_bpf *skel, void *ctx)
+void profile_defaults(void *c)
 {
-	const struct profile_cfg *cfg = ctx;
+	struct profile_cfg *cfg = c;
 
-	skel->rodata->user_stacks = sre_stack_user(&cfg->stack);
-	skel->rodata->kernel_stacks = sre_stack_kernel(&cfg->stack);
-	skel->rodata->include_idle = cfg->idle;
-	SRE_CONFIGURE_UNWIND(skel, &cfg->stack, false);
-	return bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
+	*cfg = (struct profile_cfg){ .hz = 99, .event = "cpu-clock" };
+	sre_stack_opts_init(&cfg->stack);
+}
+
+static int profile_check(const struct sre_opts *o, void *c)
+{
+	struct profile_cfg *cfg = c;
+
+	return sre_stack_opts_check(o, &cfg->stack) ? -EINVAL : 0;
 }
 
 int profile_attach_cpus(struct profile_bpf *skel, const struct profile_cfg *cfg, struct profile_cpus *cpus,
@@ -230,92 +237,144 @@ void profile_detach_cpus(struct profile_cpus *cpus)
 	profile_cpus_init(cpus);
 }
 
-int profile_load(struct profile_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct profile_cfg *cfg, struct profile_cpus *cpus)
+void profile_unload(void *probe)
 {
-	int err = SRE_LOAD_AND_ATTACH(profile_bpf, *skel, o, command_pid, profile_configure, cfg);
+	struct profile_probe *p = probe;
 
-	return err ? err : profile_attach_cpus(*skel, cfg, cpus, o);
+	profile_detach_cpus(&p->cpus);
+	profile_bpf__destroy(p->skel);
+	free(p);
 }
 
-static int report(void *ctx, bool final)
+int profile_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *c)
 {
-	struct profile_run *run = ctx;
-	char extra[64];
+	const struct profile_cfg *cfg = c;
+	struct profile_probe *p = calloc(1, sizeof(*p));
+	int err;
 
-	(void)final;
-	snprintf(extra, sizeof(extra), "\"frequency_hz\":%" PRIu64 ",", run->cfg.hz);
-	return sre_stack_report_print(&run->session, &run->sym, &(struct sre_stack_report){
+	if (!p)
+		return -ENOMEM;
+	profile_cpus_init(&p->cpus);
+	p->skel = profile_bpf__open();
+	if (!p->skel) {
+		err = -errno;
+		sre_error(o, "cannot open the profile programs: %s", strerror(errno));
+		free(p);
+		return err;
+	}
+	sre_filter_configure(&p->skel->rodata->filter_cfg, p->skel->obj, o);
+	p->skel->rodata->user_stacks = sre_stack_user(&cfg->stack);
+	p->skel->rodata->kernel_stacks = sre_stack_kernel(&cfg->stack);
+	p->skel->rodata->include_idle = cfg->idle;
+	err = sre_unwind_configure(&p->skel->rodata->unwind_cfg, p->skel->obj, &cfg->stack, false);
+	if (!err)
+		err = bpf_map__set_max_entries(p->skel->maps.stacks, (uint32_t)cfg->stack.storage);
+	if (err)
+		sre_error(o, "cannot size the profile maps: %s", strerror(-err));
+	else
+		err = sre_load_attach(p->skel->skeleton, "profile", o, command_pid);
+	if (!err)
+		err = profile_attach_cpus(p->skel, cfg, &p->cpus, o);
+	if (err) {
+		profile_unload(p);
+		return err;
+	}
+	*probe = p;
+	return 0;
+}
+
+static void json_extra(struct sre_json *j, const void *ctx)
+{
+	const struct profile_cfg *cfg = ctx;
+
+	sre_json_uint(j, "frequency_hz", cfg->hz);
+}
+
+void profile_stack_report(struct sre_stack_report *r, const struct profile_cfg *cfg, struct profile_bpf *skel,
+			  struct sre_ustack_sink *sink)
+{
+	*r = (struct sre_stack_report){
 		.tool = "profile",
 		.value_key = "samples",
 		.count_key = "samples_taken",
 		.folded_div = 1,
 		.text_div = 1,
 		.text_unit = "samples",
-		.json_extra = extra,
+		.json_extra = json_extra,
+		.json_ctx = cfg,
 		.svg_title = "CPU Flame Graph",
 		.svg_palette = FG_HOT,
 		.pprof = {
 			.value_type = "samples", .value_unit = "count",
 			.extra_type = "cpu", .extra_unit = "nanoseconds",
-			.extra_per_value = 1000000000 / run->cfg.hz,
+			.extra_per_value = 1000000000 / cfg->hz,
 			.period_type = "cpu", .period_unit = "nanoseconds",
-			.period = (int64_t)(1000000000 / run->cfg.hz),
+			.period = (int64_t)(1000000000 / cfg->hz),
 			.comment = "sretrace profile",
 		},
 		.lost_what = "samples",
-		.user_wanted = sre_stack_user(&run->cfg.stack),
-		.kernel_wanted = sre_stack_kernel(&run->cfg.stack),
-		.counts_fd = bpf_map__fd(run->skel->maps.samples),
-		.stacks_fd = bpf_map__fd(run->skel->maps.stacks),
-		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
-		.sink = &run->sink,
-	});
+		.user_wanted = sre_stack_user(&cfg->stack),
+		.kernel_wanted = sre_stack_kernel(&cfg->stack),
+		.counts_fd = bpf_map__fd(skel->maps.samples),
+		.stacks_fd = bpf_map__fd(skel->maps.stacks),
+		.counters_fd = bpf_map__fd(skel->maps.sre_counters),
+		.sink = sink,
+	};
 }
 
-int profile_main(int argc, char **argv)
+static int report(void *ctx, bool final)
 {
-	struct profile_run run = {
-		.cfg = { .hz = 99, .event = "cpu-clock" },
-	};
-	struct sre_session *ss = &run.session;
-	struct ring_buffer *rb = NULL;
+	struct profile_run *run = ctx;
+	struct sre_stack_report r;
+
+	(void)final;
+	profile_stack_report(&r, &run->cfg, run->probe->skel, &run->sink);
+	return sre_stack_report_print(run->session, &run->sym, &r);
+}
+
+static int profile_start(void *r, void *probe, struct sre_session *s, struct sre_loop *l)
+{
+	struct profile_run *run = r;
+	struct profile_bpf *skel;
 	int err;
 
-	profile_cpus_init(&run.cpus);
-	sre_stack_opts_init(&run.cfg.stack);
-	err = sre_parse_options(argc, argv, &profile_spec, &ss->opts, &run.cfg);
-	if (err)
-		return err > 0 ? 0 : 2;
-	if (sre_stack_opts_check(&ss->opts, &run.cfg.stack))
-		return 2;
-	err = sre_session_start(ss);
-	if (err)
-		goto cleanup;
-	sre_symbolizer_init(&run.sym, sre_stack_kernel(&run.cfg.stack), sre_stack_user(&run.cfg.stack));
-	sre_ustack_sink_init(&run.sink, &run.sym);
-	err = SRE_SESSION_LOAD(profile_bpf, run.skel, ss, profile_configure, &run.cfg);
-	if (!err)
-		err = profile_attach_cpus(run.skel, &run.cfg, &run.cpus, &ss->opts);
-	if (err)
-		goto cleanup;
-	sre_ustack_sink_setup(&run.sink, &run.cfg.stack, run.skel->obj, true);
-	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.proc_events), sre_ustack_sink_on_event, &run.sink, &err);
-	if (!rb)
-		goto cleanup;
-	if (!ss->opts.command && isatty(STDERR_FILENO))
-		fprintf(stderr, "Sampling on-CPU stacks at %" PRIu64 " Hz... Ctrl-C to end.\n", run.cfg.hz);
-	err = sre_session_run(ss, &(struct sre_loop){
-		.rb = rb,
-		.counters_fd = bpf_map__fd(run.skel->maps.sre_counters),
+	run->probe = probe;
+	run->session = s;
+	skel = run->probe->skel;
+	sre_symbolizer_init(&run->sym, sre_stack_kernel(&run->cfg.stack), sre_stack_user(&run->cfg.stack));
+	sre_ustack_sink_init(&run->sink, &run->sym, &run->cfg.stack, skel->obj, true);
+	run->rb = sre_session_ring_buffer(s, bpf_map__fd(skel->maps.proc_events), sre_ustack_sink_on_event, &run->sink,
+					  &err);
+	if (!run->rb)
+		return err;
+	if (!s->opts.command && isatty(STDERR_FILENO))
+		fprintf(stderr, "Sampling on-CPU stacks at %" PRIu64 " Hz... Ctrl-C to end.\n", run->cfg.hz);
+	*l = (struct sre_loop){
+		.rb = run->rb,
+		.counters_fd = bpf_map__fd(skel->maps.sre_counters),
 		.report = report,
-		.ctx = &run,
-	});
-
-cleanup:
-	ring_buffer__free(rb);
-	profile_detach_cpus(&run.cpus);
-	profile_bpf__destroy(run.skel);
-	sre_symbolizer_free(&run.sym);
-	sre_ustack_sink_free(&run.sink);
-	return sre_session_end(ss, err);
+		.ctx = run,
+	};
+	return 0;
 }
+
+static void profile_stop(void *r)
+{
+	struct profile_run *run = r;
+
+	ring_buffer__free(run->rb);
+	sre_ustack_sink_free(&run->sink);
+	sre_symbolizer_free(&run->sym);
+}
+
+const struct sre_tool profile_tool = {
+	.spec = &profile_spec,
+	.run_size = sizeof(struct profile_run),
+	.cfg_offset = offsetof(struct profile_run, cfg),
+	.defaults = profile_defaults,
+	.check = profile_check,
+	.load = profile_load,
+	.unload = profile_unload,
+	.start = profile_start,
+	.stop = profile_stop,
+};

@@ -2,33 +2,37 @@
  * counts, errors, totals, histograms and p50/p95/p99/max; or, with -L, one
  * line per slow call. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf/common.h"
+#include "bpf/syslat.h"
 #include "syslat.skel.h"
-#include "../bpf/syslat.h"
-#include "lib/clock.h"
-#include "lib/hist.h"
-#include "lib/json.h"
-#include "lib/names.h"
-#include "lib/opts.h"
-#include "lib/output.h"
-#include "lib/parse.h"
-#include "lib/rows.h"
-#include "lib/runloop.h"
-#include "lib/session.h"
-#include "lib/tools.h"
-#include "probes.h"
+#include "lib/bpf/load.h"
+#include "lib/bpf/tool.h"
+#include "lib/core/clock.h"
+#include "lib/core/hist.h"
+#include "lib/core/json.h"
+#include "lib/core/names.h"
+#include "lib/core/opts.h"
+#include "lib/core/output.h"
+#include "lib/core/parse.h"
+#include "lib/core/rows.h"
+#include "lib/bpf/runloop.h"
+#include "lib/bpf/session.h"
+#include "tools.h"
 
 enum { OPT_TOP = 1000, OPT_ERRNO, OPT_SLO };
 
 struct syslat_run {
-	struct syslat_bpf *skel;
 	struct syslat_cfg cfg;
-	struct sre_session session;
+	struct syslat_bpf *skel;
+	struct sre_session *session;
+	struct ring_buffer *rb;
 	struct sre_rows prev;     /* cumulative snapshot at the last report */
 	int ncpu;
 	void *percpu_buf;
@@ -141,24 +145,67 @@ static const struct sre_tool_spec syslat_spec = {
 	.on_option = syslat_option,
 };
 
-int syslat_configure(struct syslat_bpf *skel, void *ctx)
+void syslat_defaults(void *c)
 {
-	const struct syslat_cfg *cfg = ctx;
+	*(struct syslat_cfg *)c = (struct syslat_cfg){ .slow_us = -1, .top = 20 };
+}
 
+static int syslat_check(const struct sre_opts *o, void *c)
+{
+	const struct syslat_cfg *cfg = c;
+
+	if (cfg->slow_us >= 0 && cfg->per_process) {
+		sre_error(o, "-L (events) and -P (per-process rows) do not combine");
+		return -EINVAL;
+	}
+	if (cfg->slow_us >= 0 && cfg->nslos) {
+		sre_error(o, "--slo needs the histograms: it does not combine with -L");
+		return -EINVAL;
+	}
+	for (int i = 0; i < cfg->nslos; i++) {
+		if (cfg->filter_syscall && !cfg->wanted[cfg->slos[i].key]) {
+			sre_error(o, "--slo '%s' names a syscall that -s leaves out", cfg->slos[i].expr);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int syslat_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *c)
+{
+	const struct syslat_cfg *cfg = c;
+	struct syslat_bpf *skel = syslat_bpf__open();
+	int err;
+
+	if (!skel) {
+		sre_error(o, "cannot open the syslat programs: %s", strerror(errno));
+		return -errno;
+	}
+	sre_filter_configure(&skel->rodata->filter_cfg, skel->obj, o);
+	sre_task_slot_configure(&skel->rodata->task_storage, skel->maps.starts, skel->maps.starts_by_tid);
 	skel->rodata->per_process = cfg->per_process;
 	skel->rodata->failures_only = cfg->failures_only;
 	skel->rodata->only_errno = cfg->only_errno;
 	skel->rodata->filter_syscall = cfg->filter_syscall;
 	memcpy((void *)skel->rodata->syscall_wanted, cfg->wanted, sizeof(cfg->wanted));
 	skel->rodata->slow_ns = cfg->slow_us >= 0 ? cfg->slow_us * 1000 : -1;
-	SRE_CONFIGURE_TASK_SLOT(skel, starts);
 	/* Only event mode needs a real ring buffer. */
 	if (cfg->slow_us < 0)
 		bpf_map__set_max_entries(skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
-	if (!cfg->per_process) {
+	if (!cfg->per_process)
 		bpf_map__set_max_entries(skel->maps.proc_stats, 1);
+	err = sre_load_attach(skel->skeleton, "syslat", o, command_pid);
+	if (err) {
+		syslat_bpf__destroy(skel);
+		return err;
 	}
+	*probe = skel;
 	return 0;
+}
+
+void syslat_unload(void *probe)
+{
+	syslat_bpf__destroy(probe);
 }
 
 /* --- aggregate mode: snapshot, diff, print --- */
@@ -251,8 +298,8 @@ static uint64_t events_so_far(void *ctx)
 
 static void print_text(struct syslat_run *run, struct sre_rows *d, double secs)
 {
-	FILE *f = run->session.out.f;
-	const struct sre_opts *o = &run->session.opts;
+	FILE *f = run->session->out.f;
+	const struct sre_opts *o = &run->session->opts;
 	uint64_t unit = o->millis ? 1000000 : 1000;
 	const char *u = o->millis ? "ms" : "us";
 	char ts[16];
@@ -360,8 +407,8 @@ static int report(void *ctx, bool final)
 	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
 	cnt[SRE_CNT_EVENTS] = sre_rows_total_count(&cur);
 
-	if (run->session.opts.format == SRE_FMT_JSON)
-		syslat_print_json(run->session.out.f, &run->cfg, &delta, now - run->last_report_s, cnt);
+	if (run->session->opts.format == SRE_FMT_JSON)
+		syslat_print_json(run->session->out.f, &run->cfg, &delta, now - run->last_report_s, cnt);
 	else
 		print_text(run, &delta, now - run->last_report_s);
 	if (cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
@@ -371,7 +418,7 @@ static int report(void *ctx, bool final)
 	sre_rows_free(&run->prev);
 	run->prev = cur;
 	sre_rows_free(&delta);
-	return sre_output_flush(&run->session.out);
+	return sre_output_flush(&run->session->out);
 }
 
 /* --- event mode (-L) --- */
@@ -382,13 +429,13 @@ static int on_event(void *ctx, void *data, size_t len)
 	const struct syslat_event *e = data;
 	const char *name = sre_syscall_name((int)e->nr);
 	const char *err = e->ret < 0 ? sre_errno_name((int)-e->ret) : NULL;
-	FILE *f = run->session.out.f;
+	FILE *f = run->session->out.f;
 	char ts[32];
 
 	if (len < sizeof(*e))
 		return 0;
 	sre_event_time(e->ts_ns, ts, sizeof(ts));
-	if (run->session.opts.format == SRE_FMT_JSON) {
+	if (run->session->opts.format == SRE_FMT_JSON) {
 		fprintf(f, "{\"time\":\"%s\",\"pid\":%u,\"tid\":%u,\"comm\":", ts, e->pid, e->tid);
 		sre_json_str(f, e->comm);
 		fprintf(f, ",\"syscall\":\"%s\",\"lat_ns\":%llu,\"ret\":%lld", name ? name : "?",
@@ -398,7 +445,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		fprintf(f, "}\n");
 	} else {
 		fprintf(f, "%s %-7u %-16s %-16s %12.3f %lld%s%s%s\n", ts, e->pid, e->comm, name ? name : "?",
-			(double)e->lat_ns / (run->session.opts.millis ? 1e6 : 1e3), (long long)e->ret,
+			(double)e->lat_ns / (run->session->opts.millis ? 1e6 : 1e3), (long long)e->ret,
 			err ? " (" : "", err ? err : "", err ? ")" : "");
 	}
 	return sre_output_error(f);
@@ -413,14 +460,14 @@ static int report_events_end(void *ctx, bool final)
 	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
 	fprintf(stderr, "syslat: %llu calls traced, %llu events dropped (ring buffer full)\n",
 		(unsigned long long)cnt[SRE_CNT_EVENTS], (unsigned long long)cnt[SRE_CNT_DROPS]);
-	return sre_output_flush(&run->session.out);
+	return sre_output_flush(&run->session->out);
 }
 
 static void print_event_header(struct syslat_run *run)
 {
-	if (run->session.opts.format == SRE_FMT_TEXT)
-		fprintf(run->session.out.f, "%-15s %-7s %-16s %-16s %12s %s\n", "TIME", "PID", "COMM", "SYSCALL",
-			run->session.opts.millis ? "LAT(ms)" : "LAT(us)", "RET");
+	if (run->session->opts.format == SRE_FMT_TEXT)
+		fprintf(run->session->out.f, "%-15s %-7s %-16s %-16s %12s %s\n", "TIME", "PID", "COMM", "SYSCALL",
+			run->session->opts.millis ? "LAT(ms)" : "LAT(us)", "RET");
 }
 
 /* The whole run's histogram per SLO syscall, from the last cumulative
@@ -438,73 +485,63 @@ static int check_slos(struct syslat_run *run)
 	return sre_slo_report(stderr, "syslat", run->cfg.slos, run->cfg.nslos, "calls");
 }
 
-int syslat_load(struct syslat_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct syslat_cfg *cfg)
+static int syslat_start(void *r, void *probe, struct sre_session *s, struct sre_loop *l)
 {
-	return SRE_LOAD_AND_ATTACH(syslat_bpf, *skel, o, command_pid, syslat_configure, cfg);
-}
+	struct syslat_run *run = r;
+	int err;
 
-int syslat_main(int argc, char **argv)
-{
-	struct syslat_run run = { .cfg = { .slow_us = -1, .top = 20 } };
-	struct sre_session *ss = &run.session;
-	struct ring_buffer *rb = NULL;
-	struct sre_loop loop;
-	int err, code, slo_failed = 0;
-
-	err = sre_parse_options(argc, argv, &syslat_spec, &ss->opts, &run.cfg);
-	if (err)
-		return err > 0 ? 0 : 2;
-	if (run.cfg.slow_us >= 0 && run.cfg.per_process) {
-		sre_error(&ss->opts, "-L (events) and -P (per-process rows) do not combine");
-		return 2;
-	}
-	if (run.cfg.slow_us >= 0 && run.cfg.nslos) {
-		sre_error(&ss->opts, "--slo needs the histograms: it does not combine with -L");
-		return 2;
-	}
-	for (int i = 0; i < run.cfg.nslos; i++) {
-		if (run.cfg.filter_syscall && !run.cfg.wanted[run.cfg.slos[i].key]) {
-			sre_error(&ss->opts, "--slo '%s' names a syscall that -s leaves out", run.cfg.slos[i].expr);
-			return 2;
-		}
-	}
-	run.ncpu = libbpf_num_possible_cpus();
-	run.percpu_buf = calloc((size_t)run.ncpu, sizeof(struct syslat_stats));
-	if (!run.percpu_buf)
-		return 1;
-	err = sre_session_start(ss);
-	if (!err)
-		err = SRE_SESSION_LOAD(syslat_bpf, run.skel, ss, syslat_configure, &run.cfg);
-	if (err)
-		goto cleanup;
-
-	run.last_report_s = sre_mono_now_s();
-	loop = (struct sre_loop){
-		.counters_fd = bpf_map__fd(run.skel->maps.sre_counters),
+	run->skel = probe;
+	run->session = s;
+	run->ncpu = libbpf_num_possible_cpus();
+	run->percpu_buf = calloc((size_t)run->ncpu, sizeof(struct syslat_stats));
+	if (!run->percpu_buf)
+		return -ENOMEM;
+	run->last_report_s = sre_mono_now_s();
+	*l = (struct sre_loop){
+		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
 		.report = report,
 		.events = events_so_far,
-		.ctx = &run,
+		.ctx = run,
 	};
-	if (run.cfg.slow_us >= 0) {
-		rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.events), on_event, &run, &err);
-		if (!rb)
-			goto cleanup;
-		loop.rb = rb;
-		loop.report = report_events_end;
-		loop.events = NULL;
-		print_event_header(&run);
-	} else if (!ss->opts.command && isatty(STDERR_FILENO) && ss->opts.interval_s == 0) {
+	if (run->cfg.slow_us >= 0) {
+		run->rb = sre_session_ring_buffer(s, bpf_map__fd(run->skel->maps.events), on_event, run, &err);
+		if (!run->rb)
+			return err;
+		l->rb = run->rb;
+		l->report = report_events_end;
+		l->events = NULL;
+		print_event_header(run);
+	} else if (!s->opts.command && isatty(STDERR_FILENO) && s->opts.interval_s == 0) {
 		fprintf(stderr, "Tracing syscalls... Ctrl-C to end.\n");
 	}
-	err = sre_session_run(ss, &loop);
-	if (!err && run.cfg.nslos)
-		slo_failed = check_slos(&run);
-
-cleanup:
-	ring_buffer__free(rb);
-	syslat_bpf__destroy(run.skel);
-	sre_rows_free(&run.prev);
-	free(run.percpu_buf);
-	code = sre_session_end(ss, err);
-	return code == 0 && slo_failed ? 1 : code;
+	return 0;
 }
+
+static void syslat_stop(void *r)
+{
+	struct syslat_run *run = r;
+
+	ring_buffer__free(run->rb);
+	sre_rows_free(&run->prev);
+	free(run->percpu_buf);
+}
+
+static int syslat_verdict(void *r)
+{
+	struct syslat_run *run = r;
+
+	return run->cfg.nslos ? check_slos(run) : 0;
+}
+
+const struct sre_tool syslat_tool = {
+	.spec = &syslat_spec,
+	.run_size = sizeof(struct syslat_run),
+	.cfg_offset = offsetof(struct syslat_run, cfg),
+	.defaults = syslat_defaults,
+	.check = syslat_check,
+	.load = syslat_load,
+	.unload = syslat_unload,
+	.start = syslat_start,
+	.stop = syslat_stop,
+	.verdict = syslat_verdict,
+};

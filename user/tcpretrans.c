@@ -2,33 +2,36 @@
  * rate, with the socket's owning process. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf/stack.h"
+#include "bpf/common.h"
+#include "bpf/tcpretrans.h"
 #include "tcpretrans.skel.h"
-#include "../bpf/stack.h"
-#include "../bpf/tcpretrans.h"
-#include "lib/bpf_setup.h"
-#include "lib/clock.h"
-#include "lib/json.h"
-#include "lib/ksyms.h"
-#include "lib/opts.h"
-#include "lib/output.h"
-#include "lib/parse.h"
-#include "lib/runloop.h"
-#include "lib/session.h"
-#include "lib/tools.h"
-#include "probes.h"
+#include "lib/bpf/tool.h"
+#include "lib/bpf/load.h"
+#include "lib/core/clock.h"
+#include "lib/core/json.h"
+#include "lib/sym/ksyms.h"
+#include "lib/core/opts.h"
+#include "lib/core/output.h"
+#include "lib/core/parse.h"
+#include "lib/bpf/runloop.h"
+#include "lib/bpf/session.h"
+#include "tools.h"
 
 enum { OPT_LADDR = 1000, OPT_RADDR, OPT_PORT, OPT_STACK };
 
 struct tcpretrans_run {
-	struct tcpretrans_bpf *skel;
 	struct tcpretrans_cfg cfg;
-	struct sre_session session;
+	struct tcpretrans_bpf *skel;
+	struct sre_session *session;
+	struct ring_buffer *rb;
 	struct ksyms *ksyms;
 	uint64_t segs_seen;
 };
@@ -127,16 +130,45 @@ static const struct sre_tool_spec tcpretrans_spec = {
 	.on_option = tcpretrans_option,
 };
 
-int tcpretrans_configure(struct tcpretrans_bpf *skel, void *ctx)
+static int tcpretrans_check(const struct sre_opts *o, void *c)
 {
-	const struct tcpretrans_cfg *cfg = ctx;
-	const struct sre_opts *o = cfg->opts;
+	struct tcpretrans_cfg *cfg = c;
+
+	if (cfg->aggregate && cfg->stack) {
+		sre_error(o, "--stack is per event: it does not combine with -A");
+		return -EINVAL;
+	}
+	if (cfg->family && ((cfg->has_laddr && cfg->laddr_family != cfg->family) ||
+			    (cfg->has_raddr && cfg->raddr_family != cfg->family))) {
+		sre_error(o, "address family of --laddr/--raddr contradicts -4/-6");
+		return -EINVAL;
+	}
+	if (!cfg->family && (cfg->has_laddr || cfg->has_raddr))
+		cfg->family = cfg->has_laddr ? cfg->laddr_family : cfg->raddr_family;
+	if (cfg->has_laddr && cfg->has_raddr && cfg->laddr_family != cfg->raddr_family) {
+		sre_error(o, "--laddr and --raddr are of different address families");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int tcpretrans_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *c)
+{
+	const struct tcpretrans_cfg *cfg = c;
 	int nargs = sre_tracepoint_nargs("tcp_retransmit_skb");
+	struct tcpretrans_bpf *skel;
+	int err;
 
 	if (nargs < 0) {
 		sre_error(o, "this kernel has no tcp_retransmit_skb tracepoint");
 		return -ENOENT;
 	}
+	skel = tcpretrans_bpf__open();
+	if (!skel) {
+		sre_error(o, "cannot open the tcpretrans programs: %s", strerror(errno));
+		return -errno;
+	}
+	sre_filter_configure(&skel->rodata->filter_cfg, skel->obj, o);
 	skel->rodata->has_err_arg = nargs >= 3;
 	skel->rodata->aggregate = cfg->aggregate;
 	skel->rodata->with_stack = cfg->stack;
@@ -150,15 +182,24 @@ int tcpretrans_configure(struct tcpretrans_bpf *skel, void *ctx)
 	/* Owners of accepted sockets come from send/recv, traced since 6.3. */
 	if (sre_tracepoint_nargs("sock_send_length") < 0) {
 		bpf_program__set_autoload(skel->progs.sock_send_btf, false);
-		bpf_program__set_autoload(skel->progs.sock_send_raw, false);
 		bpf_program__set_autoload(skel->progs.sock_recv_btf, false);
-		bpf_program__set_autoload(skel->progs.sock_recv_raw, false);
 	}
 	if (cfg->aggregate)
 		bpf_map__set_max_entries(skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
 	if (!cfg->stack)
 		bpf_map__set_max_entries(skel->maps.stacks, 1);
+	err = sre_load_attach(skel->skeleton, "tcpretrans", o, command_pid);
+	if (err) {
+		tcpretrans_bpf__destroy(skel);
+		return err;
+	}
+	*probe = skel;
 	return 0;
+}
+
+void tcpretrans_unload(void *probe)
+{
+	tcpretrans_bpf__destroy(probe);
 }
 
 static void format_addr(const struct tcp_flow *f, const uint8_t *addr, char *buf, size_t len)
@@ -169,7 +210,7 @@ static void format_addr(const struct tcp_flow *f, const uint8_t *addr, char *buf
 
 static void print_stack(struct tcpretrans_run *run, uint64_t id, bool json)
 {
-	FILE *f = run->session.out.f;
+	FILE *f = run->session->out.f;
 	struct stack_trace st;
 	bool first = true;
 	uint64_t off;
@@ -201,7 +242,7 @@ static int on_event(void *ctx, void *data, size_t len)
 {
 	struct tcpretrans_run *run = ctx;
 	const struct tcpretrans_event *e = data;
-	FILE *f = run->session.out.f;
+	FILE *f = run->session->out.f;
 	char ts[32], sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
 
 	if (len < sizeof(*e))
@@ -210,7 +251,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	sre_event_time(e->ts_ns, ts, sizeof(ts));
 	format_addr(&e->flow, e->flow.saddr, sa, sizeof(sa));
 	format_addr(&e->flow, e->flow.daddr, da, sizeof(da));
-	if (run->session.opts.format == SRE_FMT_JSON) {
+	if (run->session->opts.format == SRE_FMT_JSON) {
 		fprintf(f, "{\"time\":\"%s\",\"pid\":%u,\"comm\":", ts, e->pid);
 		sre_json_str(f, e->comm);
 		fprintf(f, ",\"saddr\":\"%s\",\"sport\":%u,\"daddr\":\"%s\",\"dport\":%u,\"state\":\"%s\","
@@ -310,74 +351,58 @@ static int report(void *ctx, bool final)
 
 	(void)final;
 	if (run->cfg.aggregate)
-		err = tcpretrans_print_flows(run->session.out.f, bpf_map__fd(run->skel->maps.flows),
-					     run->session.opts.format == SRE_FMT_JSON);
+		err = tcpretrans_print_flows(run->session->out.f, bpf_map__fd(run->skel->maps.flows),
+					     run->session->opts.format == SRE_FMT_JSON);
 	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
 	if (!run->cfg.aggregate || cnt[SRE_CNT_DROPS] || cnt[SRE_CNT_MISSED])
 		fprintf(stderr, "tcpretrans: %" PRIu64 " retransmits, %" PRIu64 " events dropped (ring buffer full), %"
 				PRIu64 " missed (map full)\n",
 			cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED]);
-	return err ? err : sre_output_flush(&run->session.out);
+	return err ? err : sre_output_flush(&run->session->out);
 }
 
-int tcpretrans_load(struct tcpretrans_bpf **skel, const struct sre_opts *o, pid_t command_pid, struct tcpretrans_cfg *cfg)
+static int tcpretrans_start(void *r, void *probe, struct sre_session *s, struct sre_loop *l)
 {
-	return SRE_LOAD_AND_ATTACH(tcpretrans_bpf, *skel, o, command_pid, tcpretrans_configure, cfg);
-}
-
-int tcpretrans_main(int argc, char **argv)
-{
-	struct tcpretrans_run run = { 0 };
-	struct sre_session *ss = &run.session;
-	struct ring_buffer *rb = NULL;
+	struct tcpretrans_run *run = r;
 	int err;
 
-	err = sre_parse_options(argc, argv, &tcpretrans_spec, &ss->opts, &run.cfg);
-	if (err)
-		return err > 0 ? 0 : 2;
-	if (run.cfg.aggregate && run.cfg.stack) {
-		sre_error(&ss->opts, "--stack is per event: it does not combine with -A");
-		return 2;
-	}
-	if (run.cfg.family && ((run.cfg.has_laddr && run.cfg.laddr_family != run.cfg.family) ||
-			       (run.cfg.has_raddr && run.cfg.raddr_family != run.cfg.family))) {
-		sre_error(&ss->opts, "address family of --laddr/--raddr contradicts -4/-6");
-		return 2;
-	}
-	if (!run.cfg.family && (run.cfg.has_laddr || run.cfg.has_raddr))
-		run.cfg.family = run.cfg.has_laddr ? run.cfg.laddr_family : run.cfg.raddr_family;
-	if (run.cfg.has_laddr && run.cfg.has_raddr && run.cfg.laddr_family != run.cfg.raddr_family) {
-		sre_error(&ss->opts, "--laddr and --raddr are of different address families");
-		return 2;
-	}
-	run.cfg.opts = &ss->opts;
-	err = sre_session_start(ss);
-	if (err)
-		goto cleanup;
-	if (run.cfg.stack)
-		run.ksyms = ksyms_load();
-	err = SRE_SESSION_LOAD(tcpretrans_bpf, run.skel, ss, tcpretrans_configure, &run.cfg);
-	if (err)
-		goto cleanup;
-	if (!run.cfg.aggregate) {
-		rb = sre_session_ring_buffer(ss, bpf_map__fd(run.skel->maps.events), on_event, &run, &err);
-		if (!rb)
-			goto cleanup;
-		if (ss->opts.format == SRE_FMT_TEXT)
-			fprintf(ss->out.f, "%-15s %-7s %-16s %-28s %-28s %-12s %4s %s\n", "TIME", "PID", "COMM",
+	run->skel = probe;
+	run->session = s;
+	if (run->cfg.stack)
+		run->ksyms = ksyms_load();
+	if (!run->cfg.aggregate) {
+		run->rb = sre_session_ring_buffer(s, bpf_map__fd(run->skel->maps.events), on_event, run, &err);
+		if (!run->rb)
+			return err;
+		if (s->opts.format == SRE_FMT_TEXT)
+			fprintf(s->out.f, "%-15s %-7s %-16s %-28s %-28s %-12s %4s %s\n", "TIME", "PID", "COMM",
 				"LADDR:LPORT", "RADDR:RPORT", "STATE", "SEGS", "ERR");
 	}
-	err = sre_session_run(ss, &(struct sre_loop){
-		.rb = rb,
-		.counters_fd = bpf_map__fd(run.skel->maps.sre_counters),
+	*l = (struct sre_loop){
+		.rb = run->rb,
+		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
 		.report = report,
-		.ctx = &run,
-	});
-
-cleanup:
-	ring_buffer__free(rb);
-	tcpretrans_bpf__destroy(run.skel);
-	if (run.ksyms)
-		ksyms_free(run.ksyms);
-	return sre_session_end(ss, err);
+		.ctx = run,
+	};
+	return 0;
 }
+
+static void tcpretrans_stop(void *r)
+{
+	struct tcpretrans_run *run = r;
+
+	ring_buffer__free(run->rb);
+	if (run->ksyms)
+		ksyms_free(run->ksyms);
+}
+
+const struct sre_tool tcpretrans_tool = {
+	.spec = &tcpretrans_spec,
+	.run_size = sizeof(struct tcpretrans_run),
+	.cfg_offset = offsetof(struct tcpretrans_run, cfg),
+	.check = tcpretrans_check,
+	.load = tcpretrans_load,
+	.unload = tcpretrans_unload,
+	.start = tcpretrans_start,
+	.stop = tcpretrans_stop,
+};

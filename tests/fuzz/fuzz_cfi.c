@@ -5,7 +5,7 @@
  * lie inside the table's copy. */
 #include <stdint.h>
 #include <stdlib.h>
-#include "lib/cfi.h"
+#include "lib/sym/cfi.h"
 
 static bool read_nothing(void *ctx, uint64_t addr, uint64_t *val)
 {

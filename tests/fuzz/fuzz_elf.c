@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "lib/usyms.h"
+#include "lib/sym/usyms.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

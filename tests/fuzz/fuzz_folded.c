@@ -1,7 +1,7 @@
 /* libFuzzer: the folded-stack parser and the SVG writer behind it. */
 #include <stdio.h>
 #include <stdint.h>
-#include "lib/flamegraph.h"
+#include "lib/fmt/flamegraph.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/opts.h"
-#include "lib/parse.h"
+#include "lib/core/opts.h"
+#include "lib/core/parse.h"
 
 static int on_option(int key, const char *arg, void *ctx)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../unit/pbdecode.h"
-#include "lib/pprof.h"
+#include "lib/fmt/pprof.h"
 
 struct script {
 	const uint8_t *p, *end;

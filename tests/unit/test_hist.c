@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "check.h"
-#include "lib/hist.h"
-#include "lib/parse.h"
+#include "lib/core/hist.h"
+#include "lib/core/parse.h"
 
 
 static void add(struct hist *h, uint64_t v)

@@ -1,7 +1,7 @@
 /* The exporter's request parser, case by case. */
 #include <string.h>
 #include "check.h"
-#include "lib/http.h"
+#include "serve/http.h"
 
 static const struct {
 	const char *in;

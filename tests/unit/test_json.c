@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
-#include "lib/json.h"
+#include "lib/core/json.h"
 
 static void expect(const char *in, const char *want)
 {
@@ -17,8 +17,57 @@ static void expect(const char *in, const char *want)
 	free(buf);
 }
 
+/* The writer: commas, keys only in objects, one line per document. */
+static void writer(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct sre_json j;
+
+	sre_json_init(&j, f);
+	sre_json_object(&j, NULL);
+	sre_json_string(&j, "tool", "off\"cpu");
+	sre_json_uint(&j, "n", 18446744073709551615ULL);
+	sre_json_int(&j, "neg", -3);
+	sre_json_fixed(&j, "pct", 12.345, 1);
+	sre_json_fixed(&j, "nan", 0.0 / 0.0, 2);
+	sre_json_array(&j, "empty");
+	sre_json_end(&j);
+	sre_json_array(&j, "rows");
+	sre_json_object(&j, NULL);
+	sre_json_bool(&j, "ok", true);
+	sre_json_end(&j);
+	sre_json_uint(&j, NULL, 7);
+	sre_json_null(&j, NULL);
+	sre_json_end(&j);
+	sre_json_end(&j);
+	sre_json_end(&j); /* one too many: nothing written */
+	fclose(f);
+	CHECK(!strcmp(buf, "{\"tool\":\"off\\\"cpu\",\"n\":18446744073709551615,\"neg\":-3,\"pct\":12.3,"
+			   "\"nan\":null,\"empty\":[],\"rows\":[{\"ok\":true},7,null]}\n"),
+	      "writer gave %s", buf);
+	free(buf);
+
+	/* Nesting past the limit drops the excess but keeps the rest well-formed. */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	sre_json_init(&j, f);
+	sre_json_array(&j, NULL);
+	for (int i = 0; i < SRE_JSON_MAX_DEPTH + 3; i++)
+		sre_json_array(&j, NULL);
+	for (int i = 0; i < SRE_JSON_MAX_DEPTH + 3; i++)
+		sre_json_end(&j);
+	sre_json_uint(&j, NULL, 1);
+	sre_json_end(&j);
+	fclose(f);
+	CHECK(buf[0] == '[' && strstr(buf, "],1]\n") && strlen(buf) == 2 * SRE_JSON_MAX_DEPTH + 3, "deep gave %s", buf);
+	free(buf);
+}
+
 int main(void)
 {
+	writer();
 	expect("plain", "\"plain\"");
 	expect("q\"b\\s", "\"q\\\"b\\\\s\"");
 	expect("\x01\n\x7f", "\"\\u0001\\u000a\\u007f\"");

@@ -6,7 +6,7 @@
 #include <string.h>
 #include "check.h"
 #include "pbdecode.h"
-#include "lib/pprof.h"
+#include "lib/fmt/pprof.h"
 
 #define MAXN 64
 

@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
-#include "lib/ksyms.h"
-#include "lib/usyms.h"
+#include "lib/sym/ksyms.h"
+#include "lib/sym/usyms.h"
 
 
 static char tmpdir[] = "/tmp/test_syms.XXXXXX";

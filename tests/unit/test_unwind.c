@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
-#include "lib/cfi.h"
-#include "lib/unwind.h"
-#include "lib/usyms.h"
+#include "lib/sym/cfi.h"
+#include "lib/sym/unwind.h"
+#include "lib/sym/usyms.h"
 
 static uint64_t regs[CFI_NREGS];
 static uint8_t copy[8192];

@@ -1,6 +1,6 @@
 /* Off-CPU reasons from stacks seen on this kernel (6.18) with offcpu. */
 #include "check.h"
-#include "lib/waitclass.h"
+#include "triage/waitclass.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

@@ -1,0 +1,272 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "bpf/ustack.h"
+#include "lib/bpf/load.h"
+#include "lib/stacks/stackopts.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static bool have_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	eff = ((uint64_t)data[1].effective << 32) | data[0].effective;
+	if (eff & (1ULL << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_PERFMON));
+}
+
+int sre_check_environment(const struct sre_opts *o)
+{
+	struct utsname u;
+
+	if (!have_caps()) {
+		sre_error(o, "needs root (or CAP_BPF and CAP_PERFMON): try sudo");
+		return -EPERM;
+	}
+	/* Features, not version numbers: distributions backport. Every tool
+	 * reports through a BPF ring buffer (Linux 5.8). */
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		sre_error(o, "kernel %s has no BPF ring buffer: needs Linux 5.8 or later",
+			  uname(&u) ? "?" : u.release);
+		return -EOPNOTSUPP;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		sre_error(o, "kernel has no BTF (/sys/kernel/btf/vmlinux): needs CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int log_debug(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int log_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level, (void)fmt, (void)ap;
+	return 0;
+}
+
+void sre_libbpf_logging(bool verbose)
+{
+	/* Without -v libbpf stays silent: failures are reported once, by us. */
+	libbpf_set_print(verbose ? log_debug : log_quiet);
+}
+
+static bool have_task_storage(void)
+{
+	static int have = -1;
+
+	if (have < 0)
+		have = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	return have;
+}
+
+void sre_task_slot_configure(bool *task_storage, struct bpf_map *storage, struct bpf_map *by_tid)
+{
+	*task_storage = have_task_storage();
+	bpf_map__set_autocreate(storage, *task_storage);
+	bpf_map__set_max_entries(by_tid, *task_storage ? 1 : 65536);
+}
+
+void sre_filter_configure(struct sre_filter_cfg *cfg, struct bpf_object *obj, const struct sre_opts *o)
+{
+	struct bpf_program *p;
+
+	cfg->tgid = o->npids > 0 || o->command;
+	cfg->tid = o->ntids > 0;
+	cfg->cgroup = o->cgroup != NULL;
+	cfg->comm = o->comm[0] != 0;
+	memcpy(cfg->comm_name, o->comm, TASK_COMM_LEN);
+	bpf_object__for_each_program(p, obj)
+		if (!strncmp(bpf_program__name(p), "follow_", 7))
+			bpf_program__set_autoload(p, o->command != NULL);
+}
+
+/* Bytes of process-event ring while stacks are copied, for this host's CPUs. */
+static uint32_t ustack_ring_bytes(void)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t want = (uint64_t)(ncpu > 0 ? ncpu : 1) * USTACK_RING_PER_CPU, bytes = USTACK_RING_MIN;
+
+	/* A power of two, as ring buffers must be. */
+	while (bytes < want && bytes < USTACK_RING_MAX)
+		bytes *= 2;
+	return (uint32_t)bytes;
+}
+
+int sre_unwind_configure(struct sre_unwind_cfg *cfg, struct bpf_object *obj, const struct sre_stack_opts *s,
+			 bool reuses)
+{
+	bool copies = sre_stack_copies(s);
+	struct bpf_map *checks = bpf_object__find_map_by_name(obj, "copy_checks");
+	struct bpf_map *ring = bpf_object__find_map_by_name(obj, "proc_events");
+	int err = 0;
+
+	cfg->copies = copies;
+	cfg->fp_auto = s->unwind == SRE_UNWIND_AUTO;
+	cfg->bytes = (uint32_t)s->stack_bytes;
+	cfg->has_task_pt_regs = sre_kernel_has_helper("task_pt_regs");
+	if (checks)
+		err = bpf_map__set_max_entries(checks, copies && reuses ? 16384 : 1);
+	if (!err && ring && copies)
+		err = bpf_map__set_max_entries(ring, ustack_ring_bytes());
+	return err;
+}
+
+static void vmlinux_btf_release(void);
+
+static int fill_ids(struct bpf_object *obj, const char *map_name, const uint32_t *ids, int n)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, map_name);
+	uint8_t one = 1;
+
+	if (!m)
+		return -ENOENT;
+	for (int i = 0; i < n; i++)
+		if (bpf_map__update_elem(m, &ids[i], sizeof(ids[i]), &one, sizeof(one), BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+static int fill_filters(struct bpf_object *obj, const struct sre_opts *o, pid_t command_pid)
+{
+	uint32_t cmd = (uint32_t)command_pid;
+	int err;
+
+	err = fill_ids(obj, "wanted_tgids", o->pids, o->npids);
+	if (!err && command_pid > 0)
+		err = fill_ids(obj, "wanted_tgids", &cmd, 1);
+	if (!err)
+		err = fill_ids(obj, "wanted_tids", o->tids, o->ntids);
+	if (err) {
+		sre_error(o, "cannot set pid filters: %s", strerror(-err));
+		return err;
+	}
+	if (o->cgroup) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, "wanted_cgroup");
+		uint32_t key = 0;
+		int fd = open(o->cgroup, O_RDONLY | O_DIRECTORY);
+
+		if (fd < 0 || !m || bpf_map__update_elem(m, &key, sizeof(key), &fd, sizeof(fd), BPF_ANY)) {
+			err = -errno;
+			sre_error(o, "cannot use cgroup %s: %s (is it on cgroup v2?)", o->cgroup, strerror(errno));
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	return err;
+}
+
+/* Parsed kernel BTF for sre_tracepoint_nargs(): several MB, so it is
+ * released before libbpf parses its own copy at load time. */
+static struct btf *vmlinux;
+
+static void vmlinux_btf_release(void)
+{
+	btf__free(vmlinux);
+	vmlinux = NULL;
+}
+
+static int load_vmlinux(void)
+{
+	if (!vmlinux)
+		vmlinux = btf__load_vmlinux_btf();
+	return vmlinux ? 0 : -ENOENT;
+}
+
+bool sre_kernel_has_helper(const char *name)
+{
+	char want[64];
+	int id;
+
+	if (load_vmlinux())
+		return false;
+	/* The kernel's own list of helpers, enum bpf_func_id, is in its BTF. */
+	id = btf__find_by_name_kind(vmlinux, "bpf_func_id", BTF_KIND_ENUM);
+	if (id < 0)
+		return false;
+	snprintf(want, sizeof(want), "BPF_FUNC_%s", name);
+	const struct btf_type *t = btf__type_by_id(vmlinux, id);
+	const struct btf_enum *e = btf_enum(t);
+
+	for (int i = 0; i < btf_vlen(t); i++, e++)
+		if (!strcmp(btf__name_by_offset(vmlinux, e->name_off), want))
+			return true;
+	return false;
+}
+
+int sre_tracepoint_nargs(const char *name)
+{
+	const struct btf_type *t;
+	char tname[128];
+	int id;
+
+	if (load_vmlinux())
+		return -ENOENT;
+	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
+	id = btf__find_by_name_kind(vmlinux, tname, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -ENOENT;
+	t = btf__type_by_id(vmlinux, id);
+	/* typedef -> pointer -> function prototype (void *, args...) */
+	while (t && (btf_is_typedef(t) || btf_is_ptr(t)))
+		t = btf__type_by_id(vmlinux, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1)
+		return -ENOENT;
+	return btf_vlen(t) - 1;
+}
+
+int sre_prog_run_stats(const struct bpf_program *p, uint64_t *run_ns, uint64_t *runs)
+{
+	struct bpf_prog_info info = { 0 };
+	uint32_t len = sizeof(info);
+	int fd = bpf_program__fd(p);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -ENOENT;
+	*run_ns = info.run_time_ns;
+	*runs = info.run_cnt;
+	return 0;
+}
+
+int sre_load_attach(struct bpf_object_skeleton *s, const char *tool, const struct sre_opts *o, pid_t command_pid)
+{
+	int err;
+
+	/* The BTF parsed for the probes above is MBs; libbpf parses its own. */
+	vmlinux_btf_release();
+	err = bpf_object__load_skeleton(s);
+	if (err) {
+		sre_error(o, "cannot load the %s programs: %s (-v shows why)", tool, strerror(-err));
+		return err;
+	}
+	err = bpf_object__attach_skeleton(s);
+	if (err) {
+		sre_error(o, "cannot attach %s: %s", tool, strerror(-err));
+		return err;
+	}
+	return fill_filters(*s->obj, o, command_pid);
+}

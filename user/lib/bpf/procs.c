@@ -1,0 +1,74 @@
+#include <errno.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+#include "bpf/common.h"
+#include "bpf/stack.h"
+#include "lib/bpf/procs.h"
+#include "lib/sym/usyms.h"
+
+void sre_procs_init(struct sre_procs *p, struct usyms *usyms, const struct bpf_object *obj, bool fp_walks)
+{
+	memset(p, 0, sizeof(*p));
+	p->usyms = usyms;
+	p->seen_fd = obj ? bpf_object__find_map_fd_by_name(obj, "seen_procs") : -1;
+	p->fp_procs_fd = obj && fp_walks ? bpf_object__find_map_fd_by_name(obj, "fp_procs") : -1;
+}
+
+static bool still_current(const struct sre_procs *p, uint32_t tgid, uint32_t gen)
+{
+	uint32_t cur;
+
+	return p->seen_fd >= 0 && !bpf_map_lookup_elem(p->seen_fd, &tgid, &cur) && cur == gen;
+}
+
+/* --unwind auto: a process built with frame pointers is walked by the
+ * kernel from now on, which costs far less than a copy. */
+static void classify(struct sre_procs *p, uint32_t tgid, uint32_t gen)
+{
+	if (p->fp_procs_fd < 0 || usyms_frame_pointers(p->usyms, tgid, gen) != 1)
+		return;
+	if (!bpf_map_update_elem(p->fp_procs_fd, &tgid, &gen, BPF_ANY))
+		p->fp_procs++;
+}
+
+void sre_procs_on_event(struct sre_procs *p, const void *data, size_t len)
+{
+	const struct sre_proc_event *e = data;
+
+	if (len < sizeof(*e) || !p->usyms)
+		return;
+	if (e->kind == SRE_PROC_GONE) {
+		usyms_forget(p->usyms, e->tgid, e->gen);
+		if (p->fp_procs_fd >= 0)
+			bpf_map_delete_elem(p->fp_procs_fd, &e->tgid);
+	} else if (e->kind == SRE_PROC_NEW) {
+		if (usyms_capture(p->usyms, e->tgid, e->gen))
+			p->gone++;
+		else
+			classify(p, e->tgid, e->gen);
+	}
+}
+
+int sre_procs_ensure(struct sre_procs *p, uint32_t tgid, uint32_t gen)
+{
+	if (!p->usyms)
+		return -ENOENT;
+	if (usyms_has(p->usyms, tgid, gen))
+		return 0;
+	if (!still_current(p, tgid, gen) || usyms_capture(p->usyms, tgid, gen)) {
+		p->gone++;
+		return -ESRCH;
+	}
+	return 0;
+}
+
+int sre_procs_recapture(struct sre_procs *p, uint32_t tgid, uint32_t gen)
+{
+	if (!p->usyms || usyms_captures(p->usyms, tgid, gen) >= SRE_PROCS_MAX_CAPTURES ||
+	    !still_current(p, tgid, gen) || usyms_capture(p->usyms, tgid, gen))
+		return -ESRCH;
+	p->recaptures++;
+	return 0;
+}

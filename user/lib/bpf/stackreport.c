@@ -1,0 +1,98 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include "lib/core/clock.h"
+#include "lib/fmt/flamegraph.h"
+#include "lib/bpf/runloop.h"
+#include "lib/bpf/stackmap.h"
+#include "lib/bpf/stackreport.h"
+#include "lib/core/json.h"
+#include "lib/fmt/stackprint.h"
+
+int sre_stack_report_collect(struct sre_stack_rows *rows, struct sre_symbolizer *sym, const struct sre_stack_report *r)
+{
+	struct sre_stack_source src = {
+		.counts_fd = r->counts_fd, .stacks_fd = r->stacks_fd,
+		.user_wanted = r->user_wanted, .kernel_wanted = r->kernel_wanted,
+	};
+
+	sre_ustack_sink_source(r->sink, &src);
+	return sre_stack_map_collect(rows, sym, &r->sink->procs, &src);
+}
+
+void sre_stack_report_json(FILE *f, const struct sre_stack_report *r, const struct sre_stack_rows *rows,
+			   const uint64_t *cnt)
+{
+	struct sre_json j;
+
+	sre_json_init(&j, f);
+	sre_json_object(&j, NULL);
+	sre_json_string(&j, "tool", r->tool);
+	sre_json_uint(&j, r->value_key, sre_stack_rows_total(rows));
+	sre_json_uint(&j, r->count_key, cnt[SRE_CNT_EVENTS]);
+	sre_json_uint(&j, "drops", cnt[SRE_CNT_DROPS]);
+	sre_json_uint(&j, "missed", cnt[SRE_CNT_MISSED]);
+	sre_json_uint(&j, "lost_stacks", cnt[SRE_CNT_STACK_LOST]);
+	sre_json_uint(&j, "copy_drops", cnt[SRE_CNT_COPY_DROPS]);
+	sre_ustack_sink_json(r->sink, &j);
+	if (r->json_extra)
+		r->json_extra(&j, r->json_ctx);
+	sre_stack_rows_json(&j, rows, r->value_key);
+	sre_json_end(&j);
+}
+
+int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, const struct sre_stack_report *r)
+{
+	struct sre_stack_rows rows = { 0 };
+	uint64_t cnt[SRE_CNT_MAX];
+	FILE *f = s->out.f;
+	int err;
+
+	err = sre_stack_report_collect(&rows, sym, r);
+	if (err) {
+		sre_stack_rows_free(&rows);
+		return err;
+	}
+	sre_read_counters(r->counters_fd, cnt);
+	sre_ustack_sink_add_losses(r->sink, cnt);
+	switch (s->opts.format) {
+	case SRE_FMT_FOLDED:
+		err = sre_stack_rows_print_folded(f, &rows, r->folded_div);
+		break;
+	case SRE_FMT_SVG:
+		err = sre_stack_rows_print_svg(f, &rows, r->folded_div, &(struct fg_options){
+			.title = r->svg_title,
+			.countname = r->folded_div == 1000 ? "us" : r->text_unit,
+			.width = 1200,
+			.minwidth = 0.1,
+			.palette = (enum fg_palette)r->svg_palette,
+		});
+		break;
+	case SRE_FMT_PPROF: {
+		struct sre_pprof_spec spec = r->pprof;
+
+		spec.time_ns = s->started_ns;
+		spec.duration_ns = (int64_t)((sre_mono_now_s() - s->started_mono) * 1e9);
+		err = sre_stack_rows_print_pprof(f, &rows, sym, &spec);
+		break;
+	}
+	case SRE_FMT_JSON:
+		sre_stack_report_json(f, r, &rows, cnt);
+		break;
+	default:
+		sre_stack_rows_print_text(f, &rows, r->text_div, r->text_unit);
+		break;
+	}
+	if (cnt[SRE_CNT_COPY_DROPS])
+		fprintf(stderr, "%s: %" PRIu64 " user stack copies dropped (ring buffer full): those %s have no "
+				"user frames\n", r->tool, cnt[SRE_CNT_COPY_DROPS], r->lost_what);
+	/* Losses are shown, never hidden; on stderr so folded output stays clean. */
+	if (cnt[SRE_CNT_STACK_LOST] || cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
+		fprintf(stderr, "%s: %" PRIu64 " stacks lost (map full or walk failed; see --stack-storage-size), "
+				"%" PRIu64 " %s missed (map full), %" PRIu64 " process events dropped\n",
+			r->tool, cnt[SRE_CNT_STACK_LOST], cnt[SRE_CNT_MISSED], r->lost_what, cnt[SRE_CNT_DROPS]);
+	if (s->opts.verbose)
+		sre_ustack_sink_summary(r->sink, r->tool);
+	sre_stack_rows_free(&rows);
+	return err ? err : sre_output_flush(&s->out);
+}

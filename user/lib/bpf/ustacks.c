@@ -1,0 +1,273 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "lib/core/json.h"
+#include "lib/bpf/stackmap.h"
+#include "lib/bpf/ustacks.h"
+#include "lib/stacks/stackopts.h"
+#include "lib/sym/symbolizer.h"
+#include "lib/sym/usyms.h"
+
+void sre_ustack_sink_init(struct sre_ustack_sink *s, struct sre_symbolizer *sym, const struct sre_stack_opts *o,
+			  const struct bpf_object *obj, bool counts_samples)
+{
+	const struct bpf_map *samples = bpf_object__find_map_by_name(obj, "samples");
+
+	memset(s, 0, sizeof(*s));
+	s->sym = sym;
+	s->copies = sre_stack_copies(o);
+	sre_procs_init(&s->procs, sym->usyms, obj, s->copies && o->unwind == SRE_UNWIND_AUTO);
+	s->stacks_fd = bpf_object__find_map_fd_by_name(obj, "stacks");
+	s->counts_samples = counts_samples;
+	s->checks_fd = counts_samples ? -1 : bpf_object__find_map_fd_by_name(obj, "copy_checks");
+	/* Unwound samples are counted here, merged with BPF's rows at report
+	 * time: adding to BPF's map would race with BPF's own increments. */
+	sre_map_init(&s->samples, sizeof(struct stack_key), sizeof(struct stack_value), NULL, NULL);
+	s->samples.max = samples ? bpf_map__max_entries(samples) : 16384;
+	sre_map_init(&s->copy_ids, sizeof(uint64_t), sizeof(uint64_t), NULL, NULL);
+	s->copy_ids.max = SRE_USTACK_MAX_IDS;
+	if (s->copies && sym->usyms)
+		usyms_set_cfi(sym->usyms, true);
+}
+
+void sre_ustack_sink_free(struct sre_ustack_sink *s)
+{
+	sre_map_free(&s->samples);
+	sre_map_free(&s->copy_ids);
+}
+
+void sre_ustack_sink_source(const struct sre_ustack_sink *s, struct sre_stack_source *src)
+{
+	src->user_counts = s->counts_samples ? &s->samples : NULL;
+	src->copy_ids = s->counts_samples ? NULL : &s->copy_ids;
+	/* Each copy has an id of its own: identical stacks meet in the report. */
+	src->merge = s->copies;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/* The id BPF gives the same stack (bpf/stacks.bpf.h, store_stack). */
+static uint64_t stack_hash(const struct stack_trace *st)
+{
+	uint64_t h = STACK_HASH_SEED ^ st->kind;
+
+	for (uint32_t i = 0; i < st->nr; i++)
+		h = stack_hash_mix(h, st->ips[i]);
+	return h ? h : 1;
+}
+
+/* Kept here and added to the kernel's counters at report time: a
+ * read-modify-write of the per-CPU counters would race with BPF. */
+static void lost(struct sre_ustack_sink *s, enum sre_counter which)
+{
+	if (which < SRE_CNT_MAX)
+		s->lost[which]++;
+}
+
+void sre_ustack_sink_add_losses(const struct sre_ustack_sink *s, uint64_t *cnt)
+{
+	for (int i = 0; i < SRE_CNT_MAX; i++)
+		cnt[i] += s->lost[i];
+}
+
+/* profile: one sample under (thread, kernel stack, unwound user stack). */
+static void count_sample(struct sre_ustack_sink *s, const struct sre_ustack_event *e, uint64_t ustack)
+{
+	struct stack_key key = { .pid = e->pid, .tgid = e->tgid, .kstack = e->kstack, .ustack = ustack, .gen = e->gen };
+	struct stack_value *v;
+
+	memcpy(key.comm, e->comm, sizeof(key.comm));
+	v = sre_map_put(&s->samples, &key, NULL);
+	if (!v) {
+		lost(s, SRE_CNT_MISSED);
+		return;
+	}
+	v->value++;
+	v->count++;
+}
+
+/* A program with frame pointers: the kernel's walk [pc, ret(rbp), ...]
+ * skips the frame that called into a library without them. The small
+ * copy's CFI unwind has that frame; where its return addresses meet the
+ * walk's (the innermost meeting point), the two are joined. No meeting
+ * point: the walk if its second frame is code, else the CFI frames (the
+ * walk started from an rbp the library used as a plain register). */
+static int join_walk(struct sre_ustack_sink *s, const struct sre_ustack_event *e, uint64_t *ips, int n,
+		     enum sre_unwind_end end)
+{
+	struct stack_trace fp;
+	struct usym sym;
+	int m;
+
+	if (end == SRE_UNWIND_COMPLETE) {
+		s->joins++;
+		return n;
+	}
+	if (!e->fp_stack || bpf_map_lookup_elem(s->stacks_fd, &e->fp_stack, &fp) || fp.nr < 2 ||
+	    fp.nr > STACK_MAX_DEPTH) {
+		s->join_fallbacks++;
+		return n;
+	}
+	for (int k = 1; k < n; k++) {
+		for (uint32_t j = 1; j < fp.nr; j++) {
+			if (ips[k] != fp.ips[j])
+				continue;
+			m = k + 1;
+			for (uint32_t i = j + 1; i < fp.nr && m < STACK_MAX_DEPTH; i++)
+				ips[m++] = fp.ips[i];
+			s->joins++;
+			return m;
+		}
+	}
+	s->join_fallbacks++;
+	if (usyms_resolve(s->sym->usyms, e->tgid, e->gen, fp.ips[1], &sym) || !sym.module)
+		return n;
+	for (uint32_t j = 0; j < fp.nr; j++)
+		ips[j] = fp.ips[j];
+	return (int)fp.nr;
+}
+
+/* offcpu reuses a copy only while its first return addresses are still
+ * where this unwind found them (bpf/ustack.bpf.h, copy_still_valid). */
+static void tell_checks(struct sre_ustack_sink *s, const struct sre_ustack_event *e, const uint64_t *ips,
+			const uint64_t *slots, int n)
+{
+	struct sre_copy_check c = { 0 };
+	uint64_t sp = e->regs[CFI_REG_RSP];
+
+	if (s->checks_fd < 0)
+		return;
+	for (int i = 1; i < n && c.n < USTACK_CHECK_SLOTS; i++) {
+		if (!slots[i] || slots[i] < sp)
+			continue;
+		c.off[c.n] = slots[i] - sp;
+		c.val[c.n] = ips[i];
+		c.n++;
+	}
+	bpf_map_update_elem(s->checks_fd, &e->id, &c, BPF_ANY);
+}
+
+static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e, size_t len)
+{
+	struct usyms *u = s->sym->usyms;
+	uint64_t *stored;
+	struct sre_unwind_input in = { .pid = e->tgid, .gen = e->gen, .stack = e->data, .len = e->len,
+				       .fp_fallback = true };
+	struct stack_trace st = { .kind = STACK_KIND_USER };
+	enum sre_unwind_end end;
+	uint64_t t0, id, ips[STACK_MAX_DEPTH], slots[STACK_MAX_DEPTH];
+
+	if (len < offsetof(struct sre_ustack_event, data) || e->len > len - offsetof(struct sre_ustack_event, data))
+		return;
+	if (!u || s->stacks_fd < 0) {
+		if (e->flags & USTACK_COUNT_SAMPLE)
+			lost(s, SRE_CNT_MISSED);
+		return;
+	}
+	/* Its announcement was dropped or came too late. */
+	sre_procs_ensure(&s->procs, e->tgid, e->gen);
+	memcpy(in.regs, e->regs, sizeof(in.regs));
+	in.ra_slots = slots;
+	t0 = now_ns();
+	st.nr = (uint32_t)sre_unwind(u, &in, ips, STACK_MAX_DEPTH, &end);
+	/* A process met right after exec is captured before the loader has
+	 * mapped its libraries: read its maps again, once, while it is still
+	 * the same address space (BPF's generation for it is unchanged). */
+	if (end == SRE_UNWIND_NO_MAPPING && !sre_procs_recapture(&s->procs, e->tgid, e->gen))
+		st.nr = (uint32_t)sre_unwind(u, &in, ips, STACK_MAX_DEPTH, &end);
+	if (e->flags & USTACK_STORE_AS_ID)
+		tell_checks(s, e, ips, slots, (int)st.nr);
+	if (e->flags & USTACK_FP_JOIN)
+		st.nr = (uint32_t)join_walk(s, e, ips, (int)st.nr, end);
+	else
+		s->ends[end]++;
+	s->unwind_ns += now_ns() - t0;
+	for (uint32_t i = 0; i < st.nr; i++)
+		st.ips[i] = ips[i];
+	s->copies_seen++;
+	s->copy_bytes += e->len;
+	s->frames += st.nr;
+	/* Stored by content, like the kernel's walks: identical stacks share
+	 * one entry; a copy id (offcpu) is translated when rows are read. */
+	id = stack_hash(&st);
+	if (bpf_map_update_elem(s->stacks_fd, &id, &st, BPF_NOEXIST) && errno != EEXIST) {
+		lost(s, SRE_CNT_STACK_LOST);
+		id = 0;
+	}
+	if (e->flags & USTACK_STORE_AS_ID) {
+		stored = sre_map_put(&s->copy_ids, &e->id, NULL);
+		if (stored)
+			*stored = id;
+		else
+			lost(s, SRE_CNT_STACK_LOST);
+	}
+	if (e->flags & USTACK_COUNT_SAMPLE && s->counts_samples)
+		count_sample(s, e, id);
+}
+
+int sre_ustack_sink_on_event(void *ctx, void *data, size_t len)
+{
+	struct sre_ustack_sink *s = ctx;
+	const struct sre_proc_event *pe = data;
+
+	if (len < sizeof(*pe))
+		return 0;
+	if (pe->kind == SRE_PROC_USTACK) {
+		on_copy(s, data, len);
+		return 0;
+	}
+	sre_procs_on_event(&s->procs, data, len);
+	return 0;
+}
+
+void sre_ustack_sink_summary(const struct sre_ustack_sink *s, const char *tool)
+{
+	uint64_t full = s->copies_seen - s->joins - s->join_fallbacks;
+
+	sre_symbolizer_summary(s->sym, tool, s->procs.gone);
+	if (!s->copies_seen && !s->procs.fp_procs)
+		return;
+	fprintf(stderr, "%s: dwarf unwinding: %" PRIu64 " stack copies (%.1f KiB each), %.1f frames and %.1f us each; "
+			"%" PRIu64 " of %" PRIu64 " full copies complete (%.1f%%); %" PRIu64
+			" processes with frame pointers: %" PRIu64 " small copies joined to their walks, %" PRIu64
+			" left as walked; %" PRIu64 " maps read again",
+		tool, s->copies_seen, s->copies_seen ? (double)s->copy_bytes / (double)s->copies_seen / 1024 : 0.0,
+		s->copies_seen ? (double)s->frames / (double)s->copies_seen : 0.0,
+		s->copies_seen ? (double)s->unwind_ns / (double)s->copies_seen / 1000 : 0.0, s->ends[SRE_UNWIND_COMPLETE],
+		full, full ? 100.0 * (double)s->ends[SRE_UNWIND_COMPLETE] / (double)full : 0.0, s->procs.fp_procs,
+		s->joins, s->join_fallbacks, s->procs.recaptures);
+	for (int i = 1; i < SRE_UNWIND_NENDS; i++)
+		if (s->ends[i])
+			fprintf(stderr, "; %" PRIu64 " ended: %s", s->ends[i], sre_unwind_end_names[i]);
+	fputc('\n', stderr);
+}
+
+void sre_ustack_sink_json(const struct sre_ustack_sink *s, struct sre_json *j)
+{
+	if (!s->copies_seen)
+		return;
+	sre_json_object(j, "unwind");
+	sre_json_uint(j, "copies", s->copies_seen);
+	sre_json_uint(j, "copy_bytes", s->copy_bytes);
+	sre_json_uint(j, "frames", s->frames);
+	sre_json_uint(j, "unwind_ns", s->unwind_ns);
+	sre_json_uint(j, "fp_processes", s->procs.fp_procs);
+	sre_json_uint(j, "joined", s->joins);
+	sre_json_uint(j, "join_fallbacks", s->join_fallbacks);
+	sre_json_object(j, "ended");
+	for (int i = 0; i < SRE_UNWIND_NENDS; i++)
+		sre_json_uint(j, sre_unwind_end_keys[i], s->ends[i]);
+	sre_json_end(j);
+	sre_json_end(j);
+}

@@ -1,0 +1,134 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/core/json.h"
+#include "lib/fmt/flamegraph.h"
+#include "lib/fmt/stackprint.h"
+
+#define MAX_FRAMES (2 * STACK_MAX_DEPTH + 2)
+
+struct folded_line {
+	char *stack;
+	uint64_t value;
+};
+
+static int cmp_folded(const void *a, const void *b)
+{
+	return strcmp(((const struct folded_line *)a)->stack, ((const struct folded_line *)b)->stack);
+}
+
+static char *fold_row(const struct sre_stack_row *r)
+{
+	const char *frames[MAX_FRAMES];
+	int n = sre_stack_row_frames(r, frames, MAX_FRAMES);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(';', m);
+		/* Semicolons and spaces are the format's own separators. */
+		for (const char *p = frames[i]; *p; p++)
+			fputc(*p == ';' || *p == ' ' || *p == '\n' ? '_' : *p, m);
+	}
+	fclose(m);
+	return buf;
+}
+
+int sre_stack_rows_print_folded(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div)
+{
+	struct folded_line *lines = calloc(rs->n ? rs->n : 1, sizeof(*lines));
+	size_t n = 0;
+
+	if (!lines)
+		return -ENOMEM;
+	for (size_t i = 0; i < rs->n; i++) {
+		lines[n].stack = fold_row(&rs->rows[i]);
+		if (!lines[n].stack)
+			continue;
+		lines[n++].value = rs->rows[i].value;
+	}
+	qsort(lines, n, sizeof(*lines), cmp_folded);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = lines[i].value;
+
+		while (i + 1 < n && !strcmp(lines[i].stack, lines[i + 1].stack))
+			v += lines[++i].value;
+		/* Round to the nearest unit so many short blocks are not lost. */
+		v = (v + value_div / 2) / value_div;
+		if (v)
+			fprintf(f, "%s %" PRIu64 "\n", lines[i].stack, v);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(lines[i].stack);
+	free(lines);
+	return 0;
+}
+
+void sre_stack_rows_print_text(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div, const char *unit)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct sre_stack_row *r = &rs->rows[i];
+
+		for (int k = 0; k < r->nk; k++)
+			fprintf(f, "    %s\n", r->kframes[k]);
+		if (r->kernel_wanted && !r->nk)
+			fprintf(f, "    [missing kernel stack]\n");
+		if (r->kernel_wanted && r->user_wanted)
+			fprintf(f, "    --\n");
+		for (int u = 0; u < r->nu; u++)
+			fprintf(f, "    %s\n", r->uframes[u]);
+		if (r->user_wanted && !r->nu)
+			fprintf(f, "    [missing user stack]\n");
+		fprintf(f, "    -                %s (%u/%u)\n", r->comm, r->tgid, r->pid);
+		fprintf(f, "        %" PRIu64 " %s (%" PRIu64 " times)\n\n", r->value / value_div, unit, r->count);
+	}
+}
+
+int sre_stack_rows_print_svg(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div, const struct fg_options *o)
+{
+	const char *frames[MAX_FRAMES];
+	struct fg_graph *g = fg_new();
+	int err = g ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < rs->n && !err; i++) {
+		int n = sre_stack_row_frames(&rs->rows[i], frames, MAX_FRAMES);
+
+		err = fg_add(g, frames, n, (double)rs->rows[i].value / (double)value_div, false);
+	}
+	if (!err)
+		err = fg_render(g, o, f);
+	fg_free(g);
+	return err;
+}
+
+static void json_frames(struct sre_json *j, const char *key, const char **frames, int n)
+{
+	sre_json_array(j, key);
+	for (int i = 0; i < n; i++)
+		sre_json_string(j, NULL, frames[i]);
+	sre_json_end(j);
+}
+
+void sre_stack_rows_json(struct sre_json *j, const struct sre_stack_rows *rs, const char *value_key)
+{
+	sre_json_array(j, "stacks");
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct sre_stack_row *r = &rs->rows[i];
+
+		sre_json_object(j, NULL);
+		sre_json_uint(j, "pid", r->tgid);
+		sre_json_uint(j, "tid", r->pid);
+		sre_json_string(j, "comm", r->comm);
+		sre_json_uint(j, value_key, r->value);
+		sre_json_uint(j, "count", r->count);
+		json_frames(j, "kernel", r->kframes, r->nk);
+		json_frames(j, "user", r->uframes, r->nu);
+		sre_json_end(j);
+	}
+	sre_json_end(j);
+}

@@ -1,0 +1,59 @@
+/* The options every stack tool takes the same way: -U, -K and
+ * --stack-storage-size, with their help lines and the -U/-K conflict. */
+#ifndef SRE_STACKOPTS_H
+#define SRE_STACKOPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "lib/core/opts.h"
+
+/* How user stacks are unwound (docs/unwinding.md). */
+enum sre_unwind_mode {
+	SRE_UNWIND_FP,	  /* the kernel follows frame pointers */
+	SRE_UNWIND_DWARF, /* BPF copies the stack, userspace unwinds it with .eh_frame */
+	SRE_UNWIND_AUTO,  /* fp for processes built with frame pointers, dwarf for the rest */
+};
+
+struct sre_stack_opts {
+	bool user_only;
+	bool kernel_only;
+	uint64_t storage; /* distinct stacks kept */
+	enum sre_unwind_mode unwind;
+	uint64_t stack_bytes; /* copied per stack with dwarf */
+};
+
+#define SRE_OPT_STACK_STORAGE 2000
+#define SRE_OPT_UNWIND 2001
+#define SRE_OPT_STACK_BYTES 2002
+#define SRE_STACK_LONG_OPTS                                                  \
+	{ "user-stacks-only", no_argument, NULL, 'U' },                      \
+	{ "kernel-stacks-only", no_argument, NULL, 'K' },                    \
+	{ "stack-storage-size", required_argument, NULL, SRE_OPT_STACK_STORAGE }, \
+	{ "unwind", required_argument, NULL, SRE_OPT_UNWIND },               \
+	{ "stack-bytes", required_argument, NULL, SRE_OPT_STACK_BYTES }
+#define SRE_STACK_SHORT_OPTS "UK"
+#define SRE_STACK_HELP                                                       \
+	"  -U, --user-stacks-only  user stacks only\n"                      \
+	"  -K, --kernel-stacks-only  kernel stacks only\n"                  \
+	"      --stack-storage-size N  distinct stacks kept (default 16384)\n" \
+	"      --unwind MODE       user stacks by fp (frame pointers), dwarf (copy the\n" \
+	"                          stack, unwind with .eh_frame) or auto (default: fp plus\n" \
+	"                          a 1 KiB copy for library frames where the program has\n" \
+	"                          frame pointers, else dwarf; docs/unwinding.md)\n" \
+	"      --stack-bytes N     user stack copied per event with dwarf (512-16384,\n" \
+	"                          default 8192)\n"
+
+void sre_stack_opts_init(struct sre_stack_opts *s);
+/* 0 or -EINVAL (reported) when key is a stack option, 1 when it is not. */
+int sre_stack_option(const char *tool, struct sre_stack_opts *s, int key, const char *arg);
+/* After parsing: -U with -K leaves nothing to show (one line, -EINVAL). */
+int sre_stack_opts_check(const struct sre_opts *o, const struct sre_stack_opts *s);
+static inline bool sre_stack_user(const struct sre_stack_opts *s) { return !s->kernel_only; }
+static inline bool sre_stack_kernel(const struct sre_stack_opts *s) { return !s->user_only; }
+/* BPF copies user stacks (dwarf, auto). */
+static inline bool sre_stack_copies(const struct sre_stack_opts *s)
+{
+	return sre_stack_user(s) && s->unwind != SRE_UNWIND_FP;
+}
+
+#endif

@@ -1,0 +1,55 @@
+/* Symbolized stack rows, the model every stack output is made from
+ * (offcpu, profile, triage): a thread, its kernel and user frames, a value
+ * and a count. Pure: rows are built from addresses already read, so this
+ * layer never touches a BPF map (lib/bpf/stackmap.h reads them). */
+#ifndef SRE_STACKROWS_H
+#define SRE_STACKROWS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "bpf/common.h"
+#include "bpf/stack.h"
+#include "lib/core/interner.h"
+#include "lib/sym/symbolizer.h"
+
+struct sre_stack_row {
+	uint32_t pid;
+	uint32_t tgid;
+	uint32_t gen;    /* the process's address space, for user symbols */
+	char comm[TASK_COMM_LEN];
+	uint64_t value;  /* the tool's unit: ns off CPU, samples, ... */
+	uint64_t count;
+	int nk, nu;
+	const char **kframes; /* innermost first */
+	const char **uframes;
+	uint64_t *kips, *uips; /* each frame's address, same order */
+	bool user_wanted;     /* user frames were asked for (for the "-" frame) */
+	bool kernel_wanted;
+};
+
+struct sre_stack_rows {
+	struct sre_stack_row *rows;
+	size_t n, cap;
+	struct sre_interner names; /* frame names */
+	bool names_ready;
+};
+
+/* Adds a row like base with these frames (innermost first), named by sym;
+ * the tracer's own BPF frames are left out. */
+int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, const struct sre_stack_row *base,
+		       const uint64_t *kips, int nk, const uint64_t *uips, int nu);
+/* Rows of one thread whose frames read the same become one (user stack
+ * copies give each copy an id of its own). */
+void sre_stack_rows_merge(struct sre_stack_rows *rs);
+void sre_stack_rows_sort(struct sre_stack_rows *rs);   /* largest value first */
+/* Removes every row of process tgid, keeping the order of the rest. */
+void sre_stack_rows_drop_process(struct sre_stack_rows *rs, uint32_t tgid);
+void sre_stack_rows_free(struct sre_stack_rows *rs);
+uint64_t sre_stack_rows_total(const struct sre_stack_rows *rs);
+
+/* A row's frames root first: comm, user outer..inner, "-" (when both
+ * halves are there), kernel outer..inner. Returns how many. */
+int sre_stack_row_frames(const struct sre_stack_row *r, const char **frames, int max);
+
+#endif

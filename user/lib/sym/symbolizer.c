@@ -1,0 +1,71 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "lib/sym/ksyms.h"
+#include "lib/sym/symbolizer.h"
+#include "lib/sym/usyms.h"
+
+void sre_symbolizer_init(struct sre_symbolizer *sym, bool kernel, bool user)
+{
+	memset(sym, 0, sizeof(*sym));
+	sym->kernel_wanted = kernel;
+	if (user)
+		sym->usyms = usyms_new();
+}
+
+void sre_symbolizer_free(struct sre_symbolizer *sym)
+{
+	if (sym->ksyms)
+		ksyms_free(sym->ksyms);
+	if (sym->usyms)
+		usyms_free(sym->usyms);
+	memset(sym, 0, sizeof(*sym));
+}
+
+void sre_symbolizer_load_kernel(struct sre_symbolizer *sym)
+{
+	if (sym->kernel_wanted && !sym->ksyms)
+		sym->ksyms = ksyms_load();
+}
+
+void sre_symbolizer_kernel_name(const struct sre_symbolizer *sym, uint64_t ip, char *buf, size_t len)
+{
+	uint64_t off;
+	const char *name = sym->ksyms ? ksyms_lookup(sym->ksyms, ip, &off) : NULL;
+
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "0x%" PRIx64, ip);
+}
+
+void sre_symbolizer_user_name(const struct sre_symbolizer *sym, uint32_t tgid, uint32_t gen, uint64_t ip, char *buf,
+			      size_t len)
+{
+	struct usym u;
+
+	if (sym->usyms && !usyms_resolve(sym->usyms, tgid, gen, ip, &u)) {
+		if (u.name) {
+			snprintf(buf, len, "%s", u.name);
+			return;
+		}
+		if (u.module) {
+			snprintf(buf, len, "%s+0x%" PRIx64, u.module, u.module_offset);
+			return;
+		}
+	}
+	snprintf(buf, len, "[unknown]");
+}
+
+void sre_symbolizer_summary(const struct sre_symbolizer *sym, const char *tool, uint64_t procs_gone)
+{
+	uint64_t named, module_only, unknown;
+
+	if (!sym->usyms)
+		return;
+	usyms_stats(sym->usyms, &named, &module_only, &unknown);
+	fprintf(stderr, "%s: user frames: %" PRIu64 " named, %" PRIu64 " module+offset, %" PRIu64
+			" unknown; %" PRIu64 " processes gone before their maps were read, %" PRIu64
+			" ended ones dropped (cap)\n",
+		tool, named, module_only, unknown, procs_gone, usyms_evicted(sym->usyms));
+}

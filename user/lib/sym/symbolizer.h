@@ -1,0 +1,35 @@
+/* Names for stack frames: kernel symbols (/proc/kallsyms) and each
+ * process's user symbols (usyms). Pure lookups; when processes are read is
+ * the process lifecycle's business (lib/bpf/procs.h). */
+#ifndef SRE_SYMBOLIZER_H
+#define SRE_SYMBOLIZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ksyms;
+struct usyms;
+
+struct sre_symbolizer {
+	struct ksyms *ksyms; /* loaded at the first report (sre_symbolizer_load_kernel) */
+	bool kernel_wanted;
+	struct usyms *usyms; /* NULL: user frames are not wanted */
+};
+
+void sre_symbolizer_init(struct sre_symbolizer *sym, bool kernel, bool user);
+void sre_symbolizer_free(struct sre_symbolizer *sym);
+/* Kernel symbols are read only when the first report is made:
+ * /proc/kallsyms takes MBs, and loading it after the BPF objects (and
+ * libbpf's copy of the kernel BTF) keeps the peak memory down. */
+void sre_symbolizer_load_kernel(struct sre_symbolizer *sym);
+/* "function", or "0x..." when no symbol covers ip. */
+void sre_symbolizer_kernel_name(const struct sre_symbolizer *sym, uint64_t ip, char *buf, size_t len);
+/* "function", "module+0x...", or "[unknown]". */
+void sre_symbolizer_user_name(const struct sre_symbolizer *sym, uint32_t tgid, uint32_t gen, uint64_t ip, char *buf,
+			      size_t len);
+/* One line on stderr with how user frames resolved (for -v);
+ * procs_gone: processes gone before their maps were read. */
+void sre_symbolizer_summary(const struct sre_symbolizer *sym, const char *tool, uint64_t procs_gone);
+
+#endif
