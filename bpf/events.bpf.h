@@ -1,7 +1,7 @@
 /* Submitting ring-buffer events without a wake-up per event: waking the
  * reader costs more than the event itself at high rates. The reader is
  * woken once a batch is waiting, and polls at least every 100 ms anyway
- * (user/lib/runloop.c), so an event is never later than that. */
+ * (user/lib/bpf/runloop.c), so an event is never later than that. */
 #ifndef SRETRACE_EVENTS_BPF_H
 #define SRETRACE_EVENTS_BPF_H
 

@@ -1,6 +1,6 @@
 /* Announcing processes to userspace the first time they show up in a
  * stack, so the loader reads their memory maps and symbols while they
- * live (user/lib/usyms.c): a process that exits before the report is
+ * live (user/lib/sym/usyms.c, user/lib/bpf/procs.c): a process that exits before the report is
  * still symbolized. Each announcement starts a generation, stored in the
  * stack key, so stacks of a reused pid, or of a process before its exec,
  * are symbolized with their own address space. Exec and exit end it. */

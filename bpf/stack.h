@@ -8,7 +8,7 @@
 #define STACK_STORAGE_DEFAULT 16384
 
 /* Stack ids are a 64-bit FNV-1a-style hash of (kind, frames), the same in
- * BPF (bpf/stacks.bpf.h) and userspace (user/lib/ustacks.c), so a stack
+ * BPF (bpf/stacks.bpf.h) and userspace (user/lib/bpf/ustacks.c), so a stack
  * the kernel walked and the same stack unwound in userspace share an id. */
 #define STACK_HASH_SEED 0xcbf29ce484222325ULL
 

@@ -1,7 +1,7 @@
 /* A slot of per-thread state: BPF task storage where the kernel has it
  * for tracing programs (5.11), else an LRU hash keyed by thread id (stale
  * entries of exited threads age out). Userspace chooses before load with
- * SRE_CONFIGURE_TASK_SLOT (user/lib/bpf_setup.h), which also keeps libbpf
+ * sre_task_slot_configure (user/lib/bpf/load.c), which also keeps libbpf
  * from creating the map the kernel lacks; the verifier never visits the
  * branch not taken, since task_storage is read-only data. */
 #ifndef SRETRACE_TASKSLOT_BPF_H

@@ -40,7 +40,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384); /* 1 unless offcpu copies (user/lib/ustacks.h) */
+	__uint(max_entries, 16384); /* 1 unless offcpu copies (user/lib/bpf/load.c, sre_unwind_configure) */
 	__type(key, __u64);
 	__type(value, struct sre_copy_check);
 } copy_checks SEC(".maps");

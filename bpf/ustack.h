@@ -1,6 +1,6 @@
 /* User stack copies for DWARF unwinding (--unwind dwarf): the registers
  * and the bytes above the stack pointer, sent through the process-event
- * ring so they arrive after the process's announcement (user/lib/unwind.c
+ * ring so they arrive after the process's announcement (user/lib/sym/unwind.c
  * unwinds them with the process's maps). */
 #ifndef SRETRACE_USTACK_H
 #define SRETRACE_USTACK_H

@@ -319,52 +319,51 @@ int biolat_snapshot(struct biolat_bpf *skel, struct sre_rows cur[BIOLAT_NPARTS],
 	return 0;
 }
 
-static void json_part(FILE *f, const struct sre_row *r)
+static void json_part(struct sre_json *j, const struct sre_row *r)
 {
-	fprintf(f, "\"count\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"total_ns\":%" PRIu64 ",\"p50_ns\":%.0f,"
-		   "\"p95_ns\":%.0f,\"p99_ns\":%.0f,\"max_ns\":%" PRIu64 ",\"hist\":",
-		r->count, r->bytes, r->total_ns, sre_row_quantile(r, 0.50), sre_row_quantile(r, 0.95),
-		sre_row_quantile(r, 0.99), r->max_ns);
-	hist_print_json(f, &r->hist);
+	sre_json_uint(j, "count", r->count);
+	sre_json_uint(j, "bytes", r->bytes);
+	sre_json_uint(j, "total_ns", r->total_ns);
+	hist_print_json_latency(j, &r->hist, r->max_ns);
 }
 
 void biolat_print_json(FILE *f, const struct biolat_cfg *cfg, struct sre_rows d[BIOLAT_NPARTS], double secs,
 		       const uint64_t *cnt)
 {
 	char ts[16], disk[64];
+	struct sre_json j;
 
 	sre_timestamp(ts, sizeof(ts));
-	fprintf(f, "{\"tool\":\"biolat\",\"time\":\"%s\",\"interval_s\":%.3f,\"events\":%" PRIu64
-		   ",\"drops\":%" PRIu64 ",\"missed\":%" PRIu64 ",\"rows\":[",
-		ts, secs, cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED]);
+	sre_json_report(&j, f, "biolat", ts, secs, cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED]);
+	sre_json_array(&j, "rows");
 	for (size_t i = 0; i < d[BIOLAT_PART_TOTAL].n; i++) {
 		const struct sre_row *r = &d[BIOLAT_PART_TOTAL].rows[i];
 		uint32_t op = r->key2 & 0xff;
 
 		biolat_disk_name(r->key1, disk, sizeof(disk));
-		fprintf(f, "%s{\"disk\":", i ? "," : "");
-		sre_json_str(f, disk);
-		fprintf(f, ",\"op\":\"%s\"", biolat_op_name(op));
+		sre_json_object(&j, NULL);
+		sre_json_string(&j, "disk", disk);
+		sre_json_string(&j, "op", biolat_op_name(op));
 		if (cfg->per_op)
-			fprintf(f, ",\"sync\":%s", op & BIOLAT_OP_SYNC ? "true" : "false");
+			sre_json_bool(&j, "sync", op & BIOLAT_OP_SYNC);
 		if (cfg->per_process) {
-			fprintf(f, ",\"pid\":%u,\"comm\":", r->key2 >> 8);
-			sre_json_str(f, r->comm);
+			sre_json_uint(&j, "pid", r->key2 >> 8);
+			sre_json_string(&j, "comm", r->comm);
 		}
-		fprintf(f, ",\"errors\":%" PRIu64 ",", r->errors);
-		json_part(f, r);
-		fputs(",\"queue\":{", f);
-		json_part(f, &d[BIOLAT_PART_QUEUE].rows[i]);
-		fputs("},\"device\":{", f);
-		json_part(f, &d[BIOLAT_PART_DEVICE].rows[i]);
-		fputc('}', f);
-		if (cfg->sizes) {
-			fputs(",\"size_hist\":", f);
-			hist_print_json(f, &d[BIOLAT_PART_SIZE].rows[i].hist);
-		}
-		fputc('}', f);
+		sre_json_uint(&j, "errors", r->errors);
+		json_part(&j, r);
+		sre_json_object(&j, "queue");
+		json_part(&j, &d[BIOLAT_PART_QUEUE].rows[i]);
+		sre_json_end(&j);
+		sre_json_object(&j, "device");
+		json_part(&j, &d[BIOLAT_PART_DEVICE].rows[i]);
+		sre_json_end(&j);
+		if (cfg->sizes)
+			hist_print_json(&j, "size_hist", &d[BIOLAT_PART_SIZE].rows[i].hist);
+		sre_json_end(&j);
 	}
-	fputs("]}\n", f);
+	sre_json_end(&j);
+	sre_json_end(&j);
 }
 
 static void text_line(FILE *f, const char *label, const struct sre_row *r, double secs, double div)
@@ -475,14 +474,19 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	sre_event_time(e->ts_ns, ts, sizeof(ts));
 	if (run->session->opts.format == SRE_FMT_JSON) {
-		fprintf(f, "{\"time\":\"%s\",\"pid\":%u,\"comm\":", ts, e->pid);
-		sre_json_str(f, e->comm);
-		fputs(",\"disk\":", f);
-		sre_json_str(f, e->disk);
-		fprintf(f, ",\"op\":\"%s\",\"sync\":%s,\"sector\":%" PRIu64 ",\"bytes\":%u,\"queue_ns\":%" PRIu64
-			   ",\"device_ns\":%" PRIu64 ",\"total_ns\":%" PRIu64 ",\"error\":%d}\n",
-			biolat_op_name(e->op), e->op & BIOLAT_OP_SYNC ? "true" : "false", (uint64_t)e->sector, e->bytes,
-			(uint64_t)e->queue_ns, (uint64_t)e->device_ns, (uint64_t)e->total_ns, e->error);
+		struct sre_json j;
+
+		sre_json_event(&j, f, ts, e->pid, e->comm);
+		sre_json_string(&j, "disk", e->disk);
+		sre_json_string(&j, "op", biolat_op_name(e->op));
+		sre_json_bool(&j, "sync", e->op & BIOLAT_OP_SYNC);
+		sre_json_uint(&j, "sector", e->sector);
+		sre_json_uint(&j, "bytes", e->bytes);
+		sre_json_uint(&j, "queue_ns", e->queue_ns);
+		sre_json_uint(&j, "device_ns", e->device_ns);
+		sre_json_uint(&j, "total_ns", e->total_ns);
+		sre_json_int(&j, "error", e->error);
+		sre_json_end(&j);
 	} else {
 		fprintf(f, "%s %-16s %-7u %-8s %-8s %12" PRIu64 " %8u %10.1f %10.1f\n", ts, e->comm, e->pid, e->disk, biolat_op_name(e->op),
 			(uint64_t)e->sector, e->bytes, (double)e->queue_ns / div, (double)e->device_ns / div);

@@ -30,9 +30,7 @@ struct offcpu_run {
 	struct offcpu_cfg cfg;
 	struct offcpu_bpf *skel;
 	struct sre_session *session;
-	struct sre_symbolizer sym;
-	struct sre_ustack_sink sink;
-	struct ring_buffer *rb;
+	struct sre_stack_run stacks;
 };
 
 static const struct option offcpu_long[] = {
@@ -232,8 +230,8 @@ static int report(void *ctx, bool final)
 	struct sre_stack_report r;
 
 	(void)final;
-	offcpu_stack_report(&r, &run->cfg, run->skel, &run->sink, run->session->opts.millis);
-	return sre_stack_report_print(run->session, &run->sym, &r);
+	offcpu_stack_report(&r, &run->cfg, run->skel, &run->stacks.sink, run->session->opts.millis);
+	return sre_stack_report_print(run->session, &run->stacks.sym, &r);
 }
 
 static int offcpu_start(void *r, void *probe, struct sre_session *s, struct sre_loop *l)
@@ -243,16 +241,13 @@ static int offcpu_start(void *r, void *probe, struct sre_session *s, struct sre_
 
 	run->skel = probe;
 	run->session = s;
-	sre_symbolizer_init(&run->sym, sre_stack_kernel(&run->cfg.stack), sre_stack_user(&run->cfg.stack));
-	sre_ustack_sink_init(&run->sink, &run->sym, &run->cfg.stack, run->skel->obj, false);
-	run->rb = sre_session_ring_buffer(s, bpf_map__fd(run->skel->maps.proc_events), sre_ustack_sink_on_event,
-					  &run->sink, &err);
-	if (!run->rb)
+	err = sre_stack_run_start(&run->stacks, s, run->skel->obj, &run->cfg.stack, false);
+	if (err)
 		return err;
 	if (!s->opts.command && isatty(STDERR_FILENO))
 		fprintf(stderr, "Tracing off-CPU time... Ctrl-C to end.\n");
 	*l = (struct sre_loop){
-		.rb = run->rb,
+		.rb = run->stacks.rb,
 		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
 		.report = report,
 		.ctx = run,
@@ -264,9 +259,7 @@ static void offcpu_stop(void *r)
 {
 	struct offcpu_run *run = r;
 
-	ring_buffer__free(run->rb);
-	sre_ustack_sink_free(&run->sink);
-	sre_symbolizer_free(&run->sym);
+	sre_stack_run_stop(&run->stacks);
 }
 
 const struct sre_tool offcpu_tool = {

@@ -31,9 +31,7 @@ struct profile_run {
 	struct profile_cfg cfg;
 	struct profile_probe *probe;
 	struct sre_session *session;
-	struct sre_symbolizer sym;
-	struct sre_ustack_sink sink;
-	struct ring_buffer *rb;
+	struct sre_stack_run stacks;
 };
 
 /* Events by name: software ones work everywhere; hardware ones need a PMU. */
@@ -328,8 +326,8 @@ static int report(void *ctx, bool final)
 	struct sre_stack_report r;
 
 	(void)final;
-	profile_stack_report(&r, &run->cfg, run->probe->skel, &run->sink);
-	return sre_stack_report_print(run->session, &run->sym, &r);
+	profile_stack_report(&r, &run->cfg, run->probe->skel, &run->stacks.sink);
+	return sre_stack_report_print(run->session, &run->stacks.sym, &r);
 }
 
 static int profile_start(void *r, void *probe, struct sre_session *s, struct sre_loop *l)
@@ -341,16 +339,13 @@ static int profile_start(void *r, void *probe, struct sre_session *s, struct sre
 	run->probe = probe;
 	run->session = s;
 	skel = run->probe->skel;
-	sre_symbolizer_init(&run->sym, sre_stack_kernel(&run->cfg.stack), sre_stack_user(&run->cfg.stack));
-	sre_ustack_sink_init(&run->sink, &run->sym, &run->cfg.stack, skel->obj, true);
-	run->rb = sre_session_ring_buffer(s, bpf_map__fd(skel->maps.proc_events), sre_ustack_sink_on_event, &run->sink,
-					  &err);
-	if (!run->rb)
+	err = sre_stack_run_start(&run->stacks, s, skel->obj, &run->cfg.stack, true);
+	if (err)
 		return err;
 	if (!s->opts.command && isatty(STDERR_FILENO))
 		fprintf(stderr, "Sampling on-CPU stacks at %" PRIu64 " Hz... Ctrl-C to end.\n", run->cfg.hz);
 	*l = (struct sre_loop){
-		.rb = run->rb,
+		.rb = run->stacks.rb,
 		.counters_fd = bpf_map__fd(skel->maps.sre_counters),
 		.report = report,
 		.ctx = run,
@@ -362,9 +357,7 @@ static void profile_stop(void *r)
 {
 	struct profile_run *run = r;
 
-	ring_buffer__free(run->rb);
-	sre_ustack_sink_free(&run->sink);
-	sre_symbolizer_free(&run->sym);
+	sre_stack_run_stop(&run->stacks);
 }
 
 const struct sre_tool profile_tool = {

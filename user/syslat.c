@@ -352,33 +352,31 @@ void syslat_print_json(FILE *f, const struct syslat_cfg *cfg, struct sre_rows *d
 {
 	char ts[16];
 	size_t shown = d->n < cfg->top ? d->n : cfg->top;
+	struct sre_json j;
 
 	sre_timestamp(ts, sizeof(ts));
-	fprintf(f, "{\"tool\":\"syslat\",\"time\":\"%s\",\"interval_s\":%.3f,\"events\":%llu,"
-		   "\"drops\":%llu,\"missed\":%llu,\"rows\":[",
-		ts, secs, (unsigned long long)cnt[SRE_CNT_EVENTS], (unsigned long long)cnt[SRE_CNT_DROPS],
-		(unsigned long long)cnt[SRE_CNT_MISSED]);
+	sre_json_report(&j, f, "syslat", ts, secs, cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED]);
+	sre_json_array(&j, "rows");
 	for (size_t i = 0; i < shown; i++) {
 		const struct sre_row *r = &d->rows[i];
 		const char *name = sre_syscall_name((int)r->key2);
 		char num[16];
 
 		snprintf(num, sizeof(num), "%u", r->key2);
-		fprintf(f, "%s{\"syscall\":", i ? "," : "");
-		sre_json_str(f, name ? name : num);
+		sre_json_object(&j, NULL);
+		sre_json_string(&j, "syscall", name ? name : num);
 		if (cfg->per_process) {
-			fprintf(f, ",\"pid\":%u,\"comm\":", r->key1);
-			sre_json_str(f, r->comm);
+			sre_json_uint(&j, "pid", r->key1);
+			sre_json_string(&j, "comm", r->comm);
 		}
-		fprintf(f, ",\"count\":%llu,\"errors\":%llu,\"total_ns\":%llu,\"p50_ns\":%.0f,"
-			   "\"p95_ns\":%.0f,\"p99_ns\":%.0f,\"max_ns\":%llu,\"hist\":",
-			(unsigned long long)r->count, (unsigned long long)r->errors,
-			(unsigned long long)r->total_ns, sre_row_quantile(r, 0.50), sre_row_quantile(r, 0.95),
-			sre_row_quantile(r, 0.99), (unsigned long long)r->max_ns);
-		hist_print_json(f, &r->hist);
-		fputc('}', f);
+		sre_json_uint(&j, "count", r->count);
+		sre_json_uint(&j, "errors", r->errors);
+		sre_json_uint(&j, "total_ns", r->total_ns);
+		hist_print_json_latency(&j, &r->hist, r->max_ns);
+		sre_json_end(&j);
 	}
-	fprintf(f, "]}\n");
+	sre_json_end(&j);
+	sre_json_end(&j);
 }
 
 static int report(void *ctx, bool final)
@@ -436,13 +434,20 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	sre_event_time(e->ts_ns, ts, sizeof(ts));
 	if (run->session->opts.format == SRE_FMT_JSON) {
-		fprintf(f, "{\"time\":\"%s\",\"pid\":%u,\"tid\":%u,\"comm\":", ts, e->pid, e->tid);
-		sre_json_str(f, e->comm);
-		fprintf(f, ",\"syscall\":\"%s\",\"lat_ns\":%llu,\"ret\":%lld", name ? name : "?",
-			(unsigned long long)e->lat_ns, (long long)e->ret);
+		struct sre_json j;
+
+		sre_json_init(&j, f);
+		sre_json_object(&j, NULL);
+		sre_json_string(&j, "time", ts);
+		sre_json_uint(&j, "pid", e->pid);
+		sre_json_uint(&j, "tid", e->tid);
+		sre_json_string(&j, "comm", e->comm);
+		sre_json_string(&j, "syscall", name ? name : "?");
+		sre_json_uint(&j, "lat_ns", e->lat_ns);
+		sre_json_int(&j, "ret", e->ret);
 		if (err)
-			fprintf(f, ",\"errno\":\"%s\"", err);
-		fprintf(f, "}\n");
+			sre_json_string(&j, "errno", err);
+		sre_json_end(&j);
 	} else {
 		fprintf(f, "%s %-7u %-16s %-16s %12.3f %lld%s%s%s\n", ts, e->pid, e->comm, name ? name : "?",
 			(double)e->lat_ns / (run->session->opts.millis ? 1e6 : 1e3), (long long)e->ret,

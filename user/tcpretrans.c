@@ -208,15 +208,15 @@ static void format_addr(const struct tcp_flow *f, const uint8_t *addr, char *buf
 		snprintf(buf, len, "?");
 }
 
-static void print_stack(struct tcpretrans_run *run, uint64_t id, bool json)
+/* The kernel stack of an event: one frame a line, or into j as "stack". */
+static void print_stack(struct tcpretrans_run *run, uint64_t id, struct sre_json *j)
 {
 	FILE *f = run->session->out.f;
 	struct stack_trace st;
-	bool first = true;
 	uint64_t off;
 
-	if (json)
-		fputs(",\"stack\":[", f);
+	if (j)
+		sre_json_array(j, "stack");
 	if (id && !bpf_map_lookup_elem(bpf_map__fd(run->skel->maps.stacks), &id, &st)) {
 		for (uint32_t i = 0; i < st.nr && i < STACK_MAX_DEPTH; i++) {
 			const char *name = run->ksyms ? ksyms_lookup(run->ksyms, st.ips[i], &off) : NULL;
@@ -225,17 +225,14 @@ static void print_stack(struct tcpretrans_run *run, uint64_t id, bool json)
 			if (name && ksyms_is_bpf(name))
 				continue;
 			snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)st.ips[i]);
-			if (json) {
-				fputs(first ? "" : ",", f);
-				sre_json_str(f, name ? name : addr);
-				first = false;
-			} else {
+			if (j)
+				sre_json_string(j, NULL, name ? name : addr);
+			else
 				fprintf(f, "        %s\n", name ? name : addr);
-			}
 		}
 	}
-	if (json)
-		fputc(']', f);
+	if (j)
+		sre_json_end(j);
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -252,14 +249,19 @@ static int on_event(void *ctx, void *data, size_t len)
 	format_addr(&e->flow, e->flow.saddr, sa, sizeof(sa));
 	format_addr(&e->flow, e->flow.daddr, da, sizeof(da));
 	if (run->session->opts.format == SRE_FMT_JSON) {
-		fprintf(f, "{\"time\":\"%s\",\"pid\":%u,\"comm\":", ts, e->pid);
-		sre_json_str(f, e->comm);
-		fprintf(f, ",\"saddr\":\"%s\",\"sport\":%u,\"daddr\":\"%s\",\"dport\":%u,\"state\":\"%s\","
-			   "\"segs\":%u,\"err\":%d",
-			sa, e->flow.sport, da, e->flow.dport, state_name(e->state), e->segs, e->err);
+		struct sre_json j;
+
+		sre_json_event(&j, f, ts, e->pid, e->comm);
+		sre_json_string(&j, "saddr", sa);
+		sre_json_uint(&j, "sport", e->flow.sport);
+		sre_json_string(&j, "daddr", da);
+		sre_json_uint(&j, "dport", e->flow.dport);
+		sre_json_string(&j, "state", state_name(e->state));
+		sre_json_uint(&j, "segs", e->segs);
+		sre_json_int(&j, "err", e->err);
 		if (run->cfg.stack)
-			print_stack(run, e->kstack, true);
-		fputs("}\n", f);
+			print_stack(run, e->kstack, &j);
+		sre_json_end(&j);
 	} else {
 		char l[INET6_ADDRSTRLEN + 8], r[INET6_ADDRSTRLEN + 8];
 
@@ -268,7 +270,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		fprintf(f, "%-15s %-7u %-16s %-28s %-28s %-12s %4u %d\n", ts, e->pid, e->pid ? e->comm : "-", l, r,
 			state_name(e->state), e->segs, e->err);
 		if (run->cfg.stack)
-			print_stack(run, e->kstack, false);
+			print_stack(run, e->kstack, NULL);
 	}
 	return sre_output_error(f);
 }
@@ -292,6 +294,7 @@ int tcpretrans_print_flows(FILE *f, int fd, bool json)
 	struct tcp_flow key, cur, *prev = NULL;
 	struct flow_row *rows = NULL;
 	size_t n = 0, cap = 0;
+	struct sre_json j;
 
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
 		if (n == cap) {
@@ -311,6 +314,8 @@ int tcpretrans_print_flows(FILE *f, int fd, bool json)
 	}
 	if (n)
 		qsort(rows, n, sizeof(*rows), cmp_flow);
+	/* One document a flow, each its own line. */
+	sre_json_init(&j, f);
 	if (!json)
 		fprintf(f, "%-28s %-28s %8s %8s %10s %10s %7s %-7s %s\n", "LADDR:LPORT", "RADDR:RPORT", "RETRANS",
 			"EVENTS", "SEGS_OUT", "TOT_RETR", "RATE%", "PID", "COMM");
@@ -322,13 +327,20 @@ int tcpretrans_print_flows(FILE *f, int fd, bool json)
 		format_addr(&r->flow, r->flow.saddr, sa, sizeof(sa));
 		format_addr(&r->flow, r->flow.daddr, da, sizeof(da));
 		if (json) {
-			fprintf(f, "{\"saddr\":\"%s\",\"sport\":%u,\"daddr\":\"%s\",\"dport\":%u,\"retrans_segs\":%" PRIu64
-				   ",\"events\":%" PRIu64 ",\"segs_out\":%u,\"total_retrans\":%u,\"rate\":%.6f,"
-				   "\"state\":\"%s\",\"pid\":%u,\"comm\":",
-				sa, r->flow.sport, da, r->flow.dport, (uint64_t)r->st.retrans_segs, (uint64_t)r->st.events,
-				r->st.segs_out, r->st.total_retrans, rate / 100, state_name(r->st.state), r->st.pid);
-			sre_json_str(f, r->st.comm);
-			fputs("}\n", f);
+			sre_json_object(&j, NULL);
+			sre_json_string(&j, "saddr", sa);
+			sre_json_uint(&j, "sport", r->flow.sport);
+			sre_json_string(&j, "daddr", da);
+			sre_json_uint(&j, "dport", r->flow.dport);
+			sre_json_uint(&j, "retrans_segs", r->st.retrans_segs);
+			sre_json_uint(&j, "events", r->st.events);
+			sre_json_uint(&j, "segs_out", r->st.segs_out);
+			sre_json_uint(&j, "total_retrans", r->st.total_retrans);
+			sre_json_fixed(&j, "rate", rate / 100, 6);
+			sre_json_string(&j, "state", state_name(r->st.state));
+			sre_json_uint(&j, "pid", r->st.pid);
+			sre_json_string(&j, "comm", r->st.comm);
+			sre_json_end(&j);
 		} else {
 			char l[INET6_ADDRSTRLEN + 8], rr[INET6_ADDRSTRLEN + 8];
 

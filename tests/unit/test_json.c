@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "lib/core/hist.h"
 #include "lib/core/json.h"
 
 static void expect(const char *in, const char *want)
@@ -65,9 +66,45 @@ static void writer(void)
 	free(buf);
 }
 
+/* The heads the tools share, and a latency row's members: the bytes the
+ * tools wrote by hand before the writer, kept as they were. */
+static void heads(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct sre_json j;
+	struct hist h = { 0 };
+
+	sre_json_report(&j, f, "syslat", "23:14:25", 1.0, 503, 1, 2);
+	sre_json_array(&j, "rows");
+	sre_json_end(&j);
+	sre_json_end(&j);
+	sre_json_event(&j, f, "23:14:25.344371", 2629, "sys\"calls");
+	sre_json_int(&j, "ret", -9);
+	sre_json_end(&j);
+	h.b[3] = 2;
+	sre_json_init(&j, f);
+	sre_json_object(&j, NULL);
+	hist_print_json_latency(&j, &h, 3);
+	sre_json_array(&j, "none");
+	sre_json_end(&j);
+	hist_print_json(&j, "empty", &(struct hist){ 0 });
+	sre_json_end(&j);
+	fclose(f);
+	CHECK(!strcmp(buf, "{\"tool\":\"syslat\",\"time\":\"23:14:25\",\"interval_s\":1.000,\"events\":503,"
+			   "\"drops\":1,\"missed\":2,\"rows\":[]}\n"
+			   "{\"time\":\"23:14:25.344371\",\"pid\":2629,\"comm\":\"sys\\\"calls\",\"ret\":-9}\n"
+			   "{\"p50_ns\":3,\"p95_ns\":3,\"p99_ns\":3,\"max_ns\":3,"
+			   "\"hist\":[{\"lo_ns\":3,\"hi_ns\":4,\"count\":2}],\"none\":[],\"empty\":[]}\n"),
+	      "heads gave %s", buf);
+	free(buf);
+}
+
 int main(void)
 {
 	writer();
+	heads();
 	expect("plain", "\"plain\"");
 	expect("q\"b\\s", "\"q\\\"b\\\\s\"");
 	expect("\x01\n\x7f", "\"\\u0001\\u000a\\u007f\"");

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include "lib/core/clock.h"
 #include "lib/fmt/flamegraph.h"
 #include "lib/bpf/runloop.h"
@@ -8,6 +9,26 @@
 #include "lib/bpf/stackreport.h"
 #include "lib/core/json.h"
 #include "lib/fmt/stackprint.h"
+#include "lib/stacks/stackopts.h"
+
+int sre_stack_run_start(struct sre_stack_run *r, struct sre_session *s, const struct bpf_object *obj,
+			const struct sre_stack_opts *o, bool counts_samples)
+{
+	int err;
+
+	sre_symbolizer_init(&r->sym, sre_stack_kernel(o), sre_stack_user(o));
+	sre_ustack_sink_init(&r->sink, &r->sym, o, obj, counts_samples);
+	r->rb = sre_session_ring_buffer(s, bpf_object__find_map_fd_by_name(obj, "proc_events"), sre_ustack_sink_on_event,
+					&r->sink, &err);
+	return r->rb ? 0 : err;
+}
+
+void sre_stack_run_stop(struct sre_stack_run *r)
+{
+	ring_buffer__free(r->rb);
+	sre_ustack_sink_free(&r->sink);
+	sre_symbolizer_free(&r->sym);
+}
 
 int sre_stack_report_collect(struct sre_stack_rows *rows, struct sre_symbolizer *sym, const struct sre_stack_report *r)
 {

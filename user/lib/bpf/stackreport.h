@@ -35,6 +35,22 @@ struct sre_stack_report {
 	struct sre_ustack_sink *sink; /* the process lifecycle and what unwinding did */
 };
 
+/* What a stack tool keeps while it runs: symbols, its sink (process
+ * lifecycle, stack copies) and the ring reader feeding it. */
+struct sre_stack_run {
+	struct sre_symbolizer sym;
+	struct sre_ustack_sink sink;
+	struct ring_buffer *rb;
+};
+
+struct bpf_object;
+struct sre_stack_opts;
+/* After load: symbolizer, sink and the reader of obj's proc_events ring.
+ * Reports its failure once; 0 or -errno. */
+int sre_stack_run_start(struct sre_stack_run *r, struct sre_session *s, const struct bpf_object *obj,
+			const struct sre_stack_opts *o, bool counts_samples);
+void sre_stack_run_stop(struct sre_stack_run *r);
+
 /* Rows of the tool's maps (and of the sink), symbolized, largest first. */
 int sre_stack_report_collect(struct sre_stack_rows *rows, struct sre_symbolizer *sym, const struct sre_stack_report *r);
 /* One JSON line (docs/json.md): {"tool", value_key total, count_key events,

@@ -18,7 +18,7 @@ int sre_tool_main(const struct sre_tool *t, int argc, char **argv)
 	struct sre_session s = { 0 };
 	struct sre_loop loop = { 0 };
 	void *run, *cfg, *probe = NULL;
-	int err, code;
+	int err, code, failed = 0;
 
 	if (t->main)
 		return t->main(argc, argv);
@@ -46,12 +46,14 @@ int sre_tool_main(const struct sre_tool *t, int argc, char **argv)
 		err = t->start(run, probe, &s, &loop);
 	if (!err)
 		err = sre_session_run(&s, &loop);
+	if (!err && t->verdict)
+		failed = t->verdict(run);
 	if (t->stop)
 		t->stop(run);
 	if (probe)
 		t->unload(probe);
 	code = sre_session_end(&s, err);
-	if (!err && code == 0 && t->verdict && t->verdict(run))
+	if (code == 0 && failed)
 		code = 1;
 	free(run);
 	return code;

@@ -35,7 +35,8 @@ struct sre_tool {
 	int (*start)(void *run, void *probe, struct sre_session *s, struct sre_loop *l);
 	/* Frees what start made; called whatever happened before. */
 	void (*stop)(void *run);
-	/* After a completed run: nonzero when the exit code is to be 1 (SLOs). */
+	/* After a completed run, before stop: nonzero when the exit code is
+	 * to be 1 (SLOs). */
 	int (*verdict)(void *run);
 };
 

@@ -1,5 +1,6 @@
 #include <string.h>
 #include "lib/core/hist.h"
+#include "lib/core/json.h"
 
 uint64_t hist_lo(unsigned int i)
 {
@@ -96,18 +97,26 @@ void hist_print_bars(FILE *f, const struct hist *h, uint64_t unit_ns, const char
 	}
 }
 
-void hist_print_json(FILE *f, const struct hist *h)
+void hist_print_json(struct sre_json *j, const char *key, const struct hist *h)
 {
-	bool first = true;
-
-	fputc('[', f);
+	sre_json_array(j, key);
 	for (unsigned int i = 0; i < HIST_BUCKETS; i++) {
 		if (!h->b[i])
 			continue;
-		fprintf(f, "%s{\"lo_ns\":%llu,\"hi_ns\":%llu,\"count\":%llu}", first ? "" : ",",
-			(unsigned long long)hist_lo(i), (unsigned long long)hist_hi(i),
-			(unsigned long long)h->b[i]);
-		first = false;
+		sre_json_object(j, NULL);
+		sre_json_uint(j, "lo_ns", hist_lo(i));
+		sre_json_uint(j, "hi_ns", hist_hi(i));
+		sre_json_uint(j, "count", h->b[i]);
+		sre_json_end(j);
 	}
-	fputc(']', f);
+	sre_json_end(j);
+}
+
+void hist_print_json_latency(struct sre_json *j, const struct hist *h, uint64_t max_ns)
+{
+	sre_json_fixed(j, "p50_ns", hist_quantile(h, 0.50, max_ns), 0);
+	sre_json_fixed(j, "p95_ns", hist_quantile(h, 0.95, max_ns), 0);
+	sre_json_fixed(j, "p99_ns", hist_quantile(h, 0.99, max_ns), 0);
+	sre_json_uint(j, "max_ns", max_ns);
+	hist_print_json(j, "hist", h);
 }

@@ -9,6 +9,8 @@
 #include <linux/types.h>
 #include "bpf/hist.h"
 
+struct sre_json;
+
 struct hist {
 	uint64_t b[HIST_BUCKETS];
 };
@@ -25,7 +27,10 @@ void hist_add(struct hist *a, const struct hist *b);
 
 /* Text bars per power of two, like libbpf-tools; unit_ns scales labels. */
 void hist_print_bars(FILE *f, const struct hist *h, uint64_t unit_ns, const char *unit);
-/* JSON array of {lo_ns,hi_ns,count} for non-empty buckets. */
-void hist_print_json(FILE *f, const struct hist *h);
+/* JSON array of {lo_ns,hi_ns,count} for non-empty buckets, under key
+ * (NULL inside an array). */
+void hist_print_json(struct sre_json *j, const char *key, const struct hist *h);
+/* A latency row's p50_ns, p95_ns, p99_ns, max_ns and hist members. */
+void hist_print_json_latency(struct sre_json *j, const struct hist *h, uint64_t max_ns);
 
 #endif

@@ -147,3 +147,25 @@ void sre_json_null(struct sre_json *j, const char *key)
 	if (member(j, key))
 		fputs("null", j->f);
 }
+
+void sre_json_report(struct sre_json *j, FILE *f, const char *tool, const char *time, double interval_s,
+		     uint64_t events, uint64_t drops, uint64_t missed)
+{
+	sre_json_init(j, f);
+	sre_json_object(j, NULL);
+	sre_json_string(j, "tool", tool);
+	sre_json_string(j, "time", time);
+	sre_json_fixed(j, "interval_s", interval_s, 3);
+	sre_json_uint(j, "events", events);
+	sre_json_uint(j, "drops", drops);
+	sre_json_uint(j, "missed", missed);
+}
+
+void sre_json_event(struct sre_json *j, FILE *f, const char *time, uint32_t pid, const char *comm)
+{
+	sre_json_init(j, f);
+	sre_json_object(j, NULL);
+	sre_json_string(j, "time", time);
+	sre_json_uint(j, "pid", pid);
+	sre_json_string(j, "comm", comm);
+}

@@ -33,6 +33,14 @@ void sre_json_fixed(struct sre_json *j, const char *key, double v, int decimals)
 void sre_json_bool(struct sre_json *j, const char *key, bool v);
 void sre_json_null(struct sre_json *j, const char *key);
 
+/* The heads the tools' documents share (docs/json.md). Each starts a
+ * document on f and leaves its object open for the caller to end. */
+/* An interval report: tool, time, interval_s and the run's counters. */
+void sre_json_report(struct sre_json *j, FILE *f, const char *tool, const char *time, double interval_s,
+		     uint64_t events, uint64_t drops, uint64_t missed);
+/* One event: time, pid and comm. */
+void sre_json_event(struct sre_json *j, FILE *f, const char *time, uint32_t pid, const char *comm);
+
 /* Writes s as a quoted JSON string; bytes that are not printable ASCII
  * (comm names can hold anything) are escaped as \u00XX, valid UTF-8 kept. */
 void sre_json_str(FILE *f, const char *s);

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/core/gzip.h"
+#include "lib/core/hashmap.h"
+#include "lib/core/interner.h"
 #include "lib/fmt/pprof.h"
 
 /* profile.proto field numbers. */
@@ -94,81 +96,19 @@ static void pb_free(struct pbuf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Open addressing from a key of three numbers to an id. */
+/* A key of three numbers, mapped to an id (>= 1). */
 struct idkey {
 	uint64_t a, b, c;
 };
 
-struct idmap {
-	struct idkey *keys;
-	uint64_t *ids; /* 0: empty slot */
-	size_t cap, n;
-};
-
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-	return h * 0xff51afd7ed558ccdULL;
-}
-
-static uint64_t key_hash(const struct idkey *k)
-{
-	return mix(mix(mix(0, k->a), k->b), k->c);
-}
-
-static int idmap_grow(struct idmap *m)
-{
-	size_t cap = m->cap ? m->cap * 2 : 1024;
-	struct idkey *keys = calloc(cap, sizeof(*keys));
-	uint64_t *ids = calloc(cap, sizeof(*ids));
-
-	if (!keys || !ids) {
-		free(keys);
-		free(ids);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < m->cap; i++) {
-		size_t j;
-
-		if (!m->ids[i])
-			continue;
-		for (j = key_hash(&m->keys[i]) & (cap - 1); ids[j]; j = (j + 1) & (cap - 1))
-			;
-		keys[j] = m->keys[i];
-		ids[j] = m->ids[i];
-	}
-	free(m->keys);
-	free(m->ids);
-	m->keys = keys;
-	m->ids = ids;
-	m->cap = cap;
-	return 0;
-}
-
-/* The slot holding k, or the empty slot where it belongs. */
-static size_t idmap_slot(const struct idmap *m, const struct idkey *k)
-{
-	size_t i = key_hash(k) & (m->cap - 1);
-
-	while (m->ids[i] && memcmp(&m->keys[i], k, sizeof(*k)))
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-static void idmap_free(struct idmap *m)
-{
-	free(m->keys);
-	free(m->ids);
-	memset(m, 0, sizeof(*m));
-}
-
 struct pprof {
-	char **strings;
+	struct sre_interner pool;   /* the strings' one copy each */
+	const char **strings;       /* the string table, in index order */
 	size_t nstrings, capstrings;
-	struct idmap string_ids;   /* (hash, 0, 0) chains; ids are index + 1 */
-	struct idmap function_ids; /* (name, 0, 0) */
-	struct idmap location_ids; /* (mapping, address, function) */
-	struct idmap mapping_ids;  /* (file, start, limit) */
+	struct sre_map string_ids;   /* interned pointer -> index */
+	struct sre_map function_ids; /* (name, 0, 0) -> id */
+	struct sre_map location_ids; /* (mapping, address, function) -> id */
+	struct sre_map mapping_ids;  /* (file, start, limit) -> id */
 	uint64_t nfunctions, nlocations, nmappings;
 	struct pbuf functions, locations, mappings, samples, scratch, scratch2;
 	int64_t types[PPROF_MAX_VALUES][2];
@@ -180,58 +120,49 @@ struct pprof {
 	int ncomments;
 };
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-	return h;
-}
-
-/* Index of s in the string table (added when new); -1 when out of memory.
- * Equal hashes are told apart by probing on with a counter in key.b. */
+/* Index of s in the string table (added when new); -1 when out of memory. */
 static int64_t str_index(struct pprof *p, const char *s)
 {
-	struct idkey k;
-	size_t slot;
+	const char *c = sre_intern(&p->pool, s ? s : "");
+	uint64_t *idx;
+	bool added;
 
-	if (!s)
-		s = "";
-	k = (struct idkey){ .a = str_hash(s) };
-	if ((p->string_ids.n + 1) * 2 > p->string_ids.cap && idmap_grow(&p->string_ids))
+	if (!c)
 		return -1;
-	for (;; k.b++) {
-		slot = idmap_slot(&p->string_ids, &k);
-		if (!p->string_ids.ids[slot])
-			break;
-		if (!strcmp(p->strings[p->string_ids.ids[slot] - 1], s))
-			return (int64_t)p->string_ids.ids[slot] - 1;
-	}
+	/* Room first, so an index once added always has its string. */
 	if (p->nstrings == p->capstrings) {
 		size_t cap = p->capstrings ? p->capstrings * 2 : 256;
-		char **n = realloc(p->strings, cap * sizeof(*n));
+		const char **n = realloc(p->strings, cap * sizeof(*n));
 
 		if (!n)
 			return -1;
 		p->strings = n;
 		p->capstrings = cap;
 	}
-	p->strings[p->nstrings] = strdup(s);
-	if (!p->strings[p->nstrings])
+	/* Interned copies are unique, so the pointer is the key. */
+	idx = sre_map_put(&p->string_ids, &c, &added);
+	if (!idx)
 		return -1;
-	p->string_ids.keys[slot] = k;
-	p->string_ids.ids[slot] = ++p->nstrings;
-	p->string_ids.n++;
-	return (int64_t)p->nstrings - 1;
+	if (added) {
+		*idx = p->nstrings;
+		p->strings[p->nstrings++] = c;
+	}
+	return (int64_t)*idx;
 }
 
 struct pprof *pprof_new(void)
 {
 	struct pprof *p = calloc(1, sizeof(*p));
 
+	if (!p)
+		return NULL;
+	sre_interner_init(&p->pool);
+	sre_map_init(&p->string_ids, sizeof(const char *), sizeof(uint64_t), NULL, NULL);
+	sre_map_init(&p->function_ids, sizeof(struct idkey), sizeof(uint64_t), NULL, NULL);
+	sre_map_init(&p->location_ids, sizeof(struct idkey), sizeof(uint64_t), NULL, NULL);
+	sre_map_init(&p->mapping_ids, sizeof(struct idkey), sizeof(uint64_t), NULL, NULL);
 	/* The table starts with "", as the format requires. */
-	if (p && str_index(p, "") != 0) {
+	if (str_index(p, "") != 0) {
 		pprof_free(p);
 		errno = ENOMEM;
 		return NULL;
@@ -243,13 +174,12 @@ void pprof_free(struct pprof *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nstrings; i++)
-		free(p->strings[i]);
 	free(p->strings);
-	idmap_free(&p->string_ids);
-	idmap_free(&p->function_ids);
-	idmap_free(&p->location_ids);
-	idmap_free(&p->mapping_ids);
+	sre_interner_free(&p->pool);
+	sre_map_free(&p->string_ids);
+	sre_map_free(&p->function_ids);
+	sre_map_free(&p->location_ids);
+	sre_map_free(&p->mapping_ids);
 	pb_free(&p->functions);
 	pb_free(&p->locations);
 	pb_free(&p->mappings);
@@ -315,55 +245,51 @@ int pprof_add_comment(struct pprof *p, const char *text)
 	return 0;
 }
 
-/* Looks k up in m; when absent, *fresh is set and the slot reserved for the
- * caller to fill. Returns the slot, or -1 when out of memory. */
-static long find_or_reserve(struct idmap *m, const struct idkey *k, bool *fresh)
+/* The id of k in m; when absent, a new one (*n + 1) is given, and *fresh
+ * set for the caller to encode the entry. 0 when out of memory. */
+static uint64_t id_of(struct sre_map *m, const struct idkey *k, uint64_t *n, bool *fresh)
 {
-	size_t slot;
+	uint64_t *id = sre_map_put(m, k, fresh);
 
-	if ((m->n + 1) * 2 > m->cap && idmap_grow(m))
-		return -1;
-	slot = idmap_slot(m, k);
-	*fresh = !m->ids[slot];
-	return (long)slot;
+	if (!id)
+		return 0;
+	if (*fresh)
+		*id = ++*n;
+	return *id;
 }
 
 static uint64_t function_id(struct pprof *p, const char *name)
 {
 	int64_t s = str_index(p, name);
 	struct idkey k = { .a = (uint64_t)s };
+	uint64_t id;
 	bool fresh;
-	long slot;
 
-	if (s < 0 || (slot = find_or_reserve(&p->function_ids, &k, &fresh)) < 0)
+	if (s < 0)
 		return 0;
-	if (!fresh)
-		return p->function_ids.ids[slot];
-	p->function_ids.keys[slot] = k;
-	p->function_ids.ids[slot] = ++p->nfunctions;
-	p->function_ids.n++;
-	pb_uint(&p->scratch, FUNCTION_ID, p->nfunctions);
+	id = id_of(&p->function_ids, &k, &p->nfunctions, &fresh);
+	if (!id || !fresh)
+		return id;
+	pb_uint(&p->scratch, FUNCTION_ID, id);
 	pb_uint(&p->scratch, FUNCTION_NAME, (uint64_t)s);
 	pb_uint(&p->scratch, FUNCTION_SYSTEM_NAME, (uint64_t)s);
 	pb_message(&p->functions, PROFILE_FUNCTION, &p->scratch);
-	return p->functions.oom ? 0 : p->nfunctions;
+	return p->functions.oom ? 0 : id;
 }
 
 uint64_t pprof_mapping_id(struct pprof *p, const struct pprof_mapping *m)
 {
 	int64_t file = str_index(p, m->file), build = str_index(p, m->build_id);
 	struct idkey k = { .a = (uint64_t)file, .b = m->start, .c = m->limit };
+	uint64_t id;
 	bool fresh;
-	long slot;
 
-	if (file < 0 || build < 0 || (slot = find_or_reserve(&p->mapping_ids, &k, &fresh)) < 0)
+	if (file < 0 || build < 0)
 		return 0;
-	if (!fresh)
-		return p->mapping_ids.ids[slot];
-	p->mapping_ids.keys[slot] = k;
-	p->mapping_ids.ids[slot] = ++p->nmappings;
-	p->mapping_ids.n++;
-	pb_uint(&p->scratch, MAPPING_ID, p->nmappings);
+	id = id_of(&p->mapping_ids, &k, &p->nmappings, &fresh);
+	if (!id || !fresh)
+		return id;
+	pb_uint(&p->scratch, MAPPING_ID, id);
 	pb_uint(&p->scratch, MAPPING_START, m->start);
 	pb_uint(&p->scratch, MAPPING_LIMIT, m->limit);
 	pb_uint(&p->scratch, MAPPING_OFFSET, m->file_offset);
@@ -372,30 +298,28 @@ uint64_t pprof_mapping_id(struct pprof *p, const struct pprof_mapping *m)
 	/* Frames are symbolized already: pprof must not try again. */
 	pb_uint(&p->scratch, MAPPING_HAS_FUNCTIONS, 1);
 	pb_message(&p->mappings, PROFILE_MAPPING, &p->scratch);
-	return p->mappings.oom ? 0 : p->nmappings;
+	return p->mappings.oom ? 0 : id;
 }
 
 uint64_t pprof_location_id(struct pprof *p, uint64_t mapping, uint64_t address, const char *function)
 {
 	uint64_t fn = function_id(p, function);
 	struct idkey k = { .a = mapping, .b = address, .c = fn };
+	uint64_t id;
 	bool fresh;
-	long slot;
 
-	if (!fn || (slot = find_or_reserve(&p->location_ids, &k, &fresh)) < 0)
+	if (!fn)
 		return 0;
-	if (!fresh)
-		return p->location_ids.ids[slot];
-	p->location_ids.keys[slot] = k;
-	p->location_ids.ids[slot] = ++p->nlocations;
-	p->location_ids.n++;
-	pb_uint(&p->scratch, LOCATION_ID, p->nlocations);
+	id = id_of(&p->location_ids, &k, &p->nlocations, &fresh);
+	if (!id || !fresh)
+		return id;
+	pb_uint(&p->scratch, LOCATION_ID, id);
 	pb_uint(&p->scratch, LOCATION_MAPPING_ID, mapping);
 	pb_uint(&p->scratch, LOCATION_ADDRESS, address);
 	pb_uint(&p->scratch2, LINE_FUNCTION_ID, fn);
 	pb_message(&p->scratch, LOCATION_LINE, &p->scratch2);
 	pb_message(&p->locations, PROFILE_LOCATION, &p->scratch);
-	return p->locations.oom ? 0 : p->nlocations;
+	return p->locations.oom ? 0 : id;
 }
 
 int pprof_add_sample(struct pprof *p, const uint64_t *locations, int nlocations, const int64_t *values,

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "lib/core/hashmap.h"
+#include "lib/core/interner.h"
 #include "lib/core/sorted.h"
 #include "lib/sym/cfi.h"
 #include "lib/sym/usyms.h"
@@ -20,8 +22,6 @@
 #define USYMS_MAX_DEAD 512
 /* Cap on distinct files with symbol tables; more are named module+offset. */
 #define USYMS_MAX_FILES 4096
-#define USYMS_FILE_SLOTS (2 * USYMS_MAX_FILES)
-#define POOL_CHUNK 16384
 
 struct usym_fn {
 	uint64_t start;
@@ -49,10 +49,14 @@ struct usym_table {
 	bool frame_pointers;	/* judged from cfi once, when it is loaded */
 };
 
+/* Allocated on its own: mappings point at it while the files map grows. */
 struct ufile {
+	struct usym_table *tab;	/* NULL when the file is not a readable ELF */
+};
+
+struct file_key {
 	uint64_t dev;
 	uint64_t ino;
-	struct usym_table *tab;	/* NULL when the file is not a readable ELF */
 };
 
 struct umap {
@@ -63,9 +67,8 @@ struct umap {
 	struct ufile *file;	/* symbols, for executable mappings only */
 };
 
+/* Allocated on its own: the dead list points at it. */
 struct uproc {
-	uint32_t pid;
-	uint32_t gen;
 	uint32_t captures;
 	bool dead;
 	bool evict;
@@ -73,31 +76,21 @@ struct uproc {
 	struct umap *maps;
 };
 
-struct pool_chunk {
-	struct pool_chunk *next;
-	size_t used, cap;
-	char data[];
-};
-
-/* Interned strings: module names repeat across every process. */
-struct strpool {
-	struct pool_chunk *chunks;
-	const char **slots;
-	size_t cap, n;
+struct proc_key {
+	uint32_t pid;
+	uint32_t gen;
 };
 
 struct usyms {
-	struct uproc **procs;
-	size_t procs_cap, nprocs;
+	struct sre_map procs;	/* struct proc_key -> struct uproc * */
 	struct uproc **dead;	/* ended address spaces, oldest first */
 	size_t ndead, capdead;
 	uint64_t evicted;
-	struct ufile **files;
-	size_t nfiles;
+	struct sre_map files;	/* struct file_key -> struct ufile *, at most USYMS_MAX_FILES */
 	struct ufile vdso;
 	uint64_t vdso_size;
 	bool vdso_tried;
-	struct strpool pool;
+	struct sre_interner pool; /* module names repeat across every process */
 	uint64_t named, module_only, unknown;
 	bool want_cfi;
 };
@@ -391,153 +384,62 @@ const char *usym_table_lookup(const struct usym_table *t, uint64_t file_off, uin
 	return t->names + f->name;
 }
 
-/* ---- interned strings ---- */
-
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
-static int pool_grow(struct strpool *p)
-{
-	size_t cap = p->cap ? p->cap * 2 : 256;
-	const char **slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->cap; i++) {
-		size_t j;
-
-		if (!p->slots[i])
-			continue;
-		j = hash_bytes(p->slots[i], strlen(p->slots[i])) & (cap - 1);
-		while (slots[j])
-			j = (j + 1) & (cap - 1);
-		slots[j] = p->slots[i];
-	}
-	free(p->slots);
-	p->slots = slots;
-	p->cap = cap;
-	return 0;
-}
-
-static const char *pool_intern(struct strpool *p, const char *s, size_t len)
-{
-	struct pool_chunk *c = p->chunks;
-	size_t i;
-	char *dst;
-
-	if ((p->n + 1) * 2 > p->cap && pool_grow(p))
-		return NULL;
-	i = hash_bytes(s, len) & (p->cap - 1);
-	for (; p->slots[i]; i = (i + 1) & (p->cap - 1))
-		if (!strncmp(p->slots[i], s, len) && !p->slots[i][len])
-			return p->slots[i];
-	if (!c || c->cap - c->used < len + 1) {
-		size_t cap = len + 1 > POOL_CHUNK ? len + 1 : POOL_CHUNK;
-
-		c = malloc(sizeof(*c) + cap);
-		if (!c)
-			return NULL;
-		c->used = 0;
-		c->cap = cap;
-		c->next = p->chunks;
-		p->chunks = c;
-	}
-	dst = c->data + c->used;
-	memcpy(dst, s, len);
-	dst[len] = 0;
-	c->used += len + 1;
-	p->slots[i] = dst;
-	p->n++;
-	return dst;
-}
-
-static void pool_free(struct strpool *p)
-{
-	while (p->chunks) {
-		struct pool_chunk *next = p->chunks->next;
-
-		free(p->chunks);
-		p->chunks = next;
-	}
-	free(p->slots);
-}
-
 /* ---- files and processes ---- */
 
-static size_t file_slot(const struct usyms *u, uint64_t dev, uint64_t ino)
+static void procs_init(struct sre_map *m)
 {
-	size_t i = (size_t)((dev * 0x9e3779b97f4a7c15ULL) ^ ino) & (USYMS_FILE_SLOTS - 1);
-
-	while (u->files[i] && (u->files[i]->dev != dev || u->files[i]->ino != ino))
-		i = (i + 1) & (USYMS_FILE_SLOTS - 1);
-	return i;
+	sre_map_init(m, sizeof(struct proc_key), sizeof(struct uproc *), NULL, NULL);
 }
 
-static size_t proc_slot(const struct usyms *u, uint32_t pid, uint32_t gen)
+static struct uproc *find_proc(const struct usyms *u, uint32_t pid, uint32_t gen)
 {
-	size_t i = (size_t)((pid * 2654435761u) ^ (gen * 0x9e3779b9u)) & (u->procs_cap - 1);
+	struct proc_key k = { .pid = pid, .gen = gen };
+	struct uproc **p = sre_map_get(&u->procs, &k);
 
-	while (u->procs[i] && (u->procs[i]->pid != pid || u->procs[i]->gen != gen))
-		i = (i + 1) & (u->procs_cap - 1);
-	return i;
-}
-
-static int procs_grow(struct usyms *u)
-{
-	struct uproc **old = u->procs;
-	size_t old_cap = u->procs_cap;
-
-	u->procs_cap = old_cap ? old_cap * 2 : 256;
-	u->procs = calloc(u->procs_cap, sizeof(*u->procs));
-	if (!u->procs) {
-		u->procs = old;
-		u->procs_cap = old_cap;
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < old_cap; i++)
-		if (old[i])
-			u->procs[proc_slot(u, old[i]->pid, old[i]->gen)] = old[i];
-	free(old);
-	return 0;
+	return p ? *p : NULL;
 }
 
 /* Frees the oldest half of the ended address spaces and rebuilds the
- * table without them (open addressing has no cheap delete). */
+ * map without them (sre_map has no removal). */
 static void evict_dead(struct usyms *u)
 {
-	size_t k = u->ndead / 2;
-	struct uproc **old = u->procs;
+	size_t k = u->ndead / 2, i = 0;
+	struct sre_map kept;
+	const void *key;
+	void *val;
 
-	u->procs = calloc(u->procs_cap, sizeof(*u->procs));
-	if (!u->procs) {
-		u->procs = old;
-		return;
+	for (size_t d = 0; d < k; d++)
+		u->dead[d]->evict = true;
+	procs_init(&kept);
+	while (sre_map_next(&u->procs, &i, &key, &val)) {
+		struct uproc *p = *(struct uproc **)val, **slot;
+
+		if (p->evict)
+			continue;
+		slot = sre_map_put(&kept, key, NULL);
+		if (!slot) {
+			/* Out of memory: keep them all, try again at the next end. */
+			for (size_t d = 0; d < k; d++)
+				u->dead[d]->evict = false;
+			sre_map_free(&kept);
+			return;
+		}
+		*slot = p;
 	}
-	for (size_t i = 0; i < k; i++)
-		u->dead[i]->evict = true;
-	for (size_t i = 0; i < u->procs_cap; i++)
-		if (old[i] && !old[i]->evict)
-			u->procs[proc_slot(u, old[i]->pid, old[i]->gen)] = old[i];
-	free(old);
-	for (size_t i = 0; i < k; i++) {
-		free(u->dead[i]->maps);
-		free(u->dead[i]);
+	sre_map_free(&u->procs);
+	u->procs = kept;
+	for (size_t d = 0; d < k; d++) {
+		free(u->dead[d]->maps);
+		free(u->dead[d]);
 	}
 	memmove(u->dead, u->dead + k, (u->ndead - k) * sizeof(*u->dead));
 	u->ndead -= k;
-	u->nprocs -= k;
 	u->evicted += k;
 }
 
 void usyms_forget(struct usyms *u, uint32_t pid, uint32_t gen)
 {
-	struct uproc *p = u->procs_cap ? u->procs[proc_slot(u, pid, gen)] : NULL;
+	struct uproc *p = find_proc(u, pid, gen);
 
 	if (!p || p->dead)
 		return;
@@ -574,36 +476,38 @@ struct usyms *usyms_new(void)
 
 	if (!u)
 		return NULL;
-	u->files = calloc(USYMS_FILE_SLOTS, sizeof(*u->files));
-	if (!u->files) {
-		free(u);
-		errno = ENOMEM;
-		return NULL;
-	}
+	procs_init(&u->procs);
+	sre_map_init(&u->files, sizeof(struct file_key), sizeof(struct ufile *), NULL, NULL);
+	u->files.max = USYMS_MAX_FILES;
+	sre_interner_init(&u->pool);
 	return u;
 }
 
 void usyms_free(struct usyms *u)
 {
+	size_t i = 0;
+	void *val;
+
 	if (!u)
 		return;
-	for (size_t i = 0; i < u->procs_cap; i++) {
-		if (!u->procs[i])
-			continue;
-		free(u->procs[i]->maps);
-		free(u->procs[i]);
+	while (sre_map_next(&u->procs, &i, NULL, &val)) {
+		struct uproc *p = *(struct uproc **)val;
+
+		free(p->maps);
+		free(p);
 	}
-	free(u->procs);
+	sre_map_free(&u->procs);
 	free(u->dead);
-	for (size_t i = 0; i < USYMS_FILE_SLOTS; i++) {
-		if (!u->files[i])
-			continue;
-		usym_table_free(u->files[i]->tab);
-		free(u->files[i]);
+	i = 0;
+	while (sre_map_next(&u->files, &i, NULL, &val)) {
+		struct ufile *f = *(struct ufile **)val;
+
+		usym_table_free(f->tab);
+		free(f);
 	}
-	free(u->files);
+	sre_map_free(&u->files);
 	usym_table_free(u->vdso.tab);
-	pool_free(&u->pool);
+	sre_interner_free(&u->pool);
 	free(u);
 }
 
@@ -734,14 +638,14 @@ static int open_mapped(uint32_t pid, const struct maps_line *ml, const char *pat
 static struct ufile *get_file(struct usyms *u, uint32_t pid, const struct maps_line *ml,
 			      const char *path, size_t path_len, bool deleted)
 {
-	uint64_t dev = makedev(ml->major, ml->minor);
-	size_t i = file_slot(u, dev, ml->ino);
-	struct ufile *f;
+	struct file_key k = { .dev = makedev(ml->major, ml->minor), .ino = ml->ino };
+	struct ufile **slot = sre_map_get(&u->files, &k), *f;
 	int fd;
 
-	if (u->files[i])
-		return u->files[i];
-	if (u->nfiles >= USYMS_MAX_FILES)
+	if (slot)
+		return *slot;
+	/* Checked before loading: a table past the cap would only be dropped. */
+	if (u->files.n >= u->files.max)
 		return NULL;
 	fd = open_mapped(pid, ml, path, path_len, deleted);
 	/* Not cached: another process may let us open it. */
@@ -752,12 +656,15 @@ static struct ufile *get_file(struct usyms *u, uint32_t pid, const struct maps_l
 		close(fd);
 		return NULL;
 	}
-	f->dev = dev;
-	f->ino = ml->ino;
 	f->tab = table_load(fd, u->want_cfi);
 	close(fd);
-	u->files[i] = f;
-	u->nfiles++;
+	slot = sre_map_put(&u->files, &k, NULL);
+	if (!slot) {
+		usym_table_free(f->tab);
+		free(f);
+		return NULL;
+	}
+	*slot = f;
 	return f;
 }
 
@@ -773,9 +680,9 @@ static int fill_map(struct usyms *u, uint32_t pid, const struct maps_line *ml, s
 	m->start = ml->start;
 	m->end = ml->end;
 	if (!*path) {
-		m->module = pool_intern(&u->pool, "[anon]", 6);
+		m->module = sre_intern(&u->pool, "[anon]");
 	} else if (*path != '/') {
-		m->module = pool_intern(&u->pool, path, len);
+		m->module = sre_intern_n(&u->pool, path, len);
 		if (exec && !strcmp(path, "[vdso]")) {
 			if (!u->vdso_tried)
 				load_vdso(u);
@@ -791,7 +698,7 @@ static int fill_map(struct usyms *u, uint32_t pid, const struct maps_line *ml, s
 		base = usyms_module_basename(path);
 		if (base >= path + len)
 			base = path;
-		m->module = pool_intern(&u->pool, base, (size_t)(path + len - base));
+		m->module = sre_intern_n(&u->pool, base, (size_t)(path + len - base));
 		/* Only files have meaningful offsets; anonymous pgoff is not one. */
 		m->pgoff = ml->pgoff;
 		if (exec && ml->ino)
@@ -805,8 +712,8 @@ int usyms_capture(struct usyms *u, uint32_t pid, uint32_t gen)
 	char path[64], *text, *line, *next;
 	struct umap *maps = NULL, *grown;
 	struct maps_line ml;
-	size_t n = 0, cap = 0, slot;
-	struct uproc *p;
+	size_t n = 0, cap = 0;
+	struct uproc *p, **slot;
 	int err;
 
 	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
@@ -838,24 +745,23 @@ int usyms_capture(struct usyms *u, uint32_t pid, uint32_t gen)
 		n++;
 	}
 	free(text);
-	if (!err && (u->nprocs + 1) * 2 > u->procs_cap)
-		err = procs_grow(u);
 	if (err) {
 		free(maps);
 		return err;
 	}
-	slot = proc_slot(u, pid, gen);
-	p = u->procs[slot];
+	p = find_proc(u, pid, gen);
 	if (!p) {
+		struct proc_key k = { .pid = pid, .gen = gen };
+
+		/* Made before it is added: the map never holds a NULL. */
 		p = calloc(1, sizeof(*p));
-		if (!p) {
+		slot = p ? sre_map_put(&u->procs, &k, NULL) : NULL;
+		if (!slot) {
+			free(p);
 			free(maps);
 			return -ENOMEM;
 		}
-		p->pid = pid;
-		p->gen = gen;
-		u->procs[slot] = p;
-		u->nprocs++;
+		*slot = p;
 	}
 	free(p->maps);
 	p->maps = maps;
@@ -866,21 +772,21 @@ int usyms_capture(struct usyms *u, uint32_t pid, uint32_t gen)
 
 unsigned int usyms_captures(const struct usyms *u, uint32_t pid, uint32_t gen)
 {
-	const struct uproc *p = u->procs_cap ? u->procs[proc_slot(u, pid, gen)] : NULL;
+	const struct uproc *p = find_proc(u, pid, gen);
 
 	return p ? p->captures : 0;
 }
 
 bool usyms_has(const struct usyms *u, uint32_t pid, uint32_t gen)
 {
-	return u && u->procs_cap && u->procs[proc_slot(u, pid, gen)];
+	return u && find_proc(u, pid, gen);
 }
 
 /* The mapping of (pid, gen) holding addr; NULL, with *known false when
  * (pid, gen) was never captured. */
 static const struct umap *find_map(const struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, bool *known)
 {
-	const struct uproc *p = u->procs_cap ? u->procs[proc_slot(u, pid, gen)] : NULL;
+	const struct uproc *p = find_proc(u, pid, gen);
 	size_t lo;
 
 	*known = p != NULL;
@@ -915,7 +821,7 @@ int usyms_find_cfi(const struct usyms *u, uint32_t pid, uint32_t gen, uint64_t a
 
 int usyms_frame_pointers(const struct usyms *u, uint32_t pid, uint32_t gen)
 {
-	const struct uproc *p = u->procs_cap ? u->procs[proc_slot(u, pid, gen)] : NULL;
+	const struct uproc *p = find_proc(u, pid, gen);
 
 	if (!p)
 		return -ENOENT;
