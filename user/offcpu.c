@@ -17,7 +17,7 @@
 #include "lib/bpf/session.h"
 #include "lib/bpf/stackreport.h"
 #include "lib/bpf/tool.h"
-#include "lib/bpf/ustacks.h"
+#include "lib/bpf/stacksink.h"
 #include "lib/core/json.h"
 #include "lib/core/parse.h"
 #include "lib/fmt/flamegraph.h"
@@ -196,7 +196,7 @@ static void json_extra(struct sre_json *j, const void *ctx)
 }
 
 void offcpu_stack_report(struct sre_stack_report *r, const struct offcpu_cfg *cfg, struct offcpu_bpf *skel,
-			 struct sre_ustack_sink *sink, bool millis)
+			 struct sre_stack_sink *sink, bool millis)
 {
 	*r = (struct sre_stack_report){
 		.tool = "offcpu",

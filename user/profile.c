@@ -18,7 +18,7 @@
 #include "lib/bpf/session.h"
 #include "lib/bpf/stackreport.h"
 #include "lib/bpf/tool.h"
-#include "lib/bpf/ustacks.h"
+#include "lib/bpf/stacksink.h"
 #include "lib/core/json.h"
 #include "lib/core/parse.h"
 #include "lib/fmt/flamegraph.h"
@@ -289,7 +289,7 @@ static void json_extra(struct sre_json *j, const void *ctx)
 }
 
 void profile_stack_report(struct sre_stack_report *r, const struct profile_cfg *cfg, struct profile_bpf *skel,
-			  struct sre_ustack_sink *sink)
+			  struct sre_stack_sink *sink)
 {
 	*r = (struct sre_stack_report){
 		.tool = "profile",

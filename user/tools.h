@@ -109,10 +109,10 @@ void offcpu_defaults(void *cfg);
 int offcpu_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *cfg);
 void offcpu_unload(void *probe);
 struct sre_stack_report;
-struct sre_ustack_sink;
+struct sre_stack_sink;
 /* The report offcpu prints (its JSON lines, folded units), for triage too. */
 void offcpu_stack_report(struct sre_stack_report *r, const struct offcpu_cfg *cfg, struct offcpu_bpf *skel,
-			 struct sre_ustack_sink *sink, bool millis);
+			 struct sre_stack_sink *sink, bool millis);
 
 #define PROFILE_MAX_CPUS 1024
 
@@ -147,6 +147,6 @@ void profile_detach_cpus(struct profile_cpus *cpus);
 int profile_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *cfg);
 void profile_unload(void *probe);
 void profile_stack_report(struct sre_stack_report *r, const struct profile_cfg *cfg, struct profile_bpf *skel,
-			  struct sre_ustack_sink *sink);
+			  struct sre_stack_sink *sink);
 
 #endif

@@ -112,26 +112,26 @@ static void test_chain(struct usyms *u)
 	m = find(u, ips, n, "main");
 	CHECK(!strcmp(name_of(u, ips[0]), "capture"), "innermost frame is %s", name_of(u, ips[0]));
 	CHECK(c == 1 && b == 2 && a == 3 && m == 4, "chain at %d %d %d %d of %d frames", c, b, a, m, n);
-	CHECK(end == SRE_UNWIND_COMPLETE, "unwind ended: %s", sre_unwind_end_names[end]);
+	CHECK(end == SRE_UNWIND_END_COMPLETE, "unwind ended: %s", sre_unwind_end_names[end]);
 	/* Beyond main: libc's start code, then nothing. */
 	CHECK(n >= 6 && n <= 8, "%d frames", n);
 
 	/* 16 bytes cannot hold the callers' frames: stops, says why. */
 	in.len = 16;
 	n = sre_unwind(u, &in, ips, 64, &end);
-	CHECK(n >= 1 && n < 4 && end == SRE_UNWIND_PAST_COPY, "short copy: %d frames, %s", n,
+	CHECK(n >= 1 && n < 4 && end == SRE_UNWIND_END_PAST_COPY, "short copy: %d frames, %s", n,
 	      sre_unwind_end_names[end]);
 
 	/* A pc in no mapping. */
 	in.len = copied;
 	in.regs[CFI_REG_RA] = 0x10;
 	n = sre_unwind(u, &in, ips, 64, &end);
-	CHECK(n == 1 && end == SRE_UNWIND_NO_MAPPING, "bad pc: %d frames, %s", n, sre_unwind_end_names[end]);
+	CHECK(n == 1 && end == SRE_UNWIND_END_NO_MAPPING, "bad pc: %d frames, %s", n, sre_unwind_end_names[end]);
 
 	/* Room for three frames only. */
 	memcpy(in.regs, regs, sizeof(regs));
 	n = sre_unwind(u, &in, ips, 3, &end);
-	CHECK(n == 3 && end == SRE_UNWIND_DEPTH, "depth: %d, %s", n, sre_unwind_end_names[end]);
+	CHECK(n == 3 && end == SRE_UNWIND_END_DEPTH, "depth: %d, %s", n, sre_unwind_end_names[end]);
 }
 
 static bool no_read(void *ctx, uint64_t addr, uint64_t *val)

@@ -34,7 +34,7 @@
 #include "lib/fmt/stackprint.h"
 #include "lib/stacks/stackopts.h"
 #include "lib/stacks/stackrows.h"
-#include "lib/bpf/ustacks.h"
+#include "lib/bpf/stacksink.h"
 #include "triage/report.h"
 #include "triage/waitclass.h"
 #include "tools.h"
@@ -60,7 +60,7 @@ struct triage_run {
 	struct profile_cfg profile_cfg;
 	struct sre_symbolizer offcpu_sym, profile_sym;
 	struct sre_stack_opts stack; /* --unwind, --stack-bytes for offcpu and profile */
-	struct sre_ustack_sink offcpu_sink, profile_sink;
+	struct sre_stack_sink offcpu_sink, profile_sink;
 	struct sre_stack_report offcpu_report, profile_report; /* what the JSON files and rows read */
 	int ncpu;
 	void *percpu_buf;
@@ -300,8 +300,8 @@ static int collect(struct triage_run *run, struct sre_triage_data *d)
 		drop_self(d);
 	sre_read_counters(bpf_map__fd(run->offcpu->maps.sre_counters), d->offcpu_cnt);
 	sre_read_counters(bpf_map__fd(run->profile->skel->maps.sre_counters), d->oncpu_cnt);
-	sre_ustack_sink_add_losses(&run->offcpu_sink, d->offcpu_cnt);
-	sre_ustack_sink_add_losses(&run->profile_sink, d->oncpu_cnt);
+	sre_stack_sink_add_losses(&run->offcpu_sink, d->offcpu_cnt);
+	sre_stack_sink_add_losses(&run->profile_sink, d->oncpu_cnt);
 	measure_overhead(run, d);
 	return err;
 }
@@ -469,8 +469,8 @@ static int report(void *ctx, bool final)
 		sre_triage_print(stdout, &d, &run->th, false);
 		fflush(stdout);
 		if (run->session.opts.verbose) {
-			sre_ustack_sink_summary(&run->offcpu_sink, "triage offcpu");
-			sre_ustack_sink_summary(&run->profile_sink, "triage profile");
+			sre_stack_sink_summary(&run->offcpu_sink, "triage offcpu");
+			sre_stack_sink_summary(&run->profile_sink, "triage profile");
 		}
 		err = write_dir(run, &d);
 	}
@@ -555,14 +555,14 @@ static int triage_main(int argc, char **argv)
 	 * copy ids and process generations. */
 	sre_symbolizer_init(&run.offcpu_sym, true, true);
 	sre_symbolizer_init(&run.profile_sym, true, true);
-	sre_ustack_sink_init(&run.offcpu_sink, &run.offcpu_sym, &run.stack, run.offcpu->obj, false);
-	sre_ustack_sink_init(&run.profile_sink, &run.profile_sym, &run.stack, run.profile->skel->obj, true);
+	sre_stack_sink_init(&run.offcpu_sink, &run.offcpu_sym, &run.stack, run.offcpu->obj, false);
+	sre_stack_sink_init(&run.profile_sink, &run.profile_sym, &run.stack, run.profile->skel->obj, true);
 	stack_reports(&run);
-	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.offcpu->maps.proc_events), sre_ustack_sink_on_event,
+	rb = sre_session_ring_buffer(ss, bpf_map__fd(run.offcpu->maps.proc_events), sre_stack_sink_on_event,
 				     &run.offcpu_sink, &err);
 	if (!rb)
 		goto cleanup;
-	err = ring_buffer__add(rb, bpf_map__fd(run.profile->skel->maps.proc_events), sre_ustack_sink_on_event,
+	err = ring_buffer__add(rb, bpf_map__fd(run.profile->skel->maps.proc_events), sre_stack_sink_on_event,
 			       &run.profile_sink);
 	if (err) {
 		sre_error(&ss->opts, "cannot open ring buffer: %s", strerror(-err));
@@ -590,8 +590,8 @@ cleanup:
 		close(run.stats_fd);
 	ring_buffer__free(rb);
 	unload_all(&run);
-	sre_ustack_sink_free(&run.offcpu_sink);
-	sre_ustack_sink_free(&run.profile_sink);
+	sre_stack_sink_free(&run.offcpu_sink);
+	sre_stack_sink_free(&run.profile_sink);
 	sre_symbolizer_free(&run.offcpu_sym);
 	sre_symbolizer_free(&run.profile_sym);
 	free(run.percpu_buf);

@@ -126,7 +126,7 @@ int sre_unwind_configure(struct sre_unwind_cfg *cfg, struct bpf_object *obj, con
 	int err = 0;
 
 	cfg->copies = copies;
-	cfg->fp_auto = s->unwind == SRE_UNWIND_AUTO;
+	cfg->fp_auto = s->unwind == SRE_UNWIND_MODE_AUTO;
 	cfg->bytes = (uint32_t)s->stack_bytes;
 	cfg->has_task_pt_regs = sre_kernel_has_helper("task_pt_regs");
 	if (checks)

@@ -17,8 +17,8 @@ int sre_stack_run_start(struct sre_stack_run *r, struct sre_session *s, const st
 	int err;
 
 	sre_symbolizer_init(&r->sym, sre_stack_kernel(o), sre_stack_user(o));
-	sre_ustack_sink_init(&r->sink, &r->sym, o, obj, counts_samples);
-	r->rb = sre_session_ring_buffer(s, bpf_object__find_map_fd_by_name(obj, "proc_events"), sre_ustack_sink_on_event,
+	sre_stack_sink_init(&r->sink, &r->sym, o, obj, counts_samples);
+	r->rb = sre_session_ring_buffer(s, bpf_object__find_map_fd_by_name(obj, "proc_events"), sre_stack_sink_on_event,
 					&r->sink, &err);
 	return r->rb ? 0 : err;
 }
@@ -26,7 +26,7 @@ int sre_stack_run_start(struct sre_stack_run *r, struct sre_session *s, const st
 void sre_stack_run_stop(struct sre_stack_run *r)
 {
 	ring_buffer__free(r->rb);
-	sre_ustack_sink_free(&r->sink);
+	sre_stack_sink_free(&r->sink);
 	sre_symbolizer_free(&r->sym);
 }
 
@@ -37,7 +37,7 @@ int sre_stack_report_collect(struct sre_stack_rows *rows, struct sre_symbolizer 
 		.user_wanted = r->user_wanted, .kernel_wanted = r->kernel_wanted,
 	};
 
-	sre_ustack_sink_source(r->sink, &src);
+	sre_stack_sink_source(r->sink, &src);
 	return sre_stack_map_collect(rows, sym, &r->sink->procs, &src);
 }
 
@@ -55,7 +55,7 @@ void sre_stack_report_json(FILE *f, const struct sre_stack_report *r, const stru
 	sre_json_uint(&j, "missed", cnt[SRE_CNT_MISSED]);
 	sre_json_uint(&j, "lost_stacks", cnt[SRE_CNT_STACK_LOST]);
 	sre_json_uint(&j, "copy_drops", cnt[SRE_CNT_COPY_DROPS]);
-	sre_ustack_sink_json(r->sink, &j);
+	sre_stack_sink_json(r->sink, &j);
 	if (r->json_extra)
 		r->json_extra(&j, r->json_ctx);
 	sre_stack_rows_json(&j, rows, r->value_key);
@@ -75,7 +75,7 @@ int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, co
 		return err;
 	}
 	sre_read_counters(r->counters_fd, cnt);
-	sre_ustack_sink_add_losses(r->sink, cnt);
+	sre_stack_sink_add_losses(r->sink, cnt);
 	switch (s->opts.format) {
 	case SRE_FMT_FOLDED:
 		err = sre_stack_rows_print_folded(f, &rows, r->folded_div);
@@ -113,7 +113,7 @@ int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, co
 				"%" PRIu64 " %s missed (map full), %" PRIu64 " process events dropped\n",
 			r->tool, cnt[SRE_CNT_STACK_LOST], cnt[SRE_CNT_MISSED], r->lost_what, cnt[SRE_CNT_DROPS]);
 	if (s->opts.verbose)
-		sre_ustack_sink_summary(r->sink, r->tool);
+		sre_stack_sink_summary(r->sink, r->tool);
 	sre_stack_rows_free(&rows);
 	return err ? err : sre_output_flush(&s->out);
 }

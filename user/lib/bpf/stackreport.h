@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "lib/bpf/session.h"
-#include "lib/bpf/ustacks.h"
+#include "lib/bpf/stacksink.h"
 #include "lib/fmt/stackpprof.h"
 #include "lib/stacks/stackrows.h"
 
@@ -32,14 +32,14 @@ struct sre_stack_report {
 	int counts_fd;          /* stack_key -> stack_value */
 	int stacks_fd;
 	int counters_fd;        /* sre_counters */
-	struct sre_ustack_sink *sink; /* the process lifecycle and what unwinding did */
+	struct sre_stack_sink *sink; /* the process lifecycle and what unwinding did */
 };
 
 /* What a stack tool keeps while it runs: symbols, its sink (process
  * lifecycle, stack copies) and the ring reader feeding it. */
 struct sre_stack_run {
 	struct sre_symbolizer sym;
-	struct sre_ustack_sink sink;
+	struct sre_stack_sink sink;
 	struct ring_buffer *rb;
 };
 

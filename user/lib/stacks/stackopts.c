@@ -9,7 +9,7 @@ void sre_stack_opts_init(struct sre_stack_opts *s)
 {
 	s->user_only = s->kernel_only = false;
 	s->storage = STACK_STORAGE_DEFAULT;
-	s->unwind = SRE_UNWIND_AUTO;
+	s->unwind = SRE_UNWIND_MODE_AUTO;
 	s->stack_bytes = USTACK_DEFAULT_BYTES;
 }
 
@@ -26,11 +26,11 @@ int sre_stack_option(const char *tool, struct sre_stack_opts *s, int key, const 
 		return sre_opt_uint(tool, "--stack-storage-size", arg, 1, SRE_STACK_STORAGE_MAX, &s->storage);
 	case SRE_OPT_UNWIND:
 		if (!strcmp(arg, "fp"))
-			s->unwind = SRE_UNWIND_FP;
+			s->unwind = SRE_UNWIND_MODE_FP;
 		else if (!strcmp(arg, "dwarf"))
-			s->unwind = SRE_UNWIND_DWARF;
+			s->unwind = SRE_UNWIND_MODE_DWARF;
 		else if (!strcmp(arg, "auto"))
-			s->unwind = SRE_UNWIND_AUTO;
+			s->unwind = SRE_UNWIND_MODE_AUTO;
 		else {
 			sre_tool_error(tool, "invalid --unwind '%s': want fp, dwarf or auto", arg);
 			return -EINVAL;

@@ -9,9 +9,9 @@
 
 /* How user stacks are unwound (docs/unwinding.md). */
 enum sre_unwind_mode {
-	SRE_UNWIND_FP,	  /* the kernel follows frame pointers */
-	SRE_UNWIND_DWARF, /* BPF copies the stack, userspace unwinds it with .eh_frame */
-	SRE_UNWIND_AUTO,  /* fp for processes built with frame pointers, dwarf for the rest */
+	SRE_UNWIND_MODE_FP,	  /* the kernel follows frame pointers */
+	SRE_UNWIND_MODE_DWARF, /* BPF copies the stack, userspace unwinds it with .eh_frame */
+	SRE_UNWIND_MODE_AUTO,  /* fp for processes built with frame pointers, dwarf for the rest */
 };
 
 struct sre_stack_opts {
@@ -53,7 +53,7 @@ static inline bool sre_stack_kernel(const struct sre_stack_opts *s) { return !s-
 /* BPF copies user stacks (dwarf, auto). */
 static inline bool sre_stack_copies(const struct sre_stack_opts *s)
 {
-	return sre_stack_user(s) && s->unwind != SRE_UNWIND_FP;
+	return sre_stack_user(s) && s->unwind != SRE_UNWIND_MODE_FP;
 }
 
 #endif

@@ -4,23 +4,23 @@
 #include "lib/sym/usyms.h"
 
 const char *const sre_unwind_end_names[SRE_UNWIND_NENDS] = {
-	[SRE_UNWIND_COMPLETE] = "complete",
-	[SRE_UNWIND_PAST_COPY] = "past the copied stack",
-	[SRE_UNWIND_NO_MAPPING] = "pc in no code mapping",
-	[SRE_UNWIND_NO_CFI] = "code without CFI",
-	[SRE_UNWIND_BAD_CFI] = "unreadable CFI",
-	[SRE_UNWIND_DEPTH] = "too deep",
-	[SRE_UNWIND_NO_PROGRESS] = "no progress",
+	[SRE_UNWIND_END_COMPLETE] = "complete",
+	[SRE_UNWIND_END_PAST_COPY] = "past the copied stack",
+	[SRE_UNWIND_END_NO_MAPPING] = "pc in no code mapping",
+	[SRE_UNWIND_END_NO_CFI] = "code without CFI",
+	[SRE_UNWIND_END_BAD_CFI] = "unreadable CFI",
+	[SRE_UNWIND_END_DEPTH] = "too deep",
+	[SRE_UNWIND_END_NO_PROGRESS] = "no progress",
 };
 
 const char *const sre_unwind_end_keys[SRE_UNWIND_NENDS] = {
-	[SRE_UNWIND_COMPLETE] = "complete",
-	[SRE_UNWIND_PAST_COPY] = "past_copy",
-	[SRE_UNWIND_NO_MAPPING] = "no_mapping",
-	[SRE_UNWIND_NO_CFI] = "no_cfi",
-	[SRE_UNWIND_BAD_CFI] = "bad_cfi",
-	[SRE_UNWIND_DEPTH] = "depth",
-	[SRE_UNWIND_NO_PROGRESS] = "no_progress",
+	[SRE_UNWIND_END_COMPLETE] = "complete",
+	[SRE_UNWIND_END_PAST_COPY] = "past_copy",
+	[SRE_UNWIND_END_NO_MAPPING] = "no_mapping",
+	[SRE_UNWIND_END_NO_CFI] = "no_cfi",
+	[SRE_UNWIND_END_BAD_CFI] = "bad_cfi",
+	[SRE_UNWIND_END_DEPTH] = "depth",
+	[SRE_UNWIND_END_NO_PROGRESS] = "no_progress",
 };
 
 struct frame {
@@ -49,10 +49,10 @@ static enum sre_unwind_end step_cfi(const struct sre_unwind_input *in, const str
 	if (row->cfa_is_expr) {
 		if (cfi_eval_expr(row->cfa_expr, row->cfa_expr_len, cur->regs, cur->known, false, 0, read_copy,
 				  (void *)in, &cfa))
-			return SRE_UNWIND_PAST_COPY;
+			return SRE_UNWIND_END_PAST_COPY;
 	} else {
 		if (!cur->known[row->cfa_reg])
-			return SRE_UNWIND_BAD_CFI;
+			return SRE_UNWIND_END_BAD_CFI;
 		cfa = cur->regs[row->cfa_reg] + (uint64_t)row->cfa_off;
 	}
 	memset(next, 0, sizeof(*next));
@@ -72,7 +72,7 @@ static enum sre_unwind_end step_cfi(const struct sre_unwind_input *in, const str
 		case CFI_OFFSET:
 			ok = read_copy((void *)in, cfa + (uint64_t)rule->off, &v);
 			if (!ok && r == CFI_REG_RA)
-				return SRE_UNWIND_PAST_COPY;
+				return SRE_UNWIND_END_PAST_COPY;
 			if (r == CFI_REG_RA)
 				*ra_slot = cfa + (uint64_t)rule->off;
 			break;
@@ -93,7 +93,7 @@ static enum sre_unwind_end step_cfi(const struct sre_unwind_input *in, const str
 				ok = read_copy((void *)in, v, &v);
 			}
 			if (!ok && r == CFI_REG_RA)
-				return SRE_UNWIND_PAST_COPY;
+				return SRE_UNWIND_END_PAST_COPY;
 			break;
 		}
 		next->regs[r] = v;
@@ -103,7 +103,7 @@ static enum sre_unwind_end step_cfi(const struct sre_unwind_input *in, const str
 	next->known[CFI_REG_RSP] = true;
 	/* No return address: this was the outermost frame. */
 	if (!next->known[CFI_REG_RA] || !next->regs[CFI_REG_RA])
-		return SRE_UNWIND_COMPLETE;
+		return SRE_UNWIND_END_COMPLETE;
 	return SRE_UNWIND_NENDS;
 }
 
@@ -114,16 +114,16 @@ static enum sre_unwind_end step_fp(const struct sre_unwind_input *in, const stru
 	uint64_t bp = cur->regs[CFI_REG_RBP];
 
 	if (!cur->known[CFI_REG_RBP])
-		return SRE_UNWIND_NO_CFI;
+		return SRE_UNWIND_END_NO_CFI;
 	memset(next, 0, sizeof(*next));
 	if (!read_copy((void *)in, bp, &next->regs[CFI_REG_RBP]) ||
 	    !read_copy((void *)in, bp + 8, &next->regs[CFI_REG_RA]))
-		return SRE_UNWIND_PAST_COPY;
+		return SRE_UNWIND_END_PAST_COPY;
 	next->known[CFI_REG_RBP] = next->known[CFI_REG_RA] = true;
 	*ra_slot = bp + 8;
 	next->regs[CFI_REG_RSP] = bp + 16;
 	next->known[CFI_REG_RSP] = true;
-	return next->regs[CFI_REG_RA] ? SRE_UNWIND_NENDS : SRE_UNWIND_COMPLETE;
+	return next->regs[CFI_REG_RA] ? SRE_UNWIND_NENDS : SRE_UNWIND_END_COMPLETE;
 }
 
 int sre_unwind(const struct usyms *u, const struct sre_unwind_input *in, uint64_t *ips, int max,
@@ -137,7 +137,7 @@ int sre_unwind(const struct usyms *u, const struct sre_unwind_input *in, uint64_
 		cur.regs[r] = in->regs[r];
 		cur.known[r] = true;
 	}
-	*end = SRE_UNWIND_DEPTH;
+	*end = SRE_UNWIND_END_DEPTH;
 	if (in->ra_slots && max > 0)
 		in->ra_slots[0] = 0;
 	while (n < max) {
@@ -152,7 +152,7 @@ int sre_unwind(const struct usyms *u, const struct sre_unwind_input *in, uint64_
 		 * returns, i.e. the next function: look up the call itself. */
 		err = usyms_find_cfi(u, in->pid, in->gen, exact_pc ? pc : pc - 1, &cfi, &vaddr);
 		if (err == -ENOENT || err == -ESRCH) {
-			*end = SRE_UNWIND_NO_MAPPING;
+			*end = SRE_UNWIND_END_NO_MAPPING;
 			break;
 		}
 		row.signal_frame = false;
@@ -161,11 +161,11 @@ int sre_unwind(const struct usyms *u, const struct sre_unwind_input *in, uint64_
 		if (!err)
 			e = step_cfi(in, &row, &cur, &next, &ra_slot);
 		else if (err == -EINVAL)
-			e = SRE_UNWIND_BAD_CFI;
+			e = SRE_UNWIND_END_BAD_CFI;
 		else if (in->fp_fallback)
 			e = step_fp(in, &cur, &next, &ra_slot);
 		else
-			e = SRE_UNWIND_NO_CFI;
+			e = SRE_UNWIND_END_NO_CFI;
 		if (e != SRE_UNWIND_NENDS) {
 			*end = e;
 			break;
@@ -175,7 +175,7 @@ int sre_unwind(const struct usyms *u, const struct sre_unwind_input *in, uint64_
 		if (!row.signal_frame && (next.regs[CFI_REG_RSP] < cur.regs[CFI_REG_RSP] ||
 					  (next.regs[CFI_REG_RSP] == cur.regs[CFI_REG_RSP] &&
 					   next.regs[CFI_REG_RA] == cur.regs[CFI_REG_RA]))) {
-			*end = SRE_UNWIND_NO_PROGRESS;
+			*end = SRE_UNWIND_END_NO_PROGRESS;
 			break;
 		}
 		exact_pc = row.signal_frame;

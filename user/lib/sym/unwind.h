@@ -13,13 +13,13 @@ struct usyms;
 
 /* Why an unwind stopped. */
 enum sre_unwind_end {
-	SRE_UNWIND_COMPLETE,	/* reached the outermost frame (_start, thread start) */
-	SRE_UNWIND_PAST_COPY,	/* needed stack beyond the copied bytes */
-	SRE_UNWIND_NO_MAPPING,	/* a pc outside every code mapping (garbage, JIT) */
-	SRE_UNWIND_NO_CFI,	/* code without .eh_frame, and no frame pointer to follow */
-	SRE_UNWIND_BAD_CFI,	/* CFI this reader cannot follow */
-	SRE_UNWIND_DEPTH,	/* more frames than room */
-	SRE_UNWIND_NO_PROGRESS,	/* the stack pointer went backwards */
+	SRE_UNWIND_END_COMPLETE,	/* reached the outermost frame (_start, thread start) */
+	SRE_UNWIND_END_PAST_COPY,	/* needed stack beyond the copied bytes */
+	SRE_UNWIND_END_NO_MAPPING,	/* a pc outside every code mapping (garbage, JIT) */
+	SRE_UNWIND_END_NO_CFI,	/* code without .eh_frame, and no frame pointer to follow */
+	SRE_UNWIND_END_BAD_CFI,	/* CFI this reader cannot follow */
+	SRE_UNWIND_END_DEPTH,	/* more frames than room */
+	SRE_UNWIND_END_NO_PROGRESS,	/* the stack pointer went backwards */
 	SRE_UNWIND_NENDS,
 };
 

@@ -8,12 +8,12 @@
 #include <bpf/libbpf.h>
 #include "lib/core/json.h"
 #include "lib/bpf/stackmap.h"
-#include "lib/bpf/ustacks.h"
+#include "lib/bpf/stacksink.h"
 #include "lib/stacks/stackopts.h"
 #include "lib/sym/symbolizer.h"
 #include "lib/sym/usyms.h"
 
-void sre_ustack_sink_init(struct sre_ustack_sink *s, struct sre_symbolizer *sym, const struct sre_stack_opts *o,
+void sre_stack_sink_init(struct sre_stack_sink *s, struct sre_symbolizer *sym, const struct sre_stack_opts *o,
 			  const struct bpf_object *obj, bool counts_samples)
 {
 	const struct bpf_map *samples = bpf_object__find_map_by_name(obj, "samples");
@@ -21,7 +21,7 @@ void sre_ustack_sink_init(struct sre_ustack_sink *s, struct sre_symbolizer *sym,
 	memset(s, 0, sizeof(*s));
 	s->sym = sym;
 	s->copies = sre_stack_copies(o);
-	sre_procs_init(&s->procs, sym->usyms, obj, s->copies && o->unwind == SRE_UNWIND_AUTO);
+	sre_procs_init(&s->procs, sym->usyms, obj, s->copies && o->unwind == SRE_UNWIND_MODE_AUTO);
 	s->stacks_fd = bpf_object__find_map_fd_by_name(obj, "stacks");
 	s->counts_samples = counts_samples;
 	s->checks_fd = counts_samples ? -1 : bpf_object__find_map_fd_by_name(obj, "copy_checks");
@@ -30,18 +30,18 @@ void sre_ustack_sink_init(struct sre_ustack_sink *s, struct sre_symbolizer *sym,
 	sre_map_init(&s->samples, sizeof(struct stack_key), sizeof(struct stack_value), NULL, NULL);
 	s->samples.max = samples ? bpf_map__max_entries(samples) : 16384;
 	sre_map_init(&s->copy_ids, sizeof(uint64_t), sizeof(uint64_t), NULL, NULL);
-	s->copy_ids.max = SRE_USTACK_MAX_IDS;
+	s->copy_ids.max = SRE_STACK_SINK_MAX_IDS;
 	if (s->copies && sym->usyms)
 		usyms_set_cfi(sym->usyms, true);
 }
 
-void sre_ustack_sink_free(struct sre_ustack_sink *s)
+void sre_stack_sink_free(struct sre_stack_sink *s)
 {
 	sre_map_free(&s->samples);
 	sre_map_free(&s->copy_ids);
 }
 
-void sre_ustack_sink_source(const struct sre_ustack_sink *s, struct sre_stack_source *src)
+void sre_stack_sink_source(const struct sre_stack_sink *s, struct sre_stack_source *src)
 {
 	src->user_counts = s->counts_samples ? &s->samples : NULL;
 	src->copy_ids = s->counts_samples ? NULL : &s->copy_ids;
@@ -69,20 +69,20 @@ static uint64_t stack_hash(const struct stack_trace *st)
 
 /* Kept here and added to the kernel's counters at report time: a
  * read-modify-write of the per-CPU counters would race with BPF. */
-static void lost(struct sre_ustack_sink *s, enum sre_counter which)
+static void lost(struct sre_stack_sink *s, enum sre_counter which)
 {
 	if (which < SRE_CNT_MAX)
 		s->lost[which]++;
 }
 
-void sre_ustack_sink_add_losses(const struct sre_ustack_sink *s, uint64_t *cnt)
+void sre_stack_sink_add_losses(const struct sre_stack_sink *s, uint64_t *cnt)
 {
 	for (int i = 0; i < SRE_CNT_MAX; i++)
 		cnt[i] += s->lost[i];
 }
 
 /* profile: one sample under (thread, kernel stack, unwound user stack). */
-static void count_sample(struct sre_ustack_sink *s, const struct sre_ustack_event *e, uint64_t ustack)
+static void count_sample(struct sre_stack_sink *s, const struct sre_ustack_event *e, uint64_t ustack)
 {
 	struct stack_key key = { .pid = e->pid, .tgid = e->tgid, .kstack = e->kstack, .ustack = ustack, .gen = e->gen };
 	struct stack_value *v;
@@ -103,14 +103,14 @@ static void count_sample(struct sre_ustack_sink *s, const struct sre_ustack_even
  * walk's (the innermost meeting point), the two are joined. No meeting
  * point: the walk if its second frame is code, else the CFI frames (the
  * walk started from an rbp the library used as a plain register). */
-static int join_walk(struct sre_ustack_sink *s, const struct sre_ustack_event *e, uint64_t *ips, int n,
+static int join_walk(struct sre_stack_sink *s, const struct sre_ustack_event *e, uint64_t *ips, int n,
 		     enum sre_unwind_end end)
 {
 	struct stack_trace fp;
 	struct usym sym;
 	int m;
 
-	if (end == SRE_UNWIND_COMPLETE) {
+	if (end == SRE_UNWIND_END_COMPLETE) {
 		s->joins++;
 		return n;
 	}
@@ -140,7 +140,7 @@ static int join_walk(struct sre_ustack_sink *s, const struct sre_ustack_event *e
 
 /* offcpu reuses a copy only while its first return addresses are still
  * where this unwind found them (bpf/ustack.bpf.h, copy_still_valid). */
-static void tell_checks(struct sre_ustack_sink *s, const struct sre_ustack_event *e, const uint64_t *ips,
+static void tell_checks(struct sre_stack_sink *s, const struct sre_ustack_event *e, const uint64_t *ips,
 			const uint64_t *slots, int n)
 {
 	struct sre_copy_check c = { 0 };
@@ -158,7 +158,7 @@ static void tell_checks(struct sre_ustack_sink *s, const struct sre_ustack_event
 	bpf_map_update_elem(s->checks_fd, &e->id, &c, BPF_ANY);
 }
 
-static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e, size_t len)
+static void on_copy(struct sre_stack_sink *s, const struct sre_ustack_event *e, size_t len)
 {
 	struct usyms *u = s->sym->usyms;
 	uint64_t *stored;
@@ -184,7 +184,7 @@ static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e,
 	/* A process met right after exec is captured before the loader has
 	 * mapped its libraries: read its maps again, once, while it is still
 	 * the same address space (BPF's generation for it is unchanged). */
-	if (end == SRE_UNWIND_NO_MAPPING && !sre_procs_recapture(&s->procs, e->tgid, e->gen))
+	if (end == SRE_UNWIND_END_NO_MAPPING && !sre_procs_recapture(&s->procs, e->tgid, e->gen))
 		st.nr = (uint32_t)sre_unwind(u, &in, ips, STACK_MAX_DEPTH, &end);
 	if (e->flags & USTACK_STORE_AS_ID)
 		tell_checks(s, e, ips, slots, (int)st.nr);
@@ -216,9 +216,9 @@ static void on_copy(struct sre_ustack_sink *s, const struct sre_ustack_event *e,
 		count_sample(s, e, id);
 }
 
-int sre_ustack_sink_on_event(void *ctx, void *data, size_t len)
+int sre_stack_sink_on_event(void *ctx, void *data, size_t len)
 {
-	struct sre_ustack_sink *s = ctx;
+	struct sre_stack_sink *s = ctx;
 	const struct sre_proc_event *pe = data;
 
 	if (len < sizeof(*pe))
@@ -231,7 +231,7 @@ int sre_ustack_sink_on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-void sre_ustack_sink_summary(const struct sre_ustack_sink *s, const char *tool)
+void sre_stack_sink_summary(const struct sre_stack_sink *s, const char *tool)
 {
 	uint64_t full = s->copies_seen - s->joins - s->join_fallbacks;
 
@@ -244,8 +244,8 @@ void sre_ustack_sink_summary(const struct sre_ustack_sink *s, const char *tool)
 			" left as walked; %" PRIu64 " maps read again",
 		tool, s->copies_seen, s->copies_seen ? (double)s->copy_bytes / (double)s->copies_seen / 1024 : 0.0,
 		s->copies_seen ? (double)s->frames / (double)s->copies_seen : 0.0,
-		s->copies_seen ? (double)s->unwind_ns / (double)s->copies_seen / 1000 : 0.0, s->ends[SRE_UNWIND_COMPLETE],
-		full, full ? 100.0 * (double)s->ends[SRE_UNWIND_COMPLETE] / (double)full : 0.0, s->procs.fp_procs,
+		s->copies_seen ? (double)s->unwind_ns / (double)s->copies_seen / 1000 : 0.0, s->ends[SRE_UNWIND_END_COMPLETE],
+		full, full ? 100.0 * (double)s->ends[SRE_UNWIND_END_COMPLETE] / (double)full : 0.0, s->procs.fp_procs,
 		s->joins, s->join_fallbacks, s->procs.recaptures);
 	for (int i = 1; i < SRE_UNWIND_NENDS; i++)
 		if (s->ends[i])
@@ -253,7 +253,7 @@ void sre_ustack_sink_summary(const struct sre_ustack_sink *s, const char *tool)
 	fputc('\n', stderr);
 }
 
-void sre_ustack_sink_json(const struct sre_ustack_sink *s, struct sre_json *j)
+void sre_stack_sink_json(const struct sre_stack_sink *s, struct sre_json *j)
 {
 	if (!s->copies_seen)
 		return;

@@ -2,8 +2,8 @@
  * process lifecycle (lib/bpf/procs.h); user stack copies (--unwind
  * dwarf/auto) are unwound and the result stored in the tool's stack map,
  * so reports read them like any other stack. */
-#ifndef SRE_USTACKS_H
-#define SRE_USTACKS_H
+#ifndef SRE_STACKSINK_H
+#define SRE_STACKSINK_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,9 +21,9 @@ struct sre_stack_source;
 struct sre_symbolizer;
 
 /* Copy ids remembered at most (offcpu); beyond, stacks are lost and counted. */
-#define SRE_USTACK_MAX_IDS (4u << 20)
+#define SRE_STACK_SINK_MAX_IDS (4u << 20)
 
-struct sre_ustack_sink {
+struct sre_stack_sink {
 	struct sre_symbolizer *sym;
 	struct sre_procs procs;
 	bool copies;	       /* stacks are copied (dwarf, auto) */
@@ -43,19 +43,19 @@ struct sre_ustack_sink {
  * bpf/stacks.bpf.h, bpf/procs.bpf.h, by name), and whether copies come as
  * samples to count (profile: its "samples" map) or as ids its rows already
  * hold (offcpu). The symbolizer reads CFI when copies come. */
-void sre_ustack_sink_init(struct sre_ustack_sink *s, struct sre_symbolizer *sym, const struct sre_stack_opts *o,
+void sre_stack_sink_init(struct sre_stack_sink *s, struct sre_symbolizer *sym, const struct sre_stack_opts *o,
 			  const struct bpf_object *obj, bool counts_samples);
-void sre_ustack_sink_free(struct sre_ustack_sink *s);
+void sre_stack_sink_free(struct sre_stack_sink *s);
 /* Ring-buffer callback for bpf/procs.bpf.h and bpf/ustack.h events; ctx is the sink. */
-int sre_ustack_sink_on_event(void *ctx, void *data, size_t len);
+int sre_stack_sink_on_event(void *ctx, void *data, size_t len);
 /* What a report reads besides the kernel's maps: the samples counted
  * here, the copy-id translation, whether rows are merged. */
-void sre_ustack_sink_source(const struct sre_ustack_sink *s, struct sre_stack_source *src);
+void sre_stack_sink_source(const struct sre_stack_sink *s, struct sre_stack_source *src);
 /* Adds the losses found in userspace to counters read from the kernel. */
-void sre_ustack_sink_add_losses(const struct sre_ustack_sink *s, uint64_t *cnt);
+void sre_stack_sink_add_losses(const struct sre_stack_sink *s, uint64_t *cnt);
 /* Lines on stderr (-v): how user frames resolved, copies, how unwinds ended. */
-void sre_ustack_sink_summary(const struct sre_ustack_sink *s, const char *tool);
+void sre_stack_sink_summary(const struct sre_stack_sink *s, const char *tool);
 /* The member "unwind":{...} of the report j writes; nothing when no copies were made. */
-void sre_ustack_sink_json(const struct sre_ustack_sink *s, struct sre_json *j);
+void sre_stack_sink_json(const struct sre_stack_sink *s, struct sre_json *j);
 
 #endif
