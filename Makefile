@@ -60,7 +60,8 @@ $(BUILD)/sretrace: $(TOOL_OBJS) $(LIB_OBJS)
 	$(CC) -static $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The offline renderer alone: no BPF, no privileges.
-$(BUILD)/flamegraph: tools/flamegraph.c $(BUILD)/obj/lib/flamegraph.o $(BUILD)/obj/lib/output.o $(BUILD)/obj/lib/opts.o $(BUILD)/obj/lib/parse.o
+$(BUILD)/flamegraph: tools/flamegraph.c $(BUILD)/obj/flamegraph.o $(BUILD)/obj/lib/flamegraph.o $(BUILD)/obj/lib/flamesvg.o \
+		$(BUILD)/obj/lib/output.o $(BUILD)/obj/lib/opts.o $(BUILD)/obj/lib/parse.o
 	$(CC) $(USER_CFLAGS) -static -o $@ $^ -lm
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
@@ -110,7 +111,7 @@ bench: all
 FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iuser
 FUZZ_TARGETS := folded elf opts pprof http slo cfi
-FUZZ_SRCS_folded := user/lib/flamegraph.c user/lib/output.c user/lib/opts.c user/lib/parse.c
+FUZZ_SRCS_folded := user/lib/flamegraph.c user/lib/flamesvg.c
 FUZZ_SRCS_elf := user/lib/usyms.c user/lib/cfi.c
 FUZZ_SRCS_opts := user/lib/opts.c user/lib/parse.c
 FUZZ_LIBS_elf := -lelf -lz
