@@ -1,6 +1,6 @@
 /* Standalone flame graph renderer: the same code as `sretrace flamegraph`,
  * in a binary that needs no privileges and no BPF. */
-#include "lib/fmt/flamegraph.h"
+#include "tools.h"
 
 int main(int argc, char **argv)
 {

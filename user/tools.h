@@ -25,6 +25,8 @@ struct profile_bpf;
 
 extern const struct sre_tool syslat_tool, offcpu_tool, biolat_tool, tcpretrans_tool, profile_tool, triage_tool,
 	serve_tool, flamegraph_tool, floor_tool;
+/* `sretrace flamegraph [options] [FILE...]`, also the standalone build/flamegraph. */
+int flamegraph_main(int argc, char **argv);
 
 
 struct syslat_cfg {

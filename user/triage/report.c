@@ -1,3 +1,6 @@
+/* triage's renderers: the findings and tables as plain text or Markdown
+ * (one printer for both, the markers chosen once per format), HTML
+ * around the Markdown, and JSON. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -8,539 +11,58 @@
 #include "lib/core/names.h"
 #include "triage/report.h"
 
-/* ---- per-process accounting ---- */
+/* ---- text and Markdown ---- */
 
-static struct sre_triage_proc *proc_of(struct sre_triage_data *d, uint32_t pid, const char *comm)
-{
-	struct sre_triage_proc *p;
-
-	for (size_t i = 0; i < d->nprocs; i++)
-		if (d->procs[i].pid == pid)
-			return &d->procs[i];
-	p = realloc(d->procs, (d->nprocs + 1) * sizeof(*p));
-	if (!p)
-		return NULL;
-	d->procs = p;
-	p = &d->procs[d->nprocs++];
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	snprintf(p->comm, sizeof(p->comm), "%s", comm);
-	return p;
-}
-
-static uint64_t proc_busy(const struct sre_triage_proc *p)
-{
-	uint64_t t = p->on_ns;
-
-	for (int r = 0; r < SRE_WAIT_NREASONS; r++)
-		if (r != SRE_WAIT_IDLE)
-			t += p->wait_ns[r];
-	return t;
-}
-
-/* Merges biolat's per-process rows into one entry per disk and op. */
-static void merge_disks(struct sre_triage_data *d)
-{
-	const struct sre_rows *rows = &d->disk[BIOLAT_PART_TOTAL];
-
-	d->disks = calloc(rows->n ? rows->n : 1, sizeof(*d->disks));
-	if (!d->disks)
-		return;
-	for (size_t i = 0; i < rows->n; i++) {
-		const struct sre_row *r = &rows->rows[i];
-		struct sre_triage_disk *k = NULL;
-
-		for (size_t j = 0; j < d->ndisks && !k; j++)
-			if (d->disks[j].dev == r->key1 && d->disks[j].op == (r->key2 & 0xff))
-				k = &d->disks[j];
-		if (!k) {
-			k = &d->disks[d->ndisks++];
-			k->dev = r->key1;
-			k->op = r->key2 & 0xff;
-		}
-		k->count += r->count;
-		k->bytes += r->bytes;
-		k->total_ns += r->total_ns;
-		hist_add(&k->hist, &r->hist);
-	}
-}
-
-static void account(struct sre_triage_data *d)
-{
-	merge_disks(d);
-	d->offcpu_reason = calloc(d->offcpu.n ? d->offcpu.n : 1, sizeof(*d->offcpu_reason));
-	for (size_t i = 0; i < d->oncpu.n; i++) {
-		const struct sre_stack_row *r = &d->oncpu.rows[i];
-		struct sre_triage_proc *p = proc_of(d, r->tgid, r->comm);
-		uint64_t ns = r->value * d->period_ns;
-
-		d->on_ns += ns;
-		if (p)
-			p->on_ns += ns;
-	}
-	for (size_t i = 0; i < d->offcpu.n; i++) {
-		const struct sre_stack_row *r = &d->offcpu.rows[i];
-		enum sre_wait_reason why = sre_classify_wait(r->kframes, r->nk, r->uframes, r->nu);
-		struct sre_triage_proc *p = proc_of(d, r->tgid, r->comm);
-
-		if (d->offcpu_reason)
-			d->offcpu_reason[i] = why;
-		d->wait_ns[why] += r->value;
-		if (p)
-			p->wait_ns[why] += r->value;
-	}
-	d->busy_ns = d->on_ns;
-	for (int r = 0; r < SRE_WAIT_NREASONS; r++)
-		if (r != SRE_WAIT_IDLE)
-			d->busy_ns += d->wait_ns[r];
-}
-
-/* ---- helpers for evidence ---- */
-
-static void human_ns(char *buf, size_t len, double ns)
-{
-	if (ns >= 1e9)
-		snprintf(buf, len, "%.2f s", ns / 1e9);
-	else if (ns >= 1e6)
-		snprintf(buf, len, "%.2f ms", ns / 1e6);
-	else if (ns >= 1e3)
-		snprintf(buf, len, "%.1f us", ns / 1e3);
-	else
-		snprintf(buf, len, "%.0f ns", ns);
-}
-
-static double pct(uint64_t part, uint64_t whole)
-{
-	return whole ? 100.0 * (double)part / (double)whole : 0;
-}
-
-/* Frames of system libraries and libc internals: a lock or a syscall is
- * named after the first frame above them, the application's. */
-static bool system_frame(const char *f)
-{
-	static const char *const prefixes[] = {
-		"libc.so", "libpthread", "ld-linux", "libstdc++", "[unknown]", "[vdso]", "pthread_", "__pthread",
-		"__lll_", "__futex", "futex", "__GI_", "_dl_", "syscall", "__libc", "clock_nanosleep", "__nanosleep",
-		"nanosleep", "__clock_nanosleep", "start_thread", "clone", "__clone",
-	};
-
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (!strncmp(f, prefixes[i], strlen(prefixes[i])))
-			return true;
-	return false;
-}
-
-static const char *app_frame(const struct sre_stack_row *r)
-{
-	for (int i = 0; i < r->nu; i++)
-		if (!system_frame(r->uframes[i]))
-			return r->uframes[i];
-	return NULL;
-}
-
-/* The syscall with the largest total latency in pid (or anywhere: pid 0). */
-static const struct sre_row *top_syscall(const struct sre_triage_data *d, uint32_t pid)
-{
-	const struct sre_row *best = NULL;
-
-	for (size_t i = 0; i < d->syscalls.n; i++) {
-		const struct sre_row *r = &d->syscalls.rows[i];
-
-		if ((!pid || r->key1 == pid) && (!best || r->total_ns > best->total_ns))
-			best = r;
-	}
-	return best;
-}
-
-static void add_finding(struct sre_triage_data *d, const char *kind, uint64_t weight, const char *advice,
-			const char *title, const char *evidence)
-{
-	struct sre_triage_finding *f;
-
-	/* On a quiet host every share is large; a finding must also cost
-	 * min_share of one thread's wall time (floor_ns). */
-	if (d->nfindings == SRE_TRIAGE_MAX_FINDINGS || weight < d->floor_ns)
-		return;
-	f = &d->findings[d->nfindings++];
-	f->kind = kind;
-	f->weight_ns = weight;
-	f->advice = advice;
-	snprintf(f->title, sizeof(f->title), "%s", title);
-	snprintf(f->evidence, sizeof(f->evidence), "%s", evidence);
-}
-
-/* ---- findings ---- */
-
-static int cmp_proc_on(const void *a, const void *b)
-{
-	const struct sre_triage_proc *x = a, *y = b;
-
-	return x->on_ns == y->on_ns ? 0 : x->on_ns > y->on_ns ? -1 : 1;
-}
-
-struct named_ns {
-	uint32_t pid;
-	uint32_t tid;
-	const char *name;
-	const char *comm;
-	uint64_t ns;
+/* What differs between the terminal summary and report.md: markers only.
+ * The tables are preformatted text in both, a code block in Markdown. */
+struct report_style {
+	const char *title;       /* before the first line */
+	const char *head_open;   /* before a section's name */
+	const char *head_close;  /* after it: opens the section's table */
+	const char *block_end;   /* closes a table */
+	const char *list_open;   /* after the findings' heading: a list, no table */
+	const char *indent;      /* before a finding, or a sentence outside a table */
+	const char *strong;      /* around a finding's title */
+	const char *next_line;   /* a finding's evidence and advice */
+	const char *arrow;       /* before the advice */
+	bool dir_hint;           /* end with where the report directory is */
 };
 
-/* One group: same process and name. */
-static int cmp_group(const struct named_ns *x, const struct named_ns *y)
+static const struct report_style text_style = {
+	.title = "",
+	.head_open = "\n",
+	.head_close = "\n",
+	.block_end = "",
+	.list_open = "\n",
+	.indent = "  ",
+	.strong = "",
+	.next_line = "\n     ",
+	.arrow = "->",
+	.dir_hint = true,
+};
+
+/* Two spaces before a newline: a line break inside a list item. */
+static const struct report_style markdown_style = {
+	.title = "# ",
+	.head_open = "\n## ",
+	.head_close = "\n\n```\n",
+	.block_end = "```\n",
+	.list_open = "\n\n",
+	.indent = "",
+	.strong = "**",
+	.next_line = "  \n   ",
+	.arrow = "→",
+	.dir_hint = false,
+};
+
+static void heading(FILE *f, const struct report_style *s, const char *text)
 {
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return strcmp(x->name, y->name);
+	fprintf(f, "%s%s%s", s->head_open, text, s->head_close);
 }
 
-static int cmp_named(const void *a, const void *b)
+static void end_block(FILE *f, const struct report_style *s)
 {
-	const struct named_ns *x = a, *y = b;
-	int c = cmp_group(x, y);
-
-	return c ? c : x->tid < y->tid ? -1 : x->tid > y->tid;
-}
-
-/* The largest sum of ns over runs of equal (pid, name) in v that span at
- * least min_threads threads, sorted in place; *best its first entry. */
-static uint64_t largest_group(struct named_ns *v, size_t n, int min_threads, const struct named_ns **best)
-{
-	uint64_t top = 0;
-
-	*best = NULL;
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_named);
-	for (size_t i = 0, j; i < n; i = j) {
-		uint64_t sum = 0;
-		int threads = 0;
-
-		for (j = i; j < n && !cmp_group(&v[i], &v[j]); j++) {
-			sum += v[j].ns;
-			threads += j == i || v[j].tid != v[j - 1].tid;
-		}
-		if (sum > top && threads >= min_threads) {
-			top = sum;
-			*best = &v[i];
-		}
-	}
-	return top;
-}
-
-static const char *hottest_leaf(const struct sre_triage_data *d, uint32_t pid, uint64_t *hot, uint64_t *samples)
-{
-	struct named_ns *v = calloc(d->oncpu.n ? d->oncpu.n : 1, sizeof(*v));
-	const struct named_ns *best;
-	const char *name = NULL;
-	size_t n = 0;
-
-	*hot = *samples = 0;
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < d->oncpu.n; i++) {
-		const struct sre_stack_row *r = &d->oncpu.rows[i];
-		const char *leaf = r->nu ? r->uframes[0] : r->nk ? r->kframes[0] : NULL;
-
-		if (r->tgid != pid || !leaf)
-			continue;
-		*samples += r->value;
-		v[n++] = (struct named_ns){ .pid = pid, .name = leaf, .ns = r->value };
-	}
-	*hot = largest_group(v, n, 1, &best);
-	if (best)
-		name = best->name;
-	free(v);
-	return name;
-}
-
-static void find_cpu(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
-{
-	qsort(d->procs, d->nprocs, sizeof(*d->procs), cmp_proc_on);
-	for (size_t i = 0; i < d->nprocs && i < 2; i++) {
-		const struct sre_triage_proc *p = &d->procs[i];
-		const char *hot = NULL;
-		uint64_t hot_samples = 0, samples = 0;
-		char title[320], ev[640], on[32];
-
-		if ((double)p->on_ns < th->min_share * (double)d->busy_ns)
-			break;
-		/* Hottest function: the innermost frame of each sample, summed by
-		 * name (sorted, so each name is summed once). */
-		hot = hottest_leaf(d, p->pid, &hot_samples, &samples);
-		human_ns(on, sizeof(on), (double)p->on_ns);
-		snprintf(title, sizeof(title), "%s (pid %u) on CPU %s, %.0f%% of busy thread time%s%s%s", p->comm,
-			 p->pid, on, pct(p->on_ns, d->busy_ns), hot ? ": hottest function " : "", hot ? hot : "",
-			 hot ? "()" : "");
-		snprintf(ev, sizeof(ev), "%s() is the innermost frame in %.0f%% of the process's %" PRIu64
-			 " samples (%.0f%% of its own time on CPU); see oncpu.svg",
-			 hot ? hot : "?", pct(hot_samples, samples), samples, pct(p->on_ns, proc_busy(p)));
-		add_finding(d, "cpu", p->on_ns,
-			    "CPU-bound: the flame graph oncpu.svg shows which path; make it cheaper (algorithm, "
-			    "caching, fewer allocations or copies), or spread the work over more cores",
-			    title, ev);
-	}
-}
-
-static void find_disk(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
-{
-	const struct sre_rows *rows = &d->disk[BIOLAT_PART_TOTAL];
-	struct sre_triage_disk best = { 0 };
-	const struct sre_row *issuer = NULL, *sys;
-	char title[320], ev[640], p99[32], p95[32], wait[32], disk[32], sp99[32];
-	double p99_ns;
-
-	for (size_t i = 0; i < d->ndisks; i++)
-		if (d->disks[i].total_ns > best.total_ns)
-			best = d->disks[i];
-	p99_ns = best.count ? hist_quantile(&best.hist, 0.99, 0) : 0;
-	if ((double)d->wait_ns[SRE_WAIT_DISK] < th->min_share * (double)d->busy_ns &&
-	    !(best.count >= 10 && p99_ns >= (double)th->disk_p99_ns))
-		return;
-	for (size_t j = 0; j < rows->n; j++) {
-		const struct sre_row *r = &rows->rows[j];
-
-		if (r->key1 == best.dev && (r->key2 & 0xff) == best.op && (!issuer || r->total_ns > issuer->total_ns))
-			issuer = r;
-	}
-	human_ns(wait, sizeof(wait), (double)d->wait_ns[SRE_WAIT_DISK]);
-	if (!best.count) {
-		snprintf(title, sizeof(title), "%.0f%% of busy thread time waiting on disk I/O (%s)",
-			 pct(d->wait_ns[SRE_WAIT_DISK], d->busy_ns), wait);
-		snprintf(ev, sizeof(ev), "no block requests were traced for it: page-cache or filesystem waits; "
-					 "see offcpu.svg");
-	} else {
-		biolat_disk_name(best.dev, disk, sizeof(disk));
-		human_ns(p99, sizeof(p99), p99_ns);
-		human_ns(p95, sizeof(p95), hist_quantile(&best.hist, 0.95, 0));
-		snprintf(title, sizeof(title), "%s p99 %s on %s from %s (pid %u): %.0f%% of busy thread time waiting on "
-			 "disk I/O", biolat_op_name(best.op), p99, disk, issuer ? issuer->comm : "?",
-			 issuer ? issuer->key2 >> 8 : 0, pct(d->wait_ns[SRE_WAIT_DISK], d->busy_ns));
-		sys = issuer ? top_syscall(d, issuer->key2 >> 8) : NULL;
-		if (sys)
-			human_ns(sp99, sizeof(sp99), sre_row_quantile(sys, 0.99));
-		snprintf(ev, sizeof(ev), "%s %s: %" PRIu64 " requests, %.0f IOPS, %.2f MB/s, p95 %s, p99 %s; threads "
-			 "waited %s on disk; %s's costliest syscall: %s p99 %s over %" PRIu64 " calls",
-			 disk, biolat_op_name(best.op), best.count, (double)best.count / d->elapsed_s,
-			 (double)best.bytes / d->elapsed_s / 1e6, p95, p99, wait, issuer ? issuer->comm : "?",
-			 sys ? (sre_syscall_name((int)sys->key2) ?: "?") : "?", sys ? sp99 : "?",
-			 sys ? sys->count : 0);
-	}
-	/* A p99 over the limit stands whatever the waits came to. */
-	add_finding(d, "disk",
-		    best.count >= 10 && p99_ns >= (double)th->disk_p99_ns && d->wait_ns[SRE_WAIT_DISK] < d->floor_ns
-			    ? d->floor_ns : d->wait_ns[SRE_WAIT_DISK],
-		    "storage latency: check the device (iostat -x: await, aqu-sz, %util), its write cache and the "
-		    "I/O scheduler; batch small synchronous writes, group fsyncs, or make them asynchronous",
-		    title, ev);
-}
-
-static uint64_t proc_wait(const struct sre_triage_data *d, uint32_t pid, enum sre_wait_reason r)
-{
-	for (size_t i = 0; i < d->nprocs; i++)
-		if (d->procs[i].pid == pid)
-			return d->procs[i].wait_ns[r];
-	return 0;
-}
-
-/* Loss per peer; returns true when one was a finding. */
-static bool find_loss(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
-{
-	bool any = false;
-
-	for (size_t i = 0; i < d->nflows; i++) {
-		struct sre_triage_flow peer = d->flows[i];
-		char title[320], ev[640], wait[32];
-		bool seen = false;
-		double rate;
-		uint64_t weight;
-
-		/* Once per peer: the first flow to it gathers the others. */
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = !strcmp(d->flows[j].raddr, peer.raddr) && d->flows[j].rport == peer.rport;
-		if (seen)
-			continue;
-		for (size_t j = i + 1; j < d->nflows; j++) {
-			const struct sre_triage_flow *o = &d->flows[j];
-
-			if (!strcmp(o->raddr, peer.raddr) && o->rport == peer.rport) {
-				peer.retrans_segs += o->retrans_segs;
-				peer.segs_out += o->segs_out;
-				peer.total_retrans += o->total_retrans;
-			}
-		}
-		rate = peer.segs_out ? (double)peer.total_retrans / peer.segs_out : 0;
-		if (rate < th->retrans_rate || peer.retrans_segs < 3)
-			continue;
-		weight = proc_wait(d, peer.pid, SRE_WAIT_NETWORK);
-		human_ns(wait, sizeof(wait), (double)weight);
-		snprintf(title, sizeof(title), "%.1f%% of segments to %s%s%s:%u retransmitted (%u of %u): packet loss on "
-			 "the path", 100 * rate, strchr(peer.raddr, ':') ? "[" : "", peer.raddr,
-			 strchr(peer.raddr, ':') ? "]" : "", peer.rport, peer.total_retrans, peer.segs_out);
-		snprintf(ev, sizeof(ev), "%" PRIu64 " retransmitted segments traced; sender %s (pid %u) waited %s on "
-			 "the network", peer.retrans_segs, peer.pid ? peer.comm : "?", peer.pid, wait);
-		/* Rate-based: it stands even when nobody blocked long on it. */
-		if (weight < d->floor_ns)
-			weight = d->floor_ns;
-		add_finding(d, "loss", weight,
-			    "packet loss: check interface errors and drops on both ends (ip -s link, ethtool -S, nstat), "
-			    "the peer's load, MTU mismatches and shaping or limits on the path; ss -ti shows the "
-			    "socket's own retransmit counters", title, ev);
-		any = true;
-	}
-	return any;
-}
-
-/* The row of reason why with the most time, optionally in pid. */
-static const struct sre_stack_row *top_wait_row(const struct sre_triage_data *d, enum sre_wait_reason why)
-{
-	const struct sre_stack_row *best = NULL;
-
-	for (size_t i = 0; i < d->offcpu.n && d->offcpu_reason; i++) {
-		const struct sre_stack_row *r = &d->offcpu.rows[i];
-
-		if ((!best || r->value > best->value) && d->offcpu_reason[i] == why)
-			best = r;
-	}
-	return best;
-}
-
-static void find_network(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
-{
-	const struct sre_stack_row *r;
-	char title[320], ev[640], wait[32];
-
-	if ((double)d->wait_ns[SRE_WAIT_NETWORK] < th->min_share * (double)d->busy_ns)
-		return;
-	r = top_wait_row(d, SRE_WAIT_NETWORK);
-	human_ns(wait, sizeof(wait), (double)d->wait_ns[SRE_WAIT_NETWORK]);
-	snprintf(title, sizeof(title), "%.0f%% of busy thread time (%s) waiting on the network, most in %s (pid %u)",
-		 pct(d->wait_ns[SRE_WAIT_NETWORK], d->busy_ns), wait, r ? r->comm : "?", r ? r->tgid : 0);
-	snprintf(ev, sizeof(ev), "largest wait: in %s%s, kernel %s",
-		 r && app_frame(r) ? app_frame(r) : "?", r && app_frame(r) ? "()" : "",
-		 r && r->nk > 1 ? r->kframes[1] : r && r->nk ? r->kframes[0] : "?");
-	add_finding(d, "network", d->wait_ns[SRE_WAIT_NETWORK],
-		    "the peer or service is slow to answer (or the window is full): measure its latency, check "
-		    "connection pools and timeouts, and whether requests can be batched or pipelined",
-		    title, ev);
-}
-
-static void find_lock(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
-{
-	const char *best_fn = NULL;
-	uint32_t best_pid = 0;
-	uint64_t best;
-	const char *comm = "?";
-	char title[320], ev[640], wait[32];
-	struct named_ns *waits;
-	const struct named_ns *group = NULL;
-	size_t n = 0;
-
-	if ((double)d->wait_ns[SRE_WAIT_LOCK] < th->min_share * (double)d->busy_ns)
-		return;
-	/* Group lock waits by process and the application frame above libc.
-	 * Contention needs two threads waiting there: one thread alone in
-	 * futex under a frame is a join or a handoff as often as a lock (with
-	 * Debian's libc, pthread_join's own frame has no symbol, so a join
-	 * looks like main() waiting in futex). No application frame: the time
-	 * counts as lock/futex, but there is no lock to name. */
-	waits = calloc(d->offcpu.n ? d->offcpu.n : 1, sizeof(*waits));
-	for (size_t i = 0; waits && d->offcpu_reason && i < d->offcpu.n; i++) {
-		const struct sre_stack_row *r = &d->offcpu.rows[i];
-		const char *fn = app_frame(r);
-
-		if (d->offcpu_reason[i] == SRE_WAIT_LOCK && fn)
-			waits[n++] = (struct named_ns){ .pid = r->tgid, .tid = r->pid, .name = fn, .comm = r->comm,
-							.ns = r->value };
-	}
-	best = waits ? largest_group(waits, n, 2, &group) : 0;
-	if (group) {
-		best_fn = group->name;
-		best_pid = group->pid;
-		comm = group->comm;
-	}
-	for (size_t i = 0; i < d->nprocs && best_fn; i++) {
-		if (d->procs[i].pid != best_pid)
-			continue;
-		human_ns(wait, sizeof(wait), (double)best);
-		snprintf(title, sizeof(title), "%.0f%% of %s's thread time (pid %u) blocked in futex under %s(): lock "
-			 "contention", pct(best, proc_busy(&d->procs[i])), comm, best_pid, best_fn);
-		snprintf(ev, sizeof(ev), "%s of lock waits under %s(); all lock/futex waits: %.0f%% of busy thread time; "
-			 "see offcpu.svg", wait, best_fn, pct(d->wait_ns[SRE_WAIT_LOCK], d->busy_ns));
-		add_finding(d, "lock", best,
-			    "lock contention: shorten the critical section (no I/O or sleeps while holding it), split "
-			    "the lock by shard, or use per-thread or lock-free structures",
-			    title, ev);
-	}
-	free(waits);
-}
-
-static void find_runq(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
-{
-	char title[320], ev[640], wait[32];
-
-	if ((double)d->wait_ns[SRE_WAIT_RUNQ] < th->min_share * (double)d->busy_ns)
-		return;
-	human_ns(wait, sizeof(wait), (double)d->wait_ns[SRE_WAIT_RUNQ]);
-	snprintf(title, sizeof(title), "%.0f%% of busy thread time runnable but waiting for a CPU: CPU saturation",
-		 pct(d->wait_ns[SRE_WAIT_RUNQ], d->busy_ns));
-	snprintf(ev, sizeof(ev), "%s preempted while runnable; %d CPUs, %.2f CPU-seconds on CPU in %.1f s", wait,
-		 d->ncpu, (double)d->on_ns / 1e9, d->elapsed_s);
-	add_finding(d, "cpu wait", d->wait_ns[SRE_WAIT_RUNQ],
-		    "more runnable threads than CPUs: add CPUs, run fewer threads, or push batch work down "
-		    "(nice, cgroup cpu.weight)", title, ev);
-}
-
-static void find_other(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
-{
-	const struct sre_stack_row *r;
-	char title[320], ev[640];
-
-	if ((double)d->wait_ns[SRE_WAIT_OTHER] < 2 * th->min_share * (double)d->busy_ns)
-		return;
-	r = top_wait_row(d, SRE_WAIT_OTHER);
-	snprintf(title, sizeof(title), "%.0f%% of busy thread time off CPU for other reasons, most in %s (pid %u)",
-		 pct(d->wait_ns[SRE_WAIT_OTHER], d->busy_ns), r ? r->comm : "?", r ? r->tgid : 0);
-	snprintf(ev, sizeof(ev), "largest: kernel %s, user %s", r && r->nk ? r->kframes[0] : "-",
-		 r && app_frame(r) ? app_frame(r) : "-");
-	add_finding(d, "other", d->wait_ns[SRE_WAIT_OTHER],
-		    "read offcpu.svg from the widest tower down to see what these threads wait for", title, ev);
-}
-
-static int cmp_finding(const void *a, const void *b)
-{
-	const struct sre_triage_finding *x = a, *y = b;
-
-	return x->weight_ns == y->weight_ns ? 0 : x->weight_ns > y->weight_ns ? -1 : 1;
-}
-
-void sre_triage_analyze(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
-{
-	d->floor_ns = (uint64_t)(th->min_share * d->elapsed_s * 1e9);
-	account(d);
-	find_cpu(d, th);
-	find_disk(d, th);
-	if (!find_loss(d, th))
-		find_network(d, th);
-	find_lock(d, th);
-	find_runq(d, th);
-	find_other(d, th);
-	qsort(d->findings, (size_t)d->nfindings, sizeof(d->findings[0]), cmp_finding);
-}
-
-/* ---- printing ---- */
-
-static void heading(FILE *f, bool md, const char *text)
-{
-	if (md)
-		fprintf(f, "\n## %s\n\n```\n", text);
-	else
-		fprintf(f, "\n%s\n", text);
-}
-
-static void end_block(FILE *f, bool md)
-{
-	if (md)
-		fputs("```\n", f);
+	fputs(s->block_end, f);
 }
 
 static int cmp_total_desc(const void *a, const void *b)
@@ -550,35 +72,35 @@ static int cmp_total_desc(const void *a, const void *b)
 	return x->total_ns == y->total_ns ? 0 : x->total_ns > y->total_ns ? -1 : 1;
 }
 
-static void print_time(FILE *f, const struct sre_triage_data *d, bool md)
+static void print_time(FILE *f, const struct sre_triage_data *d, const struct report_style *s)
 {
 	char t[32];
 
-	heading(f, md, "Where the threads' time went");
-	human_ns(t, sizeof(t), (double)d->on_ns);
-	fprintf(f, "  %-30s %12s %6.1f%%\n", "on CPU", t, pct(d->on_ns, d->busy_ns));
+	heading(f, s, "Where the threads' time went");
+	sre_triage_human_ns(t, sizeof(t), (double)d->on_ns);
+	fprintf(f, "  %-30s %12s %6.1f%%\n", "on CPU", t, sre_triage_pct(d->on_ns, d->busy_ns));
 	for (int r = 0; r < SRE_WAIT_NREASONS; r++) {
 		char label[64];
 
 		if (r == SRE_WAIT_IDLE)
 			continue;
 		snprintf(label, sizeof(label), "off CPU: %s", sre_wait_reason_name((enum sre_wait_reason)r));
-		human_ns(t, sizeof(t), (double)d->wait_ns[r]);
-		fprintf(f, "  %-30s %12s %6.1f%%\n", label, t, pct(d->wait_ns[r], d->busy_ns));
+		sre_triage_human_ns(t, sizeof(t), (double)d->wait_ns[r]);
+		fprintf(f, "  %-30s %12s %6.1f%%\n", label, t, sre_triage_pct(d->wait_ns[r], d->busy_ns));
 	}
-	human_ns(t, sizeof(t), (double)d->wait_ns[SRE_WAIT_IDLE]);
+	sre_triage_human_ns(t, sizeof(t), (double)d->wait_ns[SRE_WAIT_IDLE]);
 	fprintf(f, "  (idle waits for work — epoll, condition variables, pipes, idle kernel threads — %s, not counted)\n",
 		t);
-	end_block(f, md);
+	end_block(f, s);
 }
 
-static void print_syscalls(FILE *f, const struct sre_triage_data *d, bool md)
+static void print_syscalls(FILE *f, const struct sre_triage_data *d, const struct report_style *s)
 {
 	const struct sre_row **order = calloc(d->syscalls.n ? d->syscalls.n : 1, sizeof(*order));
 
-	heading(f, md, "Top syscalls by total latency");
+	heading(f, s, "Top syscalls by total latency");
 	if (!order) {
-		end_block(f, md);
+		end_block(f, s);
 		return;
 	}
 	for (size_t i = 0; i < d->syscalls.n; i++)
@@ -591,21 +113,21 @@ static void print_syscalls(FILE *f, const struct sre_triage_data *d, bool md)
 		char proc[40], tot[32], p99[32];
 
 		snprintf(proc, sizeof(proc), "%s (%u)", r->comm, r->key1);
-		human_ns(tot, sizeof(tot), (double)r->total_ns);
-		human_ns(p99, sizeof(p99), sre_row_quantile(r, 0.99));
+		sre_triage_human_ns(tot, sizeof(tot), (double)r->total_ns);
+		sre_triage_human_ns(p99, sizeof(p99), sre_row_quantile(r, 0.99));
 		fprintf(f, "  %-18s %-24s %10" PRIu64 " %12s %12s\n", name ? name : "?", proc, r->count, tot, p99);
 	}
 	if (!d->syscalls.n)
 		fputs("  (none traced)\n", f);
 	free(order);
-	end_block(f, md);
+	end_block(f, s);
 }
 
-static void print_disks(FILE *f, const struct sre_triage_data *d, bool md)
+static void print_disks(FILE *f, const struct sre_triage_data *d, const struct report_style *s)
 {
 	int shown = 0;
 
-	heading(f, md, "Disks");
+	heading(f, s, "Disks");
 	fprintf(f, "  %-10s %-8s %10s %10s %10s %12s %12s\n", "DISK", "OP", "REQUESTS", "IOPS", "MB/s", "P95", "P99");
 	for (size_t i = 0; i < d->ndisks; i++) {
 		const struct sre_triage_disk *k = &d->disks[i];
@@ -614,20 +136,20 @@ static void print_disks(FILE *f, const struct sre_triage_data *d, bool md)
 		if (!k->count)
 			continue;
 		biolat_disk_name(k->dev, disk, sizeof(disk));
-		human_ns(p95, sizeof(p95), hist_quantile(&k->hist, 0.95, 0));
-		human_ns(p99, sizeof(p99), hist_quantile(&k->hist, 0.99, 0));
+		sre_triage_human_ns(p95, sizeof(p95), hist_quantile(&k->hist, 0.95, 0));
+		sre_triage_human_ns(p99, sizeof(p99), hist_quantile(&k->hist, 0.99, 0));
 		fprintf(f, "  %-10s %-8s %10" PRIu64 " %10.0f %10.2f %12s %12s\n", disk, biolat_op_name(k->op), k->count,
 			(double)k->count / d->elapsed_s, (double)k->bytes / d->elapsed_s / 1e6, p95, p99);
 		shown++;
 	}
 	if (!shown)
 		fputs("  (no block I/O traced)\n", f);
-	end_block(f, md);
+	end_block(f, s);
 }
 
-static void print_flows(FILE *f, const struct sre_triage_data *d, bool md)
+static void print_flows(FILE *f, const struct sre_triage_data *d, const struct report_style *s)
 {
-	heading(f, md, "TCP retransmits");
+	heading(f, s, "TCP retransmits");
 	fprintf(f, "  %-30s %8s %10s %7s  %s\n", "PEER", "RETRANS", "SEGS_OUT", "RATE%", "PROCESS");
 	for (size_t i = 0; i < d->nflows && i < 10; i++) {
 		const struct sre_triage_flow *fl = &d->flows[i];
@@ -635,36 +157,31 @@ static void print_flows(FILE *f, const struct sre_triage_data *d, bool md)
 
 		snprintf(peer, sizeof(peer), strchr(fl->raddr, ':') ? "[%s]:%u" : "%s:%u", fl->raddr, fl->rport);
 		fprintf(f, "  %-30s %8" PRIu64 " %10u %7.2f  %s (%u)\n", peer, fl->retrans_segs, fl->segs_out,
-			pct(fl->total_retrans, fl->segs_out), fl->pid ? fl->comm : "?", fl->pid);
+			sre_triage_pct(fl->total_retrans, fl->segs_out), fl->pid ? fl->comm : "?", fl->pid);
 	}
 	if (!d->nflows)
 		fputs("  (none)\n", f);
-	end_block(f, md);
+	end_block(f, s);
 }
 
-static void print_findings(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th, bool md)
+static void print_findings(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th,
+			   const struct report_style *s)
 {
-	if (md)
-		fputs("\n## Findings, largest first\n\n", f);
-	else
-		fputs("\nFindings, largest first\n", f);
+	fprintf(f, "%sFindings, largest first%s", s->head_open, s->list_open);
 	for (int i = 0; i < d->nfindings; i++) {
 		const struct sre_triage_finding *x = &d->findings[i];
 
-		if (md)
-			fprintf(f, "%d. **[%s] %s**  \n   %s  \n   → %s\n", i + 1, x->kind, x->title, x->evidence,
-				x->advice);
-		else
-			fprintf(f, "  %d. [%s] %s\n     %s\n     -> %s\n", i + 1, x->kind, x->title, x->evidence,
-				x->advice);
+		fprintf(f, "%s%d. %s[%s] %s%s%s%s%s%s %s\n", s->indent, i + 1, s->strong, x->kind, x->title, s->strong,
+			s->next_line, x->evidence, s->next_line, s->arrow, x->advice);
 	}
 	if (!d->nfindings)
 		fprintf(f, "%sNothing reached the thresholds (%.0f%% of busy thread time and of one thread's wall time, "
-			   "%.1f%% retransmits, disk p99 %.0f ms): no single bottleneck stands out.\n", md ? "" : "  ",
+			   "%.1f%% retransmits, disk p99 %.0f ms): no single bottleneck stands out.\n", s->indent,
 			100 * th->min_share, 100 * th->retrans_rate, (double)th->disk_p99_ns / 1e6);
 }
 
-void sre_triage_print(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th, bool markdown)
+static void print_summary(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th,
+			  const struct report_style *s)
 {
 	char host[64] = "?", bpf[32], self[32];
 	uint64_t lost = d->offcpu_cnt[SRE_CNT_MISSED] + d->offcpu_cnt[SRE_CNT_STACK_LOST] +
@@ -672,29 +189,42 @@ void sre_triage_print(FILE *f, const struct sre_triage_data *d, const struct sre
 			d->oncpu_cnt[SRE_CNT_STACK_LOST] + d->oncpu_cnt[SRE_CNT_COPY_DROPS];
 
 	gethostname(host, sizeof(host) - 1);
-	fprintf(f, "%ssretrace triage: %.1f s on %s, %d CPUs, %s%s\n", markdown ? "# " : "", d->elapsed_s, host, d->ncpu,
+	fprintf(f, "%ssretrace triage: %.1f s on %s, %d CPUs, %s%s\n", s->title, d->elapsed_s, host, d->ncpu,
 		d->command ? d->command : "the whole host", d->command ? " and its children" : "");
-	print_time(f, d, markdown);
-	print_syscalls(f, d, markdown);
-	print_disks(f, d, markdown);
-	print_flows(f, d, markdown);
-	print_findings(f, d, th, markdown);
-	heading(f, markdown, "Overhead");
-	human_ns(self, sizeof(self), (double)d->self_cpu_ns);
+	print_time(f, d, s);
+	print_syscalls(f, d, s);
+	print_disks(f, d, s);
+	print_flows(f, d, s);
+	print_findings(f, d, th, s);
+	heading(f, s, "Overhead");
+	sre_triage_human_ns(self, sizeof(self), (double)d->self_cpu_ns);
 	if (d->bpf_stats) {
-		human_ns(bpf, sizeof(bpf), (double)d->bpf_run_ns);
+		sre_triage_human_ns(bpf, sizeof(bpf), (double)d->bpf_run_ns);
 		fprintf(f, "  BPF programs: %" PRIu64 " runs, %s of CPU = %.2f%% of the %.1f CPU-seconds traced; "
 			   "sretrace itself: %s\n", d->bpf_runs, bpf,
-			pct(d->bpf_run_ns, (uint64_t)(d->elapsed_s * d->ncpu * 1e9)), d->elapsed_s * d->ncpu, self);
+			sre_triage_pct(d->bpf_run_ns, (uint64_t)(d->elapsed_s * d->ncpu * 1e9)), d->elapsed_s * d->ncpu,
+			self);
 	} else {
 		fprintf(f, "  BPF run-time statistics unavailable; sretrace itself: %s of CPU\n", self);
 	}
 	if (lost)
 		fprintf(f, "  %" PRIu64 " events or stacks lost to full maps (shares are a lower bound)\n", lost);
-	end_block(f, markdown);
-	if (d->dir && !markdown)
+	end_block(f, s);
+	if (d->dir && s->dir_hint)
 		fprintf(f, "\nReport: %s/ (report.md, report.html, oncpu.svg, offcpu.svg, *.folded, *.json)\n", d->dir);
 }
+
+void sre_triage_print_text(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th)
+{
+	print_summary(f, d, th, &text_style);
+}
+
+void sre_triage_print_markdown(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th)
+{
+	print_summary(f, d, th, &markdown_style);
+}
+
+/* ---- HTML ---- */
 
 static void html_escape(FILE *f, const char *s, size_t len)
 {
@@ -747,7 +277,7 @@ int sre_triage_print_html(FILE *f, const struct sre_triage_data *d, const struct
 
 	if (!m)
 		return -ENOMEM;
-	sre_triage_print(m, d, th, true);
+	sre_triage_print_markdown(m, d, th);
 	fclose(m);
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>sretrace triage</title>\n"
 	      "<style>body{font-family:sans-serif;margin:2em}pre{background:#f6f6f6;padding:1em;overflow-x:auto}"
@@ -760,6 +290,8 @@ int sre_triage_print_html(FILE *f, const struct sre_triage_data *d, const struct
 	free(md);
 	return 0;
 }
+
+/* ---- JSON ---- */
 
 void sre_triage_print_json(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th)
 {
@@ -792,15 +324,3 @@ void sre_triage_print_json(FILE *f, const struct sre_triage_data *d, const struc
 		d->bpf_stats ? "true" : "false", d->bpf_run_ns, d->bpf_runs, d->self_cpu_ns);
 }
 
-void sre_triage_data_free(struct sre_triage_data *d)
-{
-	sre_rows_free(&d->syscalls);
-	for (int p = 0; p < BIOLAT_NPARTS; p++)
-		sre_rows_free(&d->disk[p]);
-	free(d->flows);
-	free(d->procs);
-	free(d->disks);
-	free(d->offcpu_reason);
-	sre_stack_rows_free(&d->offcpu);
-	sre_stack_rows_free(&d->oncpu);
-}

@@ -1,95 +1,18 @@
-/* triage's analysis and report: time accounting (on CPU, off CPU by
- * reason), tables per tool, and findings ranked by the time they cost. */
+/* triage's report: the findings of triage_findings.h rendered as plain
+ * text for the terminal, Markdown, one HTML file, or JSON. */
 #ifndef SRE_TRIAGE_REPORT_H
 #define SRE_TRIAGE_REPORT_H
 
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
-#include "lib/core/hist.h"
-#include "lib/core/rows.h"
-#include "lib/stacks/stackrows.h"
-#include "triage/waitclass.h"
-#include "tools.h"
+#include "triage/findings.h"
 
-/* Documented in docs/triage.md; overridable on the command line. */
-struct sre_triage_thresholds {
-	double min_share;      /* of busy thread time, for a finding */
-	double retrans_rate;   /* retransmitted / sent segments, for a loss finding */
-	uint64_t disk_p99_ns;  /* a disk slower than this is a finding whatever its share */
-};
-
-#define SRE_TRIAGE_DEFAULTS { .min_share = 0.05, .retrans_rate = 0.01, .disk_p99_ns = 50000000 }
-#define SRE_TRIAGE_MAX_FINDINGS 12
-
-struct sre_triage_flow {
-	char raddr[48];
-	uint16_t rport;
-	uint64_t retrans_segs;
-	uint32_t segs_out, total_retrans, pid;
-	char comm[16];
-};
-
-struct sre_triage_finding {
-	const char *kind;      /* "cpu", "disk", "loss", "network", "lock", "cpu wait", "other" */
-	uint64_t weight_ns;    /* thread time it accounts for: the ranking */
-	char title[320];
-	char evidence[640];
-	const char *advice;
-};
-
-/* A process's time, for shares and evidence. */
-struct sre_triage_proc {
-	uint32_t pid;
-	char comm[16];
-	uint64_t on_ns;
-	uint64_t wait_ns[SRE_WAIT_NREASONS];
-};
-
-/* A disk and op, its processes' rows merged. */
-struct sre_triage_disk {
-	uint32_t dev, op;
-	uint64_t count, bytes, total_ns;
-	struct hist hist;
-};
-
-struct sre_triage_data {
-	/* Inputs. */
-	double elapsed_s;
-	int ncpu;
-	uint64_t period_ns;            /* profile sample period */
-	const char *command;           /* "-- COMMAND", or NULL for the host */
-	const char *dir;
-	struct sre_rows syscalls;      /* key1 pid, key2 syscall */
-	struct sre_rows disk[BIOLAT_NPARTS]; /* key1 dev, key2 pid << 8 | op */
-	struct sre_triage_flow *flows;
-	size_t nflows, capflows;
-	struct sre_stack_rows offcpu, oncpu;
-	uint64_t offcpu_cnt[SRE_CNT_MAX], oncpu_cnt[SRE_CNT_MAX];
-	bool bpf_stats;
-	uint64_t bpf_run_ns, bpf_runs, self_cpu_ns;
-	/* Analysis. */
-	uint64_t on_ns;
-	uint64_t wait_ns[SRE_WAIT_NREASONS];
-	uint64_t busy_ns;              /* on CPU + off CPU except idle waits */
-	uint64_t floor_ns;             /* least weight of a finding */
-	enum sre_wait_reason *offcpu_reason; /* per offcpu row, classified once */
-	struct sre_triage_proc *procs;
-	size_t nprocs;
-	struct sre_triage_disk *disks; /* per disk and op, in row order */
-	size_t ndisks;
-	struct sre_triage_finding findings[SRE_TRIAGE_MAX_FINDINGS];
-	int nfindings;
-};
-
-void sre_triage_analyze(struct sre_triage_data *d, const struct sre_triage_thresholds *th);
-/* The summary: plain text for the terminal, or Markdown for report.md. */
-void sre_triage_print(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th, bool markdown);
+/* The summary: plain text for the terminal, Markdown for report.md. */
+void sre_triage_print_text(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th);
+void sre_triage_print_markdown(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th);
 /* One HTML file: the Markdown report and the two flame graphs from dir. */
 int sre_triage_print_html(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th,
 			  const char *dir);
 /* findings.json: the time accounting and the ranked findings, for tools. */
 void sre_triage_print_json(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th);
-void sre_triage_data_free(struct sre_triage_data *d);
 
 #endif

@@ -416,7 +416,7 @@ static int w_findings_json(FILE *f, struct triage_run *run, struct sre_triage_da
 static int w_report_md(FILE *f, struct triage_run *run, struct sre_triage_data *d)
 {
 	(void)run;
-	sre_triage_print(f, d, &run->th, true);
+	sre_triage_print_markdown(f, d, &run->th);
 	return sre_output_error(f);
 }
 
@@ -466,7 +466,7 @@ static int report(void *ctx, bool final)
 		d.command = run->session.opts.command ? run->session.opts.command[0] : NULL;
 		d.dir = run->dir;
 		sre_triage_analyze(&d, &run->th);
-		sre_triage_print(stdout, &d, &run->th, false);
+		sre_triage_print_text(stdout, &d, &run->th);
 		fflush(stdout);
 		if (run->session.opts.verbose) {
 			sre_stack_sink_summary(&run->offcpu_sink, "triage offcpu");

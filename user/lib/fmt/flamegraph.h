@@ -1,12 +1,66 @@
 /* Flame graphs: folded stacks in, one self-contained interactive SVG out.
  * Used by `sretrace flamegraph`, the standalone tools/flamegraph, and
- * `-f svg` on the stack tools. Needs no privileges. */
+ * `-f svg` on the stack tools. Needs no privileges.
+ *
+ * flamegraph.c holds the model (stacks merged into a frame tree),
+ * flamesvg.c the SVG renderer, user/flamegraph.c the command line. */
 #ifndef SRE_FLAMEGRAPH_H
 #define SRE_FLAMEGRAPH_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+/* ---- the model (flamegraph.c) ---- */
+
+struct fg_node {
+	uint32_t name;       /* index into names */
+	uint32_t parent;
+	uint32_t first_child;
+	uint32_t next_sibling;
+	double value;        /* total, including children */
+	double before;       /* --diff: the BEFORE profile's total */
+	bool kernel;         /* below the "-" separator or named *_[k] */
+};
+
+/* Node 0 is the root, "all"; UINT32_MAX ends a child list. The renderer
+ * walks the tree directly; everyone else goes through the functions. */
+struct fg_graph {
+	struct fg_node *nodes;
+	uint32_t nnodes, capnodes;
+	char **names;
+	uint32_t nnames, capnames;
+	/* (parent, name) -> node, open addressing */
+	uint32_t *index;
+	uint32_t capindex;
+	/* name -> name id */
+	uint32_t *name_index;
+	uint32_t capname_index;
+	uint64_t malformed;
+	double before_total;
+	bool has_before;
+};
+
+struct fg_graph *fg_new(void);
+void fg_free(struct fg_graph *g);
+/* Adds folded lines from f. With diff_before, values go to the "before"
+ * side of a differential graph. Malformed lines are counted, not fatal. */
+int fg_read(struct fg_graph *g, FILE *f, bool diff_before);
+/* The same, each stack reversed before it is merged when reverse is set. */
+int fg_read_stacks(struct fg_graph *g, FILE *f, bool diff_before, bool reverse);
+/* Adds one stack: frames outermost first. */
+int fg_add(struct fg_graph *g, const char *const *frames, int n, double value, bool diff_before);
+uint64_t fg_malformed(const struct fg_graph *g);
+/* No stack was added (only the root is there). */
+bool fg_empty(const struct fg_graph *g);
+/* Scales the "before" side to the same total as the "after" side. */
+void fg_normalize(struct fg_graph *g);
+/* Relinks every node's children in name order. */
+int fg_sort(struct fg_graph *g);
+/* The hash names are interned by; also picks a frame's colour. */
+uint64_t fg_hash(const char *s);
+
+/* ---- the SVG renderer (flamesvg.c) ---- */
 
 enum fg_palette { FG_HOT, FG_IO, FG_MEM, FG_AUTO };
 
@@ -22,19 +76,9 @@ struct fg_options {
 	bool normalize;         /* --diff: scale BEFORE to AFTER's total */
 };
 
-struct fg_graph;
-
-struct fg_graph *fg_new(void);
-void fg_free(struct fg_graph *g);
-/* Adds folded lines from f. With diff_before, values go to the "before"
- * side of a differential graph. Malformed lines are counted, not fatal. */
-int fg_read(struct fg_graph *g, FILE *f, bool diff_before);
-/* Adds one stack: frames outermost first. */
-int fg_add(struct fg_graph *g, const char *const *frames, int n, double value, bool diff_before);
-uint64_t fg_malformed(const struct fg_graph *g);
+/* Sorts g's children (and with o->normalize scales its BEFORE side),
+ * then writes the SVG. */
 int fg_render(struct fg_graph *g, const struct fg_options *o, FILE *out);
 
-/* `sretrace flamegraph [options] [FILE...]` */
-int flamegraph_main(int argc, char **argv);
 
 #endif
