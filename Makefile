@@ -125,13 +125,13 @@ FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iuser -I.
 FUZZ_TARGETS := folded elf opts pprof http slo cfi
 FUZZ_SRCS_folded := user/lib/fmt/flamegraph.c user/lib/fmt/flamesvg.c
-FUZZ_SRCS_elf := user/lib/sym/usyms.c user/lib/sym/cfi.c
+FUZZ_SRCS_elf := user/lib/sym/usyms.c user/lib/sym/elfsyms.c user/lib/sym/cfi.c user/lib/core/hashmap.c user/lib/core/interner.c
 FUZZ_SRCS_opts := user/lib/core/opts.c user/lib/core/parse.c
 FUZZ_LIBS_elf := -lelf -lz
-FUZZ_SRCS_pprof := user/lib/fmt/pprof.c user/lib/core/gzip.c
+FUZZ_SRCS_pprof := user/lib/fmt/pprof.c user/lib/core/gzip.c user/lib/core/hashmap.c user/lib/core/interner.c
 FUZZ_LIBS_pprof := -lz
 FUZZ_SRCS_http := user/serve/http.c
-FUZZ_SRCS_slo := user/lib/core/slo.c user/lib/core/opts.c user/lib/core/parse.c user/lib/core/hist.c
+FUZZ_SRCS_slo := user/lib/core/slo.c user/lib/core/opts.c user/lib/core/parse.c user/lib/core/hist.c user/lib/core/json.c
 FUZZ_SRCS_cfi := user/lib/sym/cfi.c
 FUZZ_LIBS_cfi := -lelf
 

@@ -21,7 +21,7 @@
 #include "lib/core/opts.h"
 #include "lib/core/output.h"
 #include "lib/core/parse.h"
-#include "lib/core/rows.h"
+#include "lib/core/latrows.h"
 #include "lib/bpf/runloop.h"
 #include "lib/bpf/session.h"
 #include "tools.h"

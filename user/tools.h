@@ -13,7 +13,7 @@
 #include "bpf/syslat.h"
 #include "lib/bpf/tool.h"
 #include "lib/core/opts.h"
-#include "lib/core/rows.h"
+#include "lib/core/latrows.h"
 #include "lib/core/slo.h"
 #include "lib/stacks/stackopts.h"
 

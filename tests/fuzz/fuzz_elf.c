@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "lib/sym/elfsyms.h"
 #include "lib/sym/usyms.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

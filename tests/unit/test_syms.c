@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "lib/sym/ksyms.h"
+#include "lib/sym/elfsyms.h"
 #include "lib/sym/usyms.h"
 
 

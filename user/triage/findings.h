@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/core/hist.h"
-#include "lib/core/rows.h"
+#include "lib/core/latrows.h"
 #include "lib/stacks/stackrows.h"
 #include "triage/waitclass.h"
 #include "tools.h"

@@ -1,3 +1,6 @@
+/* Address spaces of processes: their executable mappings, captured while
+ * they live (/proc/PID/maps) and kept after they end, each mapping pointing
+ * at the shared symbol table of its file (lib/sym/elfsyms.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -15,6 +18,7 @@
 #include "lib/core/interner.h"
 #include "lib/core/sorted.h"
 #include "lib/sym/cfi.h"
+#include "lib/sym/elfsyms.h"
 #include "lib/sym/usyms.h"
 
 /* Address spaces of processes that ended, kept for their stacks; beyond
@@ -22,32 +26,6 @@
 #define USYMS_MAX_DEAD 512
 /* Cap on distinct files with symbol tables; more are named module+offset. */
 #define USYMS_MAX_FILES 4096
-
-struct usym_fn {
-	uint64_t start;
-	uint64_t size;
-	uint32_t name;	/* offset into names, which moves while it grows */
-	uint8_t rank;	/* which of several aliases at one address to keep */
-};
-
-/* A PT_LOAD segment: how file offsets map to ELF virtual addresses. */
-struct usym_seg {
-	uint64_t off;
-	uint64_t filesz;
-	uint64_t vaddr;
-};
-
-struct usym_table {
-	struct usym_fn *fns;
-	size_t nfns;
-	struct usym_seg *segs;
-	size_t nsegs;
-	char *names;
-	size_t names_len, names_cap;
-	char build_id[41];	/* GNU build ID in hex, "" when the file has none */
-	struct cfi_table *cfi;	/* .eh_frame, when unwinding wants it */
-	bool frame_pointers;	/* judged from cfi once, when it is loaded */
-};
 
 /* Allocated on its own: mappings point at it while the files map grows. */
 struct ufile {
@@ -94,295 +72,6 @@ struct usyms {
 	uint64_t named, module_only, unknown;
 	bool want_cfi;
 };
-
-/* ---- ELF symbol tables ---- */
-
-static bool elf_ready(void)
-{
-	static int state;
-
-	if (!state)
-		state = elf_version(EV_CURRENT) != EV_NONE ? 1 : -1;
-	return state > 0;
-}
-
-static int add_fn(struct usym_table *t, const GElf_Sym *s, const char *name, size_t *cap)
-{
-	size_t len = strlen(name);
-	static const uint8_t bind_rank[] = { [STB_GLOBAL] = 0, [STB_WEAK] = 1, [STB_LOCAL] = 2 };
-	unsigned int bind = GELF_ST_BIND(s->st_info);
-
-	if (t->nfns == *cap) {
-		size_t c = *cap ? *cap * 2 : 256;
-		struct usym_fn *n = realloc(t->fns, c * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		t->fns = n;
-		*cap = c;
-	}
-	if (t->names_len + len + 1 > t->names_cap) {
-		size_t c = t->names_cap ? t->names_cap * 2 : 4096;
-		char *n;
-
-		while (c < t->names_len + len + 1)
-			c *= 2;
-		if (c > UINT32_MAX)
-			return -E2BIG;
-		n = realloc(t->names, c);
-		if (!n)
-			return -ENOMEM;
-		t->names = n;
-		t->names_cap = c;
-	}
-	memcpy(t->names + t->names_len, name, len + 1);
-	t->fns[t->nfns].start = s->st_value;
-	t->fns[t->nfns].size = s->st_size;
-	t->fns[t->nfns].name = (uint32_t)t->names_len;
-	/* Prefer sized, then global, symbols: "fprintf" over a local alias. */
-	t->fns[t->nfns].rank = (uint8_t)((s->st_size ? 0 : 4) + (bind <= STB_WEAK ? bind_rank[bind] : 3));
-	t->nfns++;
-	t->names_len += len + 1;
-	return 0;
-}
-
-static int load_syms(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct usym_table *t)
-{
-	Elf_Data *d = elf_getdata(scn, NULL);
-	size_t entsz = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT), cap = 0, n;
-	GElf_Sym s;
-	int err;
-
-	if (!d || !entsz)
-		return 0;
-	n = d->d_size / entsz;
-	for (size_t i = 0; i < n; i++) {
-		unsigned int type;
-		const char *name;
-
-		if (!gelf_getsym(d, (int)i, &s))
-			break;
-		type = GELF_ST_TYPE(s.st_info);
-		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || !s.st_value || s.st_shndx == SHN_UNDEF)
-			continue;
-		name = elf_strptr(e, sh->sh_link, s.st_name);
-		if (!name || !*name)
-			continue;
-		err = add_fn(t, &s, name, &cap);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static Elf_Scn *find_section(Elf *e, uint32_t type, GElf_Shdr *sh)
-{
-	Elf_Scn *scn = NULL;
-
-	while ((scn = elf_nextscn(e, scn)))
-		if (gelf_getshdr(scn, sh) && sh->sh_type == type)
-			return scn;
-	return NULL;
-}
-
-static int load_segs(Elf *e, struct usym_table *t)
-{
-	size_t n, cnt = 0;
-	GElf_Phdr ph;
-
-	if (elf_getphdrnum(e, &n))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!gelf_getphdr(e, (int)i, &ph))
-			break;
-		cnt += ph.p_type == PT_LOAD;
-	}
-	if (!cnt)
-		return 0;
-	t->segs = calloc(cnt, sizeof(*t->segs));
-	if (!t->segs)
-		return -ENOMEM;
-	for (size_t i = 0; i < n && t->nsegs < cnt; i++) {
-		if (!gelf_getphdr(e, (int)i, &ph))
-			break;
-		if (ph.p_type != PT_LOAD)
-			continue;
-		t->segs[t->nsegs].off = ph.p_offset;
-		t->segs[t->nsegs].filesz = ph.p_filesz;
-		t->segs[t->nsegs].vaddr = ph.p_vaddr;
-		t->nsegs++;
-	}
-	return 0;
-}
-
-/* The GNU build ID note, which profile stores use to find the file again. */
-static void load_build_id(Elf *e, struct usym_table *t)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	while ((scn = elf_nextscn(e, scn))) {
-		Elf_Data *d;
-		GElf_Nhdr nh;
-		size_t off = 0, next, name_off, desc_off;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE || !(d = elf_getdata(scn, NULL)))
-			continue;
-		while ((next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > off) {
-			const uint8_t *desc = (const uint8_t *)d->d_buf + desc_off;
-
-			off = next;
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((const char *)d->d_buf + name_off, "GNU", 4) || !nh.n_descsz ||
-			    nh.n_descsz > 20)
-				continue;
-			for (size_t i = 0; i < nh.n_descsz; i++)
-				snprintf(t->build_id + 2 * i, 3, "%02x", desc[i]);
-			return;
-		}
-	}
-}
-
-static int cmp_fn(const void *a, const void *b)
-{
-	const struct usym_fn *x = a, *y = b;
-
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	return x->name < y->name ? -1 : x->name > y->name;
-}
-
-static struct usym_table *table_from_elf(Elf *e, bool want_cfi)
-{
-	struct usym_table *t;
-	Elf_Scn *scn;
-	GElf_Ehdr eh;
-	GElf_Shdr sh;
-	size_t out = 0;
-	int err;
-
-	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) {
-		errno = ENOEXEC;
-		return NULL;
-	}
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
-	err = load_segs(e, t);
-	load_build_id(e, t);
-	/* Stripped binaries keep only .dynsym; use it when .symtab has no functions. */
-	scn = find_section(e, SHT_SYMTAB, &sh);
-	if (!err && scn)
-		err = load_syms(e, scn, &sh, t);
-	if (!err && !t->nfns) {
-		scn = find_section(e, SHT_DYNSYM, &sh);
-		if (scn)
-			err = load_syms(e, scn, &sh, t);
-	}
-	if (err) {
-		usym_table_free(t);
-		errno = -err;
-		return NULL;
-	}
-	if (want_cfi) {
-		t->cfi = cfi_table_from_elf(e);
-		/* No .eh_frame at all (Go): only frame pointers can walk it.
-		 * Else the share of functions that make rbp the CFA, measured:
-		 * 0.40 for a small -fno-omit-frame-pointer program (its start-up
-		 * code has none), 0.00-0.04 for Debian's sleep, python3, libc. */
-		t->frame_pointers = !t->cfi || cfi_table_fp_share(t->cfi) >= 0.25;
-	}
-	if (t->nfns)
-		qsort(t->fns, t->nfns, sizeof(*t->fns), cmp_fn);
-	/* One name per address, so lookup is a plain upper bound. */
-	for (size_t i = 0; i < t->nfns; i++)
-		if (!out || t->fns[i].start != t->fns[out - 1].start)
-			t->fns[out++] = t->fns[i];
-	t->nfns = out;
-	return t;
-}
-
-static struct usym_table *table_load(int fd, bool want_cfi)
-{
-	struct usym_table *t;
-	struct stat st;
-	Elf *e;
-
-	if (!elf_ready()) {
-		errno = ELIBBAD;
-		return NULL;
-	}
-	if (fstat(fd, &st))
-		return NULL;
-	/* Devices and pipes can be mapped too, but are not ELF files. */
-	if (!S_ISREG(st.st_mode)) {
-		errno = ENOEXEC;
-		return NULL;
-	}
-	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!e) {
-		errno = ENOEXEC;
-		return NULL;
-	}
-	t = table_from_elf(e, want_cfi);
-	elf_end(e);
-	return t;
-}
-
-struct usym_table *usym_table_load(int fd)
-{
-	return table_load(fd, false);
-}
-
-void usym_table_free(struct usym_table *t)
-{
-	if (!t)
-		return;
-	cfi_table_free(t->cfi);
-	free(t->fns);
-	free(t->segs);
-	free(t->names);
-	free(t);
-}
-
-size_t usym_table_count(const struct usym_table *t)
-{
-	return t ? t->nfns : 0;
-}
-
-/* The ELF virtual address of a file offset, through the PT_LOAD segments. */
-static bool file_vaddr(const struct usym_table *t, uint64_t file_off, uint64_t *vaddr)
-{
-	for (size_t i = 0; i < t->nsegs; i++) {
-		if (file_off >= t->segs[i].off && file_off - t->segs[i].off < t->segs[i].filesz) {
-			*vaddr = file_off - t->segs[i].off + t->segs[i].vaddr;
-			return true;
-		}
-	}
-	return false;
-}
-
-const char *usym_table_lookup(const struct usym_table *t, uint64_t file_off, uint64_t *offset)
-{
-	const struct usym_fn *f;
-	size_t lo;
-	uint64_t vaddr;
-
-	if (!t || !file_vaddr(t, file_off, &vaddr))
-		return NULL;
-	lo = SRE_COUNT_LE(t->fns, t->nfns, start, vaddr);
-	if (!lo)
-		return NULL;
-	f = &t->fns[lo - 1];
-	/* Size 0 (hand-written asm) runs up to the next symbol. */
-	if (f->size && vaddr - f->start >= f->size)
-		return NULL;
-	if (offset)
-		*offset = vaddr - f->start;
-	return t->names + f->name;
-}
 
 /* ---- files and processes ---- */
 
@@ -585,7 +274,7 @@ static void load_vdso(struct usyms *u)
 	Elf *e;
 
 	u->vdso_tried = true;
-	if (!base || !elf_ready() || read_text("/proc/self/maps", &text))
+	if (!base || !usym_elf_ready() || read_text("/proc/self/maps", &text))
 		return;
 	for (line = text; *line; line = next) {
 		next = strchrnul(line, '\n');
@@ -606,7 +295,7 @@ static void load_vdso(struct usyms *u)
 	memcpy(copy, (const void *)base, u->vdso_size);
 	e = elf_memory(copy, u->vdso_size);
 	if (e) {
-		u->vdso.tab = table_from_elf(e, u->want_cfi);
+		u->vdso.tab = usym_table_from_elf(e, u->want_cfi);
 		elf_end(e);
 	}
 	free(copy);
@@ -656,7 +345,7 @@ static struct ufile *get_file(struct usyms *u, uint32_t pid, const struct maps_l
 		close(fd);
 		return NULL;
 	}
-	f->tab = table_load(fd, u->want_cfi);
+	f->tab = usym_table_open(fd, u->want_cfi);
 	close(fd);
 	slot = sre_map_put(&u->files, &k, NULL);
 	if (!slot) {
@@ -812,10 +501,10 @@ int usyms_find_cfi(const struct usyms *u, uint32_t pid, uint32_t gen, uint64_t a
 
 	if (!m)
 		return known ? -ESRCH : -ENOENT;
-	if (!m->file || !m->file->tab || !m->file->tab->cfi ||
-	    !file_vaddr(m->file->tab, addr - m->start + m->pgoff, vaddr))
+	if (!m->file || !usym_table_cfi(m->file->tab) ||
+	    !usym_table_vaddr(m->file->tab, addr - m->start + m->pgoff, vaddr))
 		return -ENODATA;
-	*cfi = m->file->tab->cfi;
+	*cfi = usym_table_cfi(m->file->tab);
 	return 0;
 }
 
@@ -832,7 +521,7 @@ int usyms_frame_pointers(const struct usyms *u, uint32_t pid, uint32_t gen)
 
 		if (!f || f == &u->vdso)
 			continue;
-		return f->tab && f->tab->frame_pointers;
+		return usym_table_frame_pointers(f->tab);
 	}
 	return 0;
 }
@@ -856,8 +545,8 @@ int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, st
 	out->map_start = m->start;
 	out->map_end = m->end;
 	out->map_pgoff = m->pgoff;
-	if (m->file && m->file->tab && m->file->tab->build_id[0])
-		out->build_id = m->file->tab->build_id;
+	if (m->file)
+		out->build_id = usym_table_build_id(m->file->tab);
 	out->module_offset = addr - m->start + m->pgoff;
 	if (m->file)
 		out->name = usym_table_lookup(m->file->tab, out->module_offset, &out->offset);

@@ -63,18 +63,4 @@ void usyms_stats(const struct usyms *u, uint64_t *named, uint64_t *module_only, 
 /* Last component of path (a pointer into it); "" when path ends in '/'. */
 const char *usyms_module_basename(const char *path);
 
-/* One ELF file's function symbols and PT_LOAD segments. */
-struct usym_table;
-
-/* Reads the ELF file open at fd (not closed, not needed afterwards):
- * .symtab when it has functions, else .dynsym. NULL with errno set when
- * fd is not a usable ELF file; a damaged file may give an empty table. */
-struct usym_table *usym_table_load(int fd);
-void usym_table_free(struct usym_table *t);
-/* Function containing file offset file_off, or NULL; *offset (may be
- * NULL) = distance from the function start. */
-const char *usym_table_lookup(const struct usym_table *t, uint64_t file_off, uint64_t *offset);
-/* Number of function symbols in t. */
-size_t usym_table_count(const struct usym_table *t);
-
 #endif

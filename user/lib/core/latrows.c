@@ -1,7 +1,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/core/rows.h"
+#include "lib/core/latrows.h"
 
 struct sre_row *sre_rows_add(struct sre_rows *rs, uint32_t key1, uint32_t key2)
 {

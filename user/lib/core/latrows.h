@@ -1,8 +1,8 @@
 /* Aggregated latency rows keyed by two numbers (pid and syscall, disk and
  * op, ...), and the snapshot arithmetic that turns cumulative kernel
  * counters into per-interval rows. */
-#ifndef SRE_ROWS_H
-#define SRE_ROWS_H
+#ifndef SRE_LATROWS_H
+#define SRE_LATROWS_H
 
 #include <stddef.h>
 #include <stdint.h>

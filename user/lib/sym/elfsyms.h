@@ -1,0 +1,41 @@
+/* One ELF file's function symbols, PT_LOAD segments, build ID and
+ * .eh_frame, loaded once and shared by every process mapping the file. */
+#ifndef SRE_ELFSYMS_H
+#define SRE_ELFSYMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfi_table;
+struct usym_table;
+typedef struct Elf Elf;
+
+/* libelf initialised (once); false when it cannot be. */
+bool usym_elf_ready(void);
+/* Reads the ELF file open at fd (not closed, not needed afterwards):
+ * .symtab when it has functions, else .dynsym. NULL with errno set when
+ * fd is not a usable ELF file; a damaged file may give an empty table. */
+struct usym_table *usym_table_load(int fd);
+void usym_table_free(struct usym_table *t);
+/* Function containing file offset file_off, or NULL; *offset (may be
+ * NULL) = distance from the function start. */
+const char *usym_table_lookup(const struct usym_table *t, uint64_t file_off, uint64_t *offset);
+/* Number of function symbols in t. */
+size_t usym_table_count(const struct usym_table *t);
+
+/* The same, with the file's .eh_frame too when want_cfi (DWARF unwinding). */
+struct usym_table *usym_table_open(int fd, bool want_cfi);
+/* From an ELF image already open (the vDSO, copied from memory). */
+struct usym_table *usym_table_from_elf(Elf *e, bool want_cfi);
+/* The ELF virtual address of file offset file_off, through the PT_LOAD
+ * segments; false when no segment holds it. */
+bool usym_table_vaddr(const struct usym_table *t, uint64_t file_off, uint64_t *vaddr);
+/* The GNU build ID in hex, or NULL. */
+const char *usym_table_build_id(const struct usym_table *t);
+/* .eh_frame, or NULL (not asked for, or the file has none). */
+const struct cfi_table *usym_table_cfi(const struct usym_table *t);
+/* Built with frame pointers, judged from its CFI when it was loaded. */
+bool usym_table_frame_pointers(const struct usym_table *t);
+
+#endif
