@@ -72,7 +72,8 @@ $(BUILD)/sretrace: $(TOOL_OBJS) $(LIB_OBJS)
 
 # The offline renderer alone: no BPF, no privileges.
 $(BUILD)/flamegraph: tools/flamegraph.c $(BUILD)/obj/flamegraph.o $(BUILD)/obj/lib/fmt/flamegraph.o $(BUILD)/obj/lib/fmt/flamesvg.o \
-		$(BUILD)/obj/lib/core/output.o $(BUILD)/obj/lib/core/opts.o $(BUILD)/obj/lib/core/parse.o
+		$(BUILD)/obj/lib/core/output.o $(BUILD)/obj/lib/core/opts.o $(BUILD)/obj/lib/core/parse.o \
+		$(BUILD)/obj/lib/core/hashmap.o $(BUILD)/obj/lib/core/interner.o
 	$(CC) $(USER_CFLAGS) -static -o $@ $^ -lm
 
 # Unit tests link the pure layers only: no libbpf, no skeletons, no clang.
@@ -124,7 +125,7 @@ bench: all
 FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iuser -I.
 FUZZ_TARGETS := folded elf opts pprof http slo cfi
-FUZZ_SRCS_folded := user/lib/fmt/flamegraph.c user/lib/fmt/flamesvg.c
+FUZZ_SRCS_folded := user/lib/fmt/flamegraph.c user/lib/fmt/flamesvg.c user/lib/core/hashmap.c user/lib/core/interner.c
 FUZZ_SRCS_elf := user/lib/sym/usyms.c user/lib/sym/elfsyms.c user/lib/sym/cfi.c user/lib/core/hashmap.c user/lib/core/interner.c
 FUZZ_SRCS_opts := user/lib/core/opts.c user/lib/core/parse.c
 FUZZ_LIBS_elf := -lelf -lz

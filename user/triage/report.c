@@ -295,32 +295,44 @@ int sre_triage_print_html(FILE *f, const struct sre_triage_data *d, const struct
 
 void sre_triage_print_json(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th)
 {
-	fprintf(f, "{\"tool\":\"triage\",\"elapsed_s\":%.3f,\"cpus\":%d,\"scope\":", d->elapsed_s, d->ncpu);
-	sre_json_str(f, d->command ? d->command : "host");
-	fprintf(f, ",\"thresholds\":{\"min_share\":%.4f,\"retrans_rate\":%.4f,\"disk_p99_ns\":%" PRIu64 "}",
-		th->min_share, th->retrans_rate, th->disk_p99_ns);
-	fprintf(f, ",\"busy_ns\":%" PRIu64 ",\"time_ns\":{\"on_cpu\":%" PRIu64, d->busy_ns, d->on_ns);
-	for (int r = 0; r < SRE_WAIT_NREASONS; r++) {
-		fputc(',', f);
-		sre_json_str(f, sre_wait_reason_name((enum sre_wait_reason)r));
-		fprintf(f, ":%" PRIu64, d->wait_ns[r]);
-	}
-	fputs("},\"findings\":[", f);
+	struct sre_json j;
+
+	sre_json_init(&j, f);
+	sre_json_object(&j, NULL);
+	sre_json_string(&j, "tool", "triage");
+	sre_json_fixed(&j, "elapsed_s", d->elapsed_s, 3);
+	sre_json_int(&j, "cpus", d->ncpu);
+	sre_json_string(&j, "scope", d->command ? d->command : "host");
+	sre_json_object(&j, "thresholds");
+	sre_json_fixed(&j, "min_share", th->min_share, 4);
+	sre_json_fixed(&j, "retrans_rate", th->retrans_rate, 4);
+	sre_json_uint(&j, "disk_p99_ns", th->disk_p99_ns);
+	sre_json_end(&j);
+	sre_json_uint(&j, "busy_ns", d->busy_ns);
+	sre_json_object(&j, "time_ns");
+	sre_json_uint(&j, "on_cpu", d->on_ns);
+	for (int r = 0; r < SRE_WAIT_NREASONS; r++)
+		sre_json_uint(&j, sre_wait_reason_name((enum sre_wait_reason)r), d->wait_ns[r]);
+	sre_json_end(&j);
+	sre_json_array(&j, "findings");
 	for (int i = 0; i < d->nfindings; i++) {
 		const struct sre_triage_finding *x = &d->findings[i];
 
-		fprintf(f, "%s{\"rank\":%d,\"kind\":", i ? "," : "", i + 1);
-		sre_json_str(f, x->kind);
-		fprintf(f, ",\"weight_ns\":%" PRIu64 ",\"title\":", x->weight_ns);
-		sre_json_str(f, x->title);
-		fputs(",\"evidence\":", f);
-		sre_json_str(f, x->evidence);
-		fputs(",\"advice\":", f);
-		sre_json_str(f, x->advice);
-		fputc('}', f);
+		sre_json_object(&j, NULL);
+		sre_json_int(&j, "rank", i + 1);
+		sre_json_string(&j, "kind", x->kind);
+		sre_json_uint(&j, "weight_ns", x->weight_ns);
+		sre_json_string(&j, "title", x->title);
+		sre_json_string(&j, "evidence", x->evidence);
+		sre_json_string(&j, "advice", x->advice);
+		sre_json_end(&j);
 	}
-	fprintf(f, "],\"overhead\":{\"bpf_stats\":%s,\"bpf_run_ns\":%" PRIu64 ",\"bpf_runs\":%" PRIu64
-		   ",\"self_cpu_ns\":%" PRIu64 "}}\n",
-		d->bpf_stats ? "true" : "false", d->bpf_run_ns, d->bpf_runs, d->self_cpu_ns);
+	sre_json_end(&j);
+	sre_json_object(&j, "overhead");
+	sre_json_bool(&j, "bpf_stats", d->bpf_stats);
+	sre_json_uint(&j, "bpf_run_ns", d->bpf_run_ns);
+	sre_json_uint(&j, "bpf_runs", d->bpf_runs);
+	sre_json_uint(&j, "self_cpu_ns", d->self_cpu_ns);
+	sre_json_end(&j);
+	sre_json_end(&j); /* the document: ends the line */
 }
-

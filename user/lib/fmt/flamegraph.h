@@ -10,17 +10,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "lib/core/hashmap.h"
+#include "lib/core/interner.h"
 
 /* ---- the model (flamegraph.c) ---- */
 
 struct fg_node {
-	uint32_t name;       /* index into names */
+	const char *name;    /* interned in the graph's names: one copy per name */
 	uint32_t parent;
 	uint32_t first_child;
 	uint32_t next_sibling;
+	bool kernel;         /* below the "-" separator or named *_[k] */
+	bool indexed;        /* its children are in the graph's children map */
 	double value;        /* total, including children */
 	double before;       /* --diff: the BEFORE profile's total */
-	bool kernel;         /* below the "-" separator or named *_[k] */
 };
 
 /* Node 0 is the root, "all"; UINT32_MAX ends a child list. The renderer
@@ -28,14 +31,8 @@ struct fg_node {
 struct fg_graph {
 	struct fg_node *nodes;
 	uint32_t nnodes, capnodes;
-	char **names;
-	uint32_t nnames, capnames;
-	/* (parent, name) -> node, open addressing */
-	uint32_t *index;
-	uint32_t capindex;
-	/* name -> name id */
-	uint32_t *name_index;
-	uint32_t capname_index;
+	struct sre_interner names; /* frame names, one copy each */
+	struct sre_map children;   /* (parent, interned name) -> node, wide parents only */
 	uint64_t malformed;
 	double before_total;
 	bool has_before;
@@ -57,8 +54,6 @@ bool fg_empty(const struct fg_graph *g);
 void fg_normalize(struct fg_graph *g);
 /* Relinks every node's children in name order. */
 int fg_sort(struct fg_graph *g);
-/* The hash names are interned by; also picks a frame's colour. */
-uint64_t fg_hash(const char *s);
 
 /* ---- the SVG renderer (flamesvg.c) ---- */
 

@@ -52,12 +52,23 @@ static void xml_escape(FILE *out, const char *s, size_t max_chars)
 	}
 }
 
+/* FNV-1a with its standard offset basis. Colours are output, so this is
+ * not sre_hash_bytes (whose basis differs) and must never change. */
+static uint64_t colour_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
 /* Deterministic per name: the same function gets the same colour in
  * every graph. */
-static void frame_colour(const struct fg_graph *g, const struct fg_node *n, enum fg_palette pal, bool diff,
-			 double max_delta, char *buf, size_t len)
+static void frame_colour(const struct fg_node *n, enum fg_palette pal, bool diff, double max_delta, char *buf,
+			 size_t len)
 {
-	uint64_t h = fg_hash(g->names[n->name]);
+	uint64_t h = colour_hash(n->name);
 	double v1 = (double)(h & 0xff) / 255.0, v2 = (double)((h >> 8) & 0xff) / 255.0;
 	double v3 = (double)((h >> 16) & 0xff) / 255.0;
 
@@ -73,7 +84,7 @@ static void frame_colour(const struct fg_graph *g, const struct fg_node *n, enum
 			snprintf(buf, len, "rgb(250,250,250)");
 		return;
 	}
-	if (!strcmp(g->names[n->name], "-")) {
+	if (!strcmp(n->name, "-")) {
 		snprintf(buf, len, "rgb(160,160,160)");
 		return;
 	}
@@ -111,7 +122,7 @@ static bool looks_off_cpu(const struct fg_graph *g)
 			continue;
 		for (uint32_t a = i; a != 0 && !leaf_wait; a = g->nodes[a].parent)
 			for (size_t w = 0; w < sizeof(waits) / sizeof(waits[0]) && !leaf_wait; w++)
-				leaf_wait = g->nodes[a].kernel && strstr(g->names[g->nodes[a].name], waits[w]);
+				leaf_wait = g->nodes[a].kernel && strstr(g->nodes[a].name, waits[w]);
 		if (leaf_wait)
 			waiting += n->value;
 	}
@@ -157,9 +168,9 @@ static void draw(struct fg_layout *l, uint32_t id, int depth, double x)
 
 	if (w < l->o->minwidth)
 		return;
-	frame_colour(g, n, l->pal, l->diff, l->max_delta, colour, sizeof(colour));
+	frame_colour(n, l->pal, l->diff, l->max_delta, colour, sizeof(colour));
 	fputs("<g class=\"f\"><title>", l->out);
-	xml_escape(l->out, g->names[n->name], SIZE_MAX);
+	xml_escape(l->out, n->name, SIZE_MAX);
 	fprintf(l->out, " (%.15g %s, %.2f%%", n->value, l->o->countname, total > 0 ? 100.0 * n->value / total : 0);
 	if (l->diff)
 		fprintf(l->out, "; before %.15g, %+.2f%%", n->before,
@@ -169,12 +180,12 @@ static void draw(struct fg_layout *l, uint32_t id, int depth, double x)
 	fit = (size_t)((w - 6) / (FG_FONT_SIZE * FG_FONT_WIDTH));
 	fprintf(l->out, "<text x=\"%.2f\" y=\"%.1f\">", x + 3, y + FG_FRAME_HEIGHT - 4.5);
 	if (fit >= 3) {
-		size_t len = strlen(g->names[n->name]);
+		size_t len = strlen(n->name);
 
 		if (len <= fit) {
-			xml_escape(l->out, g->names[n->name], SIZE_MAX);
+			xml_escape(l->out, n->name, SIZE_MAX);
 		} else {
-			xml_escape(l->out, g->names[n->name], fit - 2);
+			xml_escape(l->out, n->name, fit - 2);
 			fputs("..", l->out);
 		}
 	}
