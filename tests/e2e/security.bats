@@ -9,8 +9,9 @@ bats_require_minimum_version 1.5.0
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	for args in "syslat" "syslat -P" "syslat -L 0" "offcpu" "offcpu --exact" "biolat" "biolat -L 0" \
 		    "tcpretrans" "tcpretrans -A --port 1" "profile" "triage -o $BATS_TEST_TMPDIR/t"; do
+		# Long enough to outlast dumping every program (triage loads ~20).
 		# shellcheck disable=SC2086
-		"$SRE" $args -- sleep 3 >/dev/null 2>&1 & p=$!
+		"$SRE" $args -- sleep 30 >/dev/null 2>&1 & p=$!
 		wait_attached $p
 		calls=$(helpers_of $p)
 		kill -INT $p; wait $p || true

@@ -8,7 +8,7 @@
 uint64_t sre_hash_bytes(const void *p, size_t len, uint64_t seed)
 {
 	const unsigned char *b = p;
-	uint64_t h = 1469598103934665603ULL ^ seed;
+	uint64_t h = 14695981039346656037ULL ^ seed; /* FNV-1a offset basis */
 
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ b[i]) * 1099511628211ULL;
