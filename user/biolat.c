@@ -97,19 +97,11 @@ static int add_disk(const char *name, void *ctx)
 /* --slo disk:NAME[:OP]:pQQ<DURATION; a named disk implies -D, an op -O. */
 static int add_slo(struct biolat_cfg *cfg, const char *arg)
 {
-	struct sre_slo *slo = &cfg->slos[cfg->nslos];
+	struct sre_slo *slo = sre_slo_add("biolat", cfg->slos, cfg->nslos, SRE_SLO_DISK, arg);
 	uint32_t dev;
 
-	if (cfg->nslos == SRE_SLO_MAX) {
-		sre_tool_error("biolat", "at most %d --slo", SRE_SLO_MAX);
+	if (!slo)
 		return -EINVAL;
-	}
-	if (sre_slo_parse("biolat", arg, slo))
-		return -EINVAL;
-	if (slo->kind != SRE_SLO_DISK) {
-		sre_tool_error("biolat", "--slo '%s': syscall SLOs belong to syslat", arg);
-		return -EINVAL;
-	}
 	if (strcmp(slo->name, "*")) {
 		if (biolat_disk_dev(slo->name, &dev)) {
 			sre_tool_error("biolat", "--slo '%s': unknown disk '%s' (see /sys/block)", arg, slo->name);
@@ -129,36 +121,26 @@ static int add_slo(struct biolat_cfg *cfg, const char *arg)
 static int biolat_option(int key, const char *arg, void *ctx)
 {
 	struct biolat_cfg *cfg = ctx;
-	uint64_t v;
 
 	switch (key) {
 	case 'd':
 		return sre_split_list(arg, add_disk, cfg) ? -EINVAL : 0;
-	case 'D':
-		cfg->per_disk = true;
-		return 0;
-	case 'O':
-		cfg->per_op = true;
-		return 0;
-	case 'Q':
-		cfg->queued = true;
-		return 0;
-	case 'S':
-		cfg->sizes = true;
-		return 0;
-	case 'P':
-		cfg->per_process = true;
-		return 0;
 	case 'L':
-		if (sre_opt_usec("biolat", "--slow", arg, 0, &v))
-			return -EINVAL;
-		cfg->slow_us = (int64_t)v;
-		return 0;
+		return sre_opt_slow("biolat", arg, &cfg->slow_us);
 	case OPT_SLO:
 		return add_slo(cfg, arg);
 	}
 	return -EINVAL;
 }
+
+static const struct sre_switch biolat_switches[] = {
+	{ 'D', offsetof(struct biolat_cfg, per_disk) },
+	{ 'O', offsetof(struct biolat_cfg, per_op) },
+	{ 'Q', offsetof(struct biolat_cfg, queued) },
+	{ 'S', offsetof(struct biolat_cfg, sizes) },
+	{ 'P', offsetof(struct biolat_cfg, per_process) },
+	{ 0 },
+};
 
 static const struct sre_tool_spec biolat_spec = {
 	.name = "biolat",
@@ -183,6 +165,7 @@ static const struct sre_tool_spec biolat_spec = {
 	.formats = SRE_FMT_TEXT | SRE_FMT_JSON,
 	.short_opts = "d:DOQSPL:",
 	.long_opts = biolat_long,
+	.switches = biolat_switches,
 	.on_option = biolat_option,
 };
 

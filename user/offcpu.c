@@ -84,9 +84,6 @@ static int offcpu_option(int key, const char *arg, void *ctx)
 	case OPT_STATE:
 		cfg->state_mask = 0;
 		return sre_split_list(arg, add_state, cfg) ? -EINVAL : 0;
-	case OPT_EXACT:
-		cfg->exact = true;
-		return 0;
 	case OPT_SAMPLE:
 		/* At most 4 s: the BPF side draws against it with a 32-bit random number. */
 		if (sre_opt_usec("offcpu", "--sample-threshold", arg, 1, &cfg->sample_us))
@@ -99,6 +96,11 @@ static int offcpu_option(int key, const char *arg, void *ctx)
 	}
 	return -EINVAL;
 }
+
+static const struct sre_switch offcpu_switches[] = {
+	{ OPT_EXACT, offsetof(struct offcpu_cfg, exact) },
+	{ 0 },
+};
 
 static const struct sre_tool_spec offcpu_spec = {
 	.name = "offcpu",
@@ -121,6 +123,7 @@ static const struct sre_tool_spec offcpu_spec = {
 	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED | SRE_FMT_SVG | SRE_FMT_PPROF,
 	.short_opts = SRE_STACK_SHORT_OPTS,
 	.long_opts = offcpu_long,
+	.switches = offcpu_switches,
 	.on_option = offcpu_option,
 };
 

@@ -108,9 +108,6 @@ static int profile_option(int key, const char *arg, void *ctx)
 	switch (key) {
 	case 'F':
 		return sre_opt_uint("profile", "-F", arg, 1, 10000, &cfg->hz);
-	case 'I':
-		cfg->idle = true;
-		return 0;
 	case OPT_CPU:
 		if (sre_split_list(arg, add_cpus, cfg->cpus)) {
 			sre_tool_error("profile", "invalid --cpu '%s': want a list like 0,2-3", arg);
@@ -132,6 +129,11 @@ static int profile_option(int key, const char *arg, void *ctx)
 	return -EINVAL;
 }
 
+static const struct sre_switch profile_switches[] = {
+	{ 'I', offsetof(struct profile_cfg, idle) },
+	{ 0 },
+};
+
 static const struct sre_tool_spec profile_spec = {
 	.name = "profile",
 	.summary = "On-CPU time by kernel and user stack: sampled at -F Hz on every CPU.",
@@ -151,6 +153,7 @@ static const struct sre_tool_spec profile_spec = {
 	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED | SRE_FMT_SVG | SRE_FMT_PPROF,
 	.short_opts = "F:I" SRE_STACK_SHORT_OPTS,
 	.long_opts = profile_long,
+	.switches = profile_switches,
 	.on_option = profile_option,
 };
 

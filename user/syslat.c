@@ -68,37 +68,19 @@ static int add_syscall(const char *name, void *ctx)
 static int syslat_option(int key, const char *arg, void *ctx)
 {
 	struct syslat_cfg *cfg = ctx;
-	uint64_t v;
 
 	switch (key) {
 	case 's':
 		return sre_split_list(arg, add_syscall, cfg) ? -EINVAL : 0;
-	case 'P':
-		cfg->per_process = true;
-		return 0;
-	case 'x':
-		cfg->failures_only = true;
-		return 0;
 	case 'L':
-		if (sre_opt_usec("syslat", "--slow", arg, 0, &v))
-			return -EINVAL;
-		cfg->slow_us = (int64_t)v;
-		return 0;
+		return sre_opt_slow("syslat", arg, &cfg->slow_us);
 	case OPT_TOP:
 		return sre_opt_uint("syslat", "--top", arg, 1, 100000, &cfg->top);
 	case OPT_SLO: {
-		struct sre_slo *slo = &cfg->slos[cfg->nslos];
+		struct sre_slo *slo = sre_slo_add("syslat", cfg->slos, cfg->nslos, SRE_SLO_SYSCALL, arg);
 
-		if (cfg->nslos == SRE_SLO_MAX) {
-			sre_tool_error("syslat", "at most %d --slo", SRE_SLO_MAX);
+		if (!slo)
 			return -EINVAL;
-		}
-		if (sre_slo_parse("syslat", arg, slo))
-			return -EINVAL;
-		if (slo->kind != SRE_SLO_SYSCALL) {
-			sre_tool_error("syslat", "--slo '%s': disk SLOs belong to biolat", arg);
-			return -EINVAL;
-		}
 		slo->key = sre_syscall_number(slo->name);
 		if (slo->key < 0 || slo->key >= SYSLAT_NR_MAX) {
 			sre_tool_error("syslat", "--slo '%s': unknown syscall '%s'", arg, slo->name);
@@ -118,6 +100,12 @@ static int syslat_option(int key, const char *arg, void *ctx)
 	}
 	return -EINVAL;
 }
+
+static const struct sre_switch syslat_switches[] = {
+	{ 'P', offsetof(struct syslat_cfg, per_process) },
+	{ 'x', offsetof(struct syslat_cfg, failures_only) },
+	{ 0 },
+};
 
 static const struct sre_tool_spec syslat_spec = {
 	.name = "syslat",
@@ -142,6 +130,7 @@ static const struct sre_tool_spec syslat_spec = {
 	.formats = SRE_FMT_TEXT | SRE_FMT_JSON,
 	.short_opts = "s:PxL:",
 	.long_opts = syslat_long,
+	.switches = syslat_switches,
 	.on_option = syslat_option,
 };
 

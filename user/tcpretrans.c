@@ -78,9 +78,6 @@ static int tcpretrans_option(int key, const char *arg, void *ctx)
 	uint64_t v;
 
 	switch (key) {
-	case 'A':
-		cfg->aggregate = true;
-		return 0;
 	case '4':
 	case '6':
 		if (cfg->family) {
@@ -100,12 +97,15 @@ static int tcpretrans_option(int key, const char *arg, void *ctx)
 			return -EINVAL;
 		cfg->port = (uint16_t)v;
 		return 0;
-	case OPT_STACK:
-		cfg->stack = true;
-		return 0;
 	}
 	return -EINVAL;
 }
+
+static const struct sre_switch tcpretrans_switches[] = {
+	{ 'A', offsetof(struct tcpretrans_cfg, aggregate) },
+	{ OPT_STACK, offsetof(struct tcpretrans_cfg, stack) },
+	{ 0 },
+};
 
 static const struct sre_tool_spec tcpretrans_spec = {
 	.name = "tcpretrans",
@@ -127,6 +127,7 @@ static const struct sre_tool_spec tcpretrans_spec = {
 	.formats = SRE_FMT_TEXT | SRE_FMT_JSON,
 	.short_opts = "A46",
 	.long_opts = tcpretrans_long,
+	.switches = tcpretrans_switches,
 	.on_option = tcpretrans_option,
 };
 

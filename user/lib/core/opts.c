@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,6 +69,16 @@ int sre_opt_usec(const char *tool, const char *opt, const char *arg, uint64_t mi
 		sre_tool_error(tool, "invalid %s '%s': want microseconds >= %llu", opt, arg, (unsigned long long)min);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int sre_opt_slow(const char *tool, const char *arg, int64_t *slow_us)
+{
+	uint64_t v;
+
+	if (sre_opt_usec(tool, "--slow", arg, 0, &v))
+		return -EINVAL;
+	*slow_us = (int64_t)v;
 	return 0;
 }
 
@@ -290,6 +301,18 @@ static int parse_positionals(struct sre_opts *o, int n, char **args)
 	return 0;
 }
 
+/* 0 when key is one of the tool's switches (now on), 1 when it is not. */
+static int set_switch(const struct sre_tool_spec *spec, int key, void *cfg)
+{
+	for (const struct sre_switch *w = spec->switches; w && w->key; w++) {
+		if (w->key == key) {
+			*(bool *)((char *)cfg + w->offset) = true;
+			return 0;
+		}
+	}
+	return 1;
+}
+
 int sre_parse_options(int argc, char **argv, const struct sre_tool_spec *spec,
 		      struct sre_opts *o, void *ctx)
 {
@@ -346,6 +369,8 @@ int sre_parse_options(int argc, char **argv, const struct sre_tool_spec *spec,
 			return -EINVAL;
 		}
 		err = parse_common(o, key, optarg);
+		if (err == 1)
+			err = set_switch(spec, key, ctx);
 		if (err == 1)
 			err = spec->on_option ? spec->on_option(key, optarg, ctx) : -EINVAL;
 		if (err)

@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "bpf/common.h"
@@ -22,6 +23,12 @@ enum sre_positional {
 	SRE_POS_DURATION,       /* [duration]: stack tools */
 };
 
+/* An option that only turns a bool of the tool's config on. */
+struct sre_switch {
+	int key;       /* its letter or long-option value; 0 ends a list */
+	size_t offset; /* of the bool in the config (offsetof) */
+};
+
 /* What a tool adds to the common options. */
 struct sre_tool_spec {
 	const char *name;
@@ -33,6 +40,8 @@ struct sre_tool_spec {
 	bool output_is_dir;       /* -o names a directory (triage) */
 	const char *short_opts;   /* tool letters, getopt syntax */
 	const struct option *long_opts; /* terminated by a zero entry */
+	/* Options that set a bool, terminated by a zero entry; NULL: none. */
+	const struct sre_switch *switches;
 	/* Handles a tool option; prints one line and returns -EINVAL on bad input. */
 	int (*on_option)(int key, const char *arg, void *ctx);
 };
@@ -66,6 +75,8 @@ void sre_tool_error(const char *tool, const char *fmt, ...) __attribute__((forma
 /* A microseconds option value (e.g. -L, --min-block) in [min, 1 day]; prints
  * one line and returns -EINVAL on bad input. */
 int sre_opt_usec(const char *tool, const char *opt, const char *arg, uint64_t min, uint64_t *out);
+/* -L, --slow USEC: each event at least this slow (>= 0). */
+int sre_opt_slow(const char *tool, const char *arg, int64_t *slow_us);
 /* A whole-number option value in [min, max]; prints one line and returns
  * -EINVAL on bad input. */
 int sre_opt_uint(const char *tool, const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out);

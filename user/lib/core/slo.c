@@ -143,3 +143,20 @@ int sre_slo_report(FILE *f, const char *tool, struct sre_slo *slos, int n, const
 	}
 	return failed;
 }
+
+struct sre_slo *sre_slo_add(const char *tool, struct sre_slo *slos, int n, enum sre_slo_kind kind, const char *expr)
+{
+	if (n == SRE_SLO_MAX) {
+		sre_tool_error(tool, "at most %d --slo", SRE_SLO_MAX);
+		return NULL;
+	}
+	if (sre_slo_parse(tool, expr, &slos[n]))
+		return NULL;
+	if (slos[n].kind != kind) {
+		sre_tool_error(tool, "--slo '%s': %s SLOs belong to %s", expr,
+			       slos[n].kind == SRE_SLO_DISK ? "disk" : "syscall",
+			       slos[n].kind == SRE_SLO_DISK ? "biolat" : "syslat");
+		return NULL;
+	}
+	return &slos[n];
+}

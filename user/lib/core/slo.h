@@ -27,6 +27,10 @@ struct sre_slo {
 
 /* Parses one expression. 0, or -EINVAL after one line on stderr naming tool. */
 int sre_slo_parse(const char *tool, const char *expr, struct sre_slo *out);
+/* --slo EXPR for a tool that takes SLOs of kind: parsed into slos[*n]
+ * (the caller fills its key, then counts it). NULL after one line when
+ * EXPR is bad, of the other kind, or one too many. */
+struct sre_slo *sre_slo_add(const char *tool, struct sre_slo *slos, int n, enum sre_slo_kind kind, const char *expr);
 /* "10ms", "250us", "1.5s", "800ns" -> ns; 0 or -EINVAL. */
 int sre_parse_duration_ns(const char *s, uint64_t *ns);
 /* One line per SLO on f; returns how many failed. An SLO with no data
