@@ -95,22 +95,35 @@ static __always_inline __u32 state_class(struct task_struct *t, bool preempt)
  * address. The registers come from bpf_task_pt_regs (5.15), or for copies
  * from the top of the kernel stack; an fp walk without the helper is
  * never reused. */
+/* The return address above frame pointer bp, read once and only when a
+ * frame-pointer entry needs it (copies are checked another way). */
+static __always_inline __u64 return_address(__u64 bp, __u64 *ret, bool *have)
+{
+	if (!*have) {
+		*ret = 0;
+		bpf_probe_read_user(ret, sizeof(*ret), (void *)(bp + 8));
+		*have = true;
+	}
+	return *ret;
+}
+
 static __always_inline void user_stack_at_block(void *ctx, struct block_start *b, __u32 pid, __u32 tgid)
 {
 	struct pt_regs *regs = unwind_cfg.has_task_pt_regs || unwind_cfg.copies ? current_user_regs() : NULL;
 	enum ustack_way way = user_stack_way(tgid, b->gen);
 	struct recent_ustack *r;
-	bool copied = false;
+	bool copied = false, have_ret = false;
 	__u64 ip, sp, bp, ret = 0, id = 0;
+	struct pt_regs uregs;
 
-	if (!regs) {
+	if (!regs || bpf_probe_read_kernel(&uregs, sizeof(uregs), regs)) {
 		b->ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
 		return;
 	}
-	ip = BPF_CORE_READ(regs, ip);
-	sp = BPF_CORE_READ(regs, sp);
-	bp = BPF_CORE_READ(regs, bp);
-	bpf_probe_read_user(&ret, sizeof(ret), (void *)(bp + 8));
+	/* One read of the registers instead of one per field. */
+	ip = uregs.ip;
+	sp = uregs.sp;
+	bp = uregs.bp;
 	if (b->recent_gen != b->gen) {
 		for (int i = 0; i < OFFCPU_RECENT_USTACKS; i++)
 			b->recent[i].id = 0;
@@ -124,7 +137,8 @@ static __always_inline void user_stack_at_block(void *ctx, struct block_start *b
 			/* A walk: same frame pointer and return address. A copy:
 			 * bp is often plain data there, so its unwound return
 			 * addresses are checked instead. */
-			if (r->copied ? copy_still_valid(r->id, sp) : r->bp == bp && r->ret == ret) {
+			if (r->copied ? copy_still_valid(r->id, sp)
+				      : r->bp == bp && r->ret == return_address(bp, &ret, &have_ret)) {
 				b->ustack = r->id;
 				return;
 			}
@@ -141,7 +155,7 @@ static __always_inline void user_stack_at_block(void *ctx, struct block_start *b
 	r->ip = ip;
 	r->sp = sp;
 	r->bp = bp;
-	r->ret = ret;
+	r->ret = copied ? 0 : return_address(bp, &ret, &have_ret);
 	r->id = b->ustack;
 	r->copied = copied;
 }
@@ -162,7 +176,10 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 		return;
 	}
 	b->ts = now;
-	if (user_stacks) {
+	b->ustack = 0;
+	/* Kernel threads have no user stack: nothing to walk, copy or announce
+	 * (on a busy server they are a large share of all blocks). */
+	if (user_stacks && BPF_CORE_READ(prev, mm)) {
 		tgid = BPF_CORE_READ(prev, tgid);
 		/* Announced first: the copy must reach userspace after it. */
 		b->gen = announce_process(tgid);
@@ -196,12 +213,12 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 		key.tgid = BPF_CORE_READ(next, tgid);
 	}
 	BPF_CORE_READ_STR_INTO(&key.comm, next, comm);
-	key.ustack = user_stacks ? b->ustack : 0;
+	key.ustack = user_stacks ? resolved_user_stack(b->ustack) : 0;
 	key.gen = user_stacks && !by_comm ? b->gen : 0;
 	key.kstack = kernel_stacks ? task_kernel_stack(next) : 0;
 	count_event(SRE_CNT_EVENTS);
 
-	add_to_stack_row(&offcpu, &key, weight);
+	add_to_stack_row(&offcpu, &proc_events, &key, weight);
 }
 
 static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct *prev,

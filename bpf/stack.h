@@ -44,6 +44,7 @@ enum sre_proc_kind {
 	SRE_PROC_NEW = 1,  /* read its mappings now, while it lives */
 	SRE_PROC_GONE = 2, /* that address space ended (exit or exec) */
 	SRE_PROC_USTACK = 3, /* a user stack copy to unwind (bpf/ustack.h) */
+	SRE_PROC_ROW = 4,    /* a row the full aggregation map could not take */
 };
 
 /* Sent once per address space of a process, and when it ends. gen tells a
@@ -54,6 +55,14 @@ struct sre_proc_event {
 	__u32 gen;
 	__u32 kind;
 	__u32 pad;
+};
+
+/* A row spilled to userspace when the aggregation map is full: added to
+ * the same row there, so a full map loses nothing (user/lib/bpf/stacksink.c). */
+struct sre_row_event {
+	__u32 tgid, gen, kind, pad; /* kind SRE_PROC_ROW; same head as struct sre_proc_event */
+	struct stack_key key;
+	struct stack_value val;
 };
 
 #endif

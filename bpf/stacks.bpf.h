@@ -52,6 +52,9 @@ static __always_inline __u64 store_stack(struct stack_trace *st, long len, __u32
 	}
 	if (!h)
 		h = 1;
+	/* Most stacks were seen before: a lookup takes no bucket lock. */
+	if (bpf_map_lookup_elem(&stacks, &h))
+		return h;
 	/* int: kernels before 6.x hand back the error zero-extended, so a
 	 * 64-bit compare with -EEXIST fails there (found by tests/vm on 5.10
 	 * and 6.1: every stack but the first counted as lost). */
@@ -94,16 +97,36 @@ static __always_inline __u64 task_kernel_stack(struct task_struct *t)
 	return store_stack(st, bpf_get_task_stack(t, st->ips, sizeof(st->ips), 0), STACK_KIND_KERNEL);
 }
 
+/* A row the full map could not take goes to userspace through ring,
+ * which adds it to the same row; only a full ring loses it (counted). */
+static __always_inline void spill_row(void *ring, const struct stack_key *key, __u64 value)
+{
+	struct sre_row_event *e = bpf_ringbuf_reserve(ring, sizeof(*e), 0);
+
+	if (!e) {
+		count_event(SRE_CNT_MISSED);
+		return;
+	}
+	e->tgid = key->tgid;
+	e->gen = key->gen;
+	e->kind = SRE_PROC_ROW;
+	e->pad = 0;
+	e->key = *key;
+	e->val.value = value;
+	e->val.count = 1;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
 /* Adds value (and one event) to key's row of a stack_key -> stack_value
- * hash; a full map counts as missed, never silently merged. */
-static __always_inline void add_to_stack_row(void *map, const struct stack_key *key, __u64 value)
+ * hash; when the map is full, the row is spilled through ring instead. */
+static __always_inline void add_to_stack_row(void *map, void *ring, const struct stack_key *key, __u64 value)
 {
 	struct stack_value *v, zero = {};
 
 	v = bpf_map_lookup_elem(map, key);
 	if (!v) {
 		if ((int)bpf_map_update_elem(map, key, &zero, BPF_NOEXIST) == -7 /* E2BIG: full */) {
-			count_event(SRE_CNT_MISSED);
+			spill_row(ring, key, value);
 			return;
 		}
 		v = bpf_map_lookup_elem(map, key);

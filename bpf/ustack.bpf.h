@@ -45,6 +45,19 @@ struct {
 	__type(value, struct sre_copy_check);
 } copy_checks SEC(".maps");
 
+/* The stack id a copy's unwound stack was stored under, once userspace
+ * has unwound it; else the copy id itself (translated at report time).
+ * Rows then meet by content in the kernel map instead of one per copy. */
+static __always_inline __u64 resolved_user_stack(__u64 id)
+{
+	struct sre_copy_check *c;
+
+	if (!(id >> 63))
+		return id;
+	c = bpf_map_lookup_elem(&copy_checks, &id);
+	return c && c->stack_id ? c->stack_id : id;
+}
+
 /* Copy id still describes the stack at sp: its first return addresses
  * (as userspace unwound them) are where they were. Not unwound yet: no. */
 static __always_inline bool copy_still_valid(__u64 id, __u64 sp)

@@ -85,12 +85,12 @@ json_lines_have() {
 @test "json: offcpu and profile, one object at the end" {
 	run --separate-stderr "$SRE" offcpu -f json -- "$BLOCKER" -n "$NASTY" -k 2 -t 20
 	[ "$status" -eq 0 ]
-	json_lines_have tool total_ns blocks drops missed lost_stacks copy_drops sampled_below_ns stacks
+	json_lines_have tool total_ns blocks drops missed lost_stacks copy_drops spilled_rows sampled_below_ns stacks
 	[ "$(wc -l <<<"$output")" -eq 1 ]
 	jq -e '.stacks | all(has("pid") and has("tid") and has("comm") and has("total_ns") and has("kernel") and has("user"))' <<<"$output"
 	run --separate-stderr "$SRE" profile -f json -- "$BURNER" 1
 	[ "$status" -eq 0 ]
-	json_lines_have tool samples samples_taken drops missed lost_stacks copy_drops frequency_hz stacks
+	json_lines_have tool samples samples_taken drops missed lost_stacks copy_drops spilled_rows frequency_hz stacks
 }
 
 @test "json: interval reports are one line each" {

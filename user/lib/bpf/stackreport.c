@@ -55,6 +55,7 @@ void sre_stack_report_json(FILE *f, const struct sre_stack_report *r, const stru
 	sre_json_uint(&j, "missed", cnt[SRE_CNT_MISSED]);
 	sre_json_uint(&j, "lost_stacks", cnt[SRE_CNT_STACK_LOST]);
 	sre_json_uint(&j, "copy_drops", cnt[SRE_CNT_COPY_DROPS]);
+	sre_json_uint(&j, "spilled_rows", r->sink->spilled);
 	sre_stack_sink_json(r->sink, &j);
 	if (r->json_extra)
 		r->json_extra(&j, r->json_ctx);
@@ -104,6 +105,9 @@ int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, co
 		sre_stack_rows_print_text(f, &rows, r->text_div, r->text_unit);
 		break;
 	}
+	if (r->sink->spilled)
+		fprintf(stderr, "%s: %" PRIu64 " rows did not fit the kernel's map and were kept here instead "
+				"(nothing lost)\n", r->tool, r->sink->spilled);
 	if (cnt[SRE_CNT_COPY_DROPS])
 		fprintf(stderr, "%s: %" PRIu64 " user stack copies dropped (ring buffer full): those %s have no "
 				"user frames\n", r->tool, cnt[SRE_CNT_COPY_DROPS], r->lost_what);

@@ -16,7 +16,6 @@
 void sre_stack_sink_init(struct sre_stack_sink *s, struct sre_symbolizer *sym, const struct sre_stack_opts *o,
 			  const struct bpf_object *obj, bool counts_samples)
 {
-	const struct bpf_map *samples = bpf_object__find_map_by_name(obj, "samples");
 
 	memset(s, 0, sizeof(*s));
 	s->sym = sym;
@@ -25,10 +24,12 @@ void sre_stack_sink_init(struct sre_stack_sink *s, struct sre_symbolizer *sym, c
 	s->stacks_fd = bpf_object__find_map_fd_by_name(obj, "stacks");
 	s->counts_samples = counts_samples;
 	s->checks_fd = counts_samples ? -1 : bpf_object__find_map_fd_by_name(obj, "copy_checks");
-	/* Unwound samples are counted here, merged with BPF's rows at report
-	 * time: adding to BPF's map would race with BPF's own increments. */
-	sre_map_init(&s->samples, sizeof(struct stack_key), sizeof(struct stack_value), NULL, NULL);
-	s->samples.max = samples ? bpf_map__max_entries(samples) : 16384;
+	/* Rows counted here (profile's unwound samples, rows spilled from a
+	 * full kernel map), merged with the kernel's rows at report time:
+	 * adding to BPF's map would race with BPF's own increments. */
+	sre_map_init(&s->rows, sizeof(struct stack_key), sizeof(struct stack_value), NULL, NULL);
+	s->rows.max = SRE_STACK_SINK_MAX_ROWS;
+	sre_map_init(&s->stored, sizeof(uint64_t), 0, NULL, NULL);
 	sre_map_init(&s->copy_ids, sizeof(uint64_t), sizeof(uint64_t), NULL, NULL);
 	s->copy_ids.max = SRE_STACK_SINK_MAX_IDS;
 	if (s->copies && sym->usyms)
@@ -37,13 +38,14 @@ void sre_stack_sink_init(struct sre_stack_sink *s, struct sre_symbolizer *sym, c
 
 void sre_stack_sink_free(struct sre_stack_sink *s)
 {
-	sre_map_free(&s->samples);
+	sre_map_free(&s->rows);
+	sre_map_free(&s->stored);
 	sre_map_free(&s->copy_ids);
 }
 
 void sre_stack_sink_source(const struct sre_stack_sink *s, struct sre_stack_source *src)
 {
-	src->user_counts = s->counts_samples ? &s->samples : NULL;
+	src->user_counts = &s->rows;
 	src->copy_ids = s->counts_samples ? NULL : &s->copy_ids;
 	/* Each copy has an id of its own: identical stacks meet in the report. */
 	src->merge = s->copies;
@@ -88,7 +90,7 @@ static void count_sample(struct sre_stack_sink *s, const struct sre_ustack_event
 	struct stack_value *v;
 
 	memcpy(key.comm, e->comm, sizeof(key.comm));
-	v = sre_map_put(&s->samples, &key, NULL);
+	v = sre_map_put(&s->rows, &key, NULL);
 	if (!v) {
 		lost(s, SRE_CNT_MISSED);
 		return;
@@ -140,22 +142,35 @@ static int join_walk(struct sre_stack_sink *s, const struct sre_ustack_event *e,
 
 /* offcpu reuses a copy only while its first return addresses are still
  * where this unwind found them (bpf/ustack.bpf.h, copy_still_valid). */
-static void tell_checks(struct sre_stack_sink *s, const struct sre_ustack_event *e, const uint64_t *ips,
+static void fill_checks(struct sre_copy_check *c, const struct sre_ustack_event *e, const uint64_t *ips,
 			const uint64_t *slots, int n)
 {
-	struct sre_copy_check c = { 0 };
 	uint64_t sp = e->regs[CFI_REG_RSP];
 
-	if (s->checks_fd < 0)
-		return;
-	for (int i = 1; i < n && c.n < USTACK_CHECK_SLOTS; i++) {
+	for (int i = 1; i < n && c->n < USTACK_CHECK_SLOTS; i++) {
 		if (!slots[i] || slots[i] < sp)
 			continue;
-		c.off[c.n] = slots[i] - sp;
-		c.val[c.n] = ips[i];
-		c.n++;
+		c->off[c->n] = slots[i] - sp;
+		c->val[c->n] = ips[i];
+		c->n++;
 	}
-	bpf_map_update_elem(s->checks_fd, &e->id, &c, BPF_ANY);
+}
+
+/* Stored by content, like the kernel's walks: identical stacks share one
+ * entry. Ids already stored are remembered, which saves a syscall for
+ * every copy of a stack seen before. 0 when the map is full. */
+static uint64_t store_unwound(struct sre_stack_sink *s, const struct stack_trace *st)
+{
+	uint64_t id = stack_hash(st);
+
+	if (sre_map_get(&s->stored, &id))
+		return id;
+	if (bpf_map_update_elem(s->stacks_fd, &id, st, BPF_NOEXIST) && errno != EEXIST) {
+		lost(s, SRE_CNT_STACK_LOST);
+		return 0;
+	}
+	sre_map_put(&s->stored, &id, NULL);
+	return id;
 }
 
 static void on_copy(struct sre_stack_sink *s, const struct sre_ustack_event *e, size_t len)
@@ -165,6 +180,7 @@ static void on_copy(struct sre_stack_sink *s, const struct sre_ustack_event *e, 
 	struct sre_unwind_input in = { .pid = e->tgid, .gen = e->gen, .stack = e->data, .len = e->len,
 				       .fp_fallback = true };
 	struct stack_trace st = { .kind = STACK_KIND_USER };
+	struct sre_copy_check checks = { 0 };
 	enum sre_unwind_end end;
 	uint64_t t0, id, ips[STACK_MAX_DEPTH], slots[STACK_MAX_DEPTH];
 
@@ -187,7 +203,7 @@ static void on_copy(struct sre_stack_sink *s, const struct sre_ustack_event *e, 
 	if (end == SRE_UNWIND_END_NO_MAPPING && !sre_procs_recapture(&s->procs, e->tgid, e->gen))
 		st.nr = (uint32_t)sre_unwind(u, &in, ips, STACK_MAX_DEPTH, &end);
 	if (e->flags & USTACK_STORE_AS_ID)
-		tell_checks(s, e, ips, slots, (int)st.nr);
+		fill_checks(&checks, e, ips, slots, (int)st.nr);
 	if (e->flags & USTACK_FP_JOIN)
 		st.nr = (uint32_t)join_walk(s, e, ips, (int)st.nr, end);
 	else
@@ -198,22 +214,39 @@ static void on_copy(struct sre_stack_sink *s, const struct sre_ustack_event *e, 
 	s->copies_seen++;
 	s->copy_bytes += e->len;
 	s->frames += st.nr;
-	/* Stored by content, like the kernel's walks: identical stacks share
-	 * one entry; a copy id (offcpu) is translated when rows are read. */
-	id = stack_hash(&st);
-	if (bpf_map_update_elem(s->stacks_fd, &id, &st, BPF_NOEXIST) && errno != EEXIST) {
-		lost(s, SRE_CNT_STACK_LOST);
-		id = 0;
-	}
+	id = store_unwound(s, &st);
+	/* offcpu: BPF keys rows of blocks that end from now on by id itself
+	 * (copy_checks); rows already keyed by the copy id are translated
+	 * when read. */
 	if (e->flags & USTACK_STORE_AS_ID) {
 		stored = sre_map_put(&s->copy_ids, &e->id, NULL);
 		if (stored)
 			*stored = id;
 		else
 			lost(s, SRE_CNT_STACK_LOST);
+		checks.stack_id = id;
+		if (s->checks_fd >= 0)
+			bpf_map_update_elem(s->checks_fd, &e->id, &checks, BPF_ANY);
 	}
 	if (e->flags & USTACK_COUNT_SAMPLE && s->counts_samples)
 		count_sample(s, e, id);
+}
+
+/* A row the full kernel map could not take: the same row, kept here. */
+static void on_spilled_row(struct sre_stack_sink *s, const struct sre_row_event *e, size_t len)
+{
+	struct stack_value *v;
+
+	if (len < sizeof(*e))
+		return;
+	v = sre_map_put(&s->rows, &e->key, NULL);
+	if (!v) {
+		lost(s, SRE_CNT_MISSED);
+		return;
+	}
+	v->value += e->val.value;
+	v->count += e->val.count;
+	s->spilled++;
 }
 
 int sre_stack_sink_on_event(void *ctx, void *data, size_t len)
@@ -225,6 +258,10 @@ int sre_stack_sink_on_event(void *ctx, void *data, size_t len)
 		return 0;
 	if (pe->kind == SRE_PROC_USTACK) {
 		on_copy(s, data, len);
+		return 0;
+	}
+	if (pe->kind == SRE_PROC_ROW) {
+		on_spilled_row(s, data, len);
 		return 0;
 	}
 	sre_procs_on_event(&s->procs, data, len);

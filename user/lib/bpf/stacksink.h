@@ -22,6 +22,8 @@ struct sre_symbolizer;
 
 /* Copy ids remembered at most (offcpu); beyond, stacks are lost and counted. */
 #define SRE_STACK_SINK_MAX_IDS (4u << 20)
+/* Rows kept in userspace at most (spilled or counted here); beyond, missed and counted. */
+#define SRE_STACK_SINK_MAX_ROWS (4u << 20)
 
 struct sre_stack_sink {
 	struct sre_symbolizer *sym;
@@ -30,10 +32,12 @@ struct sre_stack_sink {
 	int stacks_fd;	       /* unwound stacks go here */
 	int checks_fd;	       /* offcpu: copy_checks, what BPF checks before reusing a copy; -1 otherwise */
 	bool counts_samples;   /* profile: each copy is one sample, counted here */
-	struct sre_map samples;	 /* profile: stack_key -> stack_value of unwound samples */
+	struct sre_map rows;	 /* stack_key -> stack_value: unwound samples (profile), spilled rows */
+	struct sre_map stored;	 /* stack ids already in the kernel's stack map */
 	struct sre_map copy_ids; /* offcpu: copy id -> the id its unwound stack is stored under */
 	/* What unwinding did, for -v and JSON. */
 	uint64_t copies_seen, copy_bytes, frames, unwind_ns;
+	uint64_t spilled;		 /* rows a full kernel map sent here */
 	uint64_t ends[SRE_UNWIND_NENDS]; /* of full copies */
 	uint64_t joins, join_fallbacks;	 /* small copies joined to a frame-pointer walk, or not */
 	uint64_t lost[SRE_CNT_MAX];	 /* losses found here (enum sre_counter) */
