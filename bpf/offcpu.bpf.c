@@ -38,12 +38,18 @@ const volatile bool by_comm = false;
  * or copy. Several, because a thread's loop often blocks in a few places
  * in turn (poll, then read, then write). */
 #define OFFCPU_RECENT_USTACKS 4
+/* A copy userspace has not unwound yet is reused for the same pc and sp
+ * for this long: when the reader falls behind (loading a large program's
+ * symbols), every block would otherwise send a copy of its own and fill
+ * the ring. Past it an unchecked copy is not trusted (evicted, or never
+ * unwound). */
+#define OFFCPU_COPY_PENDING_MS 500
 
 struct recent_ustack {
 	__u64 ip, sp, bp, ret;
 	__u64 id;      /* 0: empty */
 	__u32 copied;  /* id is a copy's (checked through copy_checks), else a walk's */
-	__u32 pad;
+	__u32 sent_ms; /* when the copy was sent (ms of the monotonic clock) */
 };
 
 struct block_start {
@@ -107,7 +113,8 @@ static __always_inline __u64 return_address(__u64 bp, __u64 *ret, bool *have)
 	return *ret;
 }
 
-static __always_inline void user_stack_at_block(void *ctx, struct block_start *b, __u32 pid, __u32 tgid)
+static __always_inline void user_stack_at_block(void *ctx, struct block_start *b, __u32 pid, __u32 tgid,
+						__u32 now_ms)
 {
 	struct pt_regs *regs = unwind_cfg.has_task_pt_regs || unwind_cfg.copies ? current_user_regs() : NULL;
 	enum ustack_way way = user_stack_way(tgid, b->gen);
@@ -137,7 +144,7 @@ static __always_inline void user_stack_at_block(void *ctx, struct block_start *b
 			/* A walk: same frame pointer and return address. A copy:
 			 * bp is often plain data there, so its unwound return
 			 * addresses are checked instead. */
-			if (r->copied ? copy_still_valid(r->id, sp)
+			if (r->copied ? copy_still_valid(r->id, sp, now_ms - r->sent_ms < OFFCPU_COPY_PENDING_MS)
 				      : r->bp == bp && r->ret == return_address(bp, &ret, &have_ret)) {
 				b->ustack = r->id;
 				return;
@@ -158,6 +165,7 @@ static __always_inline void user_stack_at_block(void *ctx, struct block_start *b
 	r->ret = copied ? 0 : return_address(bp, &ret, &have_ret);
 	r->id = b->ustack;
 	r->copied = copied;
+	r->sent_ms = now_ms;
 }
 
 /* prev is current: it is about to leave the CPU. */
@@ -183,7 +191,7 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 		tgid = BPF_CORE_READ(prev, tgid);
 		/* Announced first: the copy must reach userspace after it. */
 		b->gen = announce_process(tgid);
-		user_stack_at_block(ctx, b, BPF_CORE_READ(prev, pid), tgid);
+		user_stack_at_block(ctx, b, BPF_CORE_READ(prev, pid), tgid, (__u32)(now / 1000000));
 	}
 }
 

@@ -59,14 +59,15 @@ static __always_inline __u64 resolved_user_stack(__u64 id)
 }
 
 /* Copy id still describes the stack at sp: its first return addresses
- * (as userspace unwound them) are where they were. Not unwound yet: no. */
-static __always_inline bool copy_still_valid(__u64 id, __u64 sp)
+ * (as userspace unwound them) are where they were. Not unwound yet: as
+ * pending says (recent enough to trust). */
+static __always_inline bool copy_still_valid(__u64 id, __u64 sp, bool pending)
 {
 	struct sre_copy_check *c = bpf_map_lookup_elem(&copy_checks, &id);
 	__u64 v;
 
 	if (!c)
-		return false;
+		return pending;
 	for (int i = 0; i < USTACK_CHECK_SLOTS; i++) {
 		if (i >= c->n)
 			break;

@@ -237,6 +237,13 @@ static int report(void *ctx, bool final)
 	return sre_stack_report_print(run->session, &run->stacks.sym, &r);
 }
 
+static void end_window(void *ctx)
+{
+	struct offcpu_run *run = ctx;
+
+	sre_stack_run_end_window(run->skel->skeleton);
+}
+
 static int offcpu_start(void *r, void *probe, struct sre_session *s, struct sre_loop *l)
 {
 	struct offcpu_run *run = r;
@@ -253,6 +260,7 @@ static int offcpu_start(void *r, void *probe, struct sre_session *s, struct sre_
 		.rb = run->stacks.rb,
 		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
 		.report = report,
+		.end_window = end_window,
 		.ctx = run,
 	};
 	return 0;

@@ -333,6 +333,14 @@ static int report(void *ctx, bool final)
 	return sre_stack_report_print(run->session, &run->stacks.sym, &r);
 }
 
+static void end_window(void *ctx)
+{
+	struct profile_run *run = ctx;
+
+	profile_detach_cpus(&run->probe->cpus);
+	sre_stack_run_end_window(run->probe->skel->skeleton);
+}
+
 static int profile_start(void *r, void *probe, struct sre_session *s, struct sre_loop *l)
 {
 	struct profile_run *run = r;
@@ -351,6 +359,7 @@ static int profile_start(void *r, void *probe, struct sre_session *s, struct sre
 		.rb = run->stacks.rb,
 		.counters_fd = bpf_map__fd(skel->maps.sre_counters),
 		.report = report,
+		.end_window = end_window,
 		.ctx = run,
 	};
 	return 0;

@@ -158,6 +158,8 @@ int sre_run(struct sre_loop *l)
 		}
 	}
 	status_clear(shown);
+	if (l->end_window)
+		l->end_window(l->ctx);
 	/* Drain events the command produced just before it exited. */
 	if (l->rb)
 		ring_buffer__consume(l->rb);

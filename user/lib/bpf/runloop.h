@@ -18,6 +18,10 @@ struct sre_loop {
 	/* Called at every interval and once more at the end when the last
 	 * interval is incomplete (or there are no intervals). -EPIPE: reader gone. */
 	int (*report)(void *ctx, bool final);
+	/* Called the moment the run ends, before the last events are drained
+	 * and the final report: tools that count until they are detached end
+	 * their window here. NULL: none. */
+	void (*end_window)(void *ctx);
 	/* Events so far for the status line, when the tool does not count
 	 * them in sre_counters; NULL: use the counter. */
 	uint64_t (*events)(void *ctx);

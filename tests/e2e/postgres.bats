@@ -1,0 +1,120 @@
+#!/usr/bin/env bats
+# Real software: PostgreSQL 15 from Debian on a loop device of its own,
+# driven by pgbench. Ground truth comes from outside sretrace: the kernel's
+# per-thread schedstat (time on CPU) and PostgreSQL's own pg_stat_wal.
+
+load helpers
+bats_require_minimum_version 1.5.0
+source "$BATS_TEST_DIRNAME/../rigs/postgres.bash"
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || return 0
+	pg_rig_have || return 0
+	# Outside bats' private temporary directory: the server runs as postgres.
+	PG_DIR=$(mktemp -d /tmp/sretrace-pg.XXXXXX)
+	chmod 755 "$PG_DIR"
+	export PG_DIR
+	pg_rig_start "$PG_DIR"
+	# 16 clients updating one row: they queue on its row lock.
+	printf 'UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = 1;\n' >"$PG_DIR/onerow.sql"
+	chmod 644 "$PG_DIR/onerow.sql"
+}
+
+teardown_file() {
+	[ -n "${PG_DIR:-}" ] && pg_rig_stop "$PG_DIR" && rm -rf "$PG_DIR"
+	true
+}
+
+setup() {
+	require_root
+	pg_rig_have || skip "postgresql-15 not installed"
+	[ -n "${PG_SOCK:-}" ] || skip "the PostgreSQL rig did not start"
+}
+
+# Nanoseconds on CPU of every thread of the pids in $@ (schedstat field 1),
+# then the monotonic clock, on one line.
+on_cpu_ns() {
+	local sum=0 t
+	for p in "$@"; do
+		for t in /proc/"$p"/task/*/schedstat; do
+			sum=$((sum + $(cut -d' ' -f1 "$t" 2>/dev/null || echo 0)))
+		done
+	done
+	echo "$sum $(date +%s%N)"
+}
+
+# Until tracer $1 holds $2 BPF links, polled every 5 ms: the window of the
+# ground truth starts within a few ms of the tracer's.
+wait_links() {
+	for _ in $(seq 2000); do
+		[ "$(ls -l /proc/"$1"/fd 2>/dev/null | grep -c bpf_link)" -ge "$2" ] && return 0
+		sleep 0.005
+	done
+	return 1
+}
+
+client_backends() {
+	pg_rig_psql "select string_agg(pid::text, ',') from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()"
+}
+
+@test "postgres row-lock load: offcpu loses nothing; the backends' off-CPU time is within the kernel's bounds" {
+	pg_rig_bench -c 16 -j 2 -T 14 -f "$PG_DIR/onerow.sql" >"$BATS_TEST_TMPDIR/bench" 2>&1 &
+	bench=$!
+	sleep 2
+	pids=$(client_backends)
+	n=$(tr ',' '\n' <<<"$pids" | grep -c .)
+	[ "$n" -eq 16 ]
+	# Every state: off CPU is then wall time minus time on CPU, exactly.
+	# The outer window spans the tracer's whole life, the inner one starts
+	# after it is attached and ends before it is stopped; its counting
+	# window lies between the two.
+	read -r cpu_a t_a < <(on_cpu_ns ${pids//,/ })
+	"$SRE" offcpu -p "$pids" --state any ${OFFCPU_EXTRA:-} -f json >"$BATS_TEST_TMPDIR/off.json" 2>"$BATS_TEST_TMPDIR/off.err" &
+	tracer=$!
+	# sched_switch, exec and exit: the window starts as the last is linked.
+	wait_links $tracer 3
+	read -r cpu0 t0 < <(on_cpu_ns ${pids//,/ })
+	sleep 8
+	read -r cpu1 t1 < <(on_cpu_ns ${pids//,/ })
+	kill -INT $tracer
+	wait $tracer
+	read -r cpu_b t_b < <(on_cpu_ns ${pids//,/ })
+	wait $bench
+	inner=$(( n * (t1 - t0) - (cpu1 - cpu0) ))
+	outer=$(( n * (t_b - t_a) - (cpu_b - cpu_a) ))
+	out=$(cat "$BATS_TEST_TMPDIR/off.json")
+	got=$(jq '.total_ns' <<<"$out")
+	echo "off-CPU of $n backends: kernel $((inner / 1000000)) ms (inner) .. $((outer / 1000000)) ms (outer), offcpu $((got / 1000000)) ms; $(grep tps "$BATS_TEST_TMPDIR/bench")" >&3
+	jq -c '{blocks, drops, missed, lost_stacks, copy_drops, spilled_rows}' <<<"$out" >&3
+	cat "$BATS_TEST_TMPDIR/off.err" >&3
+	# Nothing lost.
+	[ "$(jq '.drops + .missed + .lost_stacks + .copy_drops' <<<"$out")" -eq 0 ]
+	# Short blocks are sampled (unbiased; 3% covers it at this count).
+	[ "$got" -ge $(( inner * 97 / 100 )) ]
+	[ "$got" -le "$outer" ]
+	# The backends' wait is named: row locks wait in ProcSleep.
+	grep -q 'ProcSleep' <<<"$(jq -r '.stacks[].user[]' <<<"$out")"
+}
+
+@test "postgres commit load: time offcpu sees in fdatasync matches pg_stat_wal's WAL sync time" {
+	pg_rig_psql "select pg_stat_reset_shared('wal')" >/dev/null
+	# Every state: time runnable inside the call is part of its time too.
+	"$SRE" offcpu -c postgres --state any -f json >"$BATS_TEST_TMPDIR/off.json" 2>"$BATS_TEST_TMPDIR/off.err" &
+	tracer=$!
+	wait_attached $tracer
+	pg_rig_bench -c 8 -j 2 -T 8 >"$BATS_TEST_TMPDIR/bench" 2>&1
+	read -r syncs sync_ms < <(pg_rig_psql "select wal_sync, wal_sync_time from pg_stat_wal" | tr '|' ' ')
+	kill -INT $tracer
+	wait $tracer
+	out=$(cat "$BATS_TEST_TMPDIR/off.json")
+	# Blocked inside fdatasync, by the kernel frames.
+	got=$(jq '[.stacks[] | select(.kernel | index("__x64_sys_fdatasync") or index("__x64_sys_fsync")) | .total_ns] | add // 0' <<<"$out")
+	echo "WAL syncs $syncs taking ${sync_ms%.*} ms (pg_stat_wal); offcpu in fdatasync $((got / 1000000)) ms; $(grep tps "$BATS_TEST_TMPDIR/bench")" >&3
+	jq -c '{blocks, drops, missed, lost_stacks, copy_drops, spilled_rows}' <<<"$out" >&3
+	[ "$(jq '.drops + .missed + .lost_stacks + .copy_drops' <<<"$out")" -eq 0 ]
+	[ "${syncs:-0}" -gt 100 ]
+	# pg_stat_wal times the whole call, on CPU too (ext4 submitting the
+	# writes: ~9% here); offcpu only the wait.
+	truth_ns=$(awk -v ms="$sync_ms" 'BEGIN { printf "%.0f", ms * 1e6 }')
+	within_pct "$got" "$truth_ns" 15
+}
