@@ -130,8 +130,11 @@ static __always_inline void add_to_stack_row(void *map, void *ring, const struct
 			return;
 		}
 		v = bpf_map_lookup_elem(map, key);
-		if (!v)
+		/* Deleted in between (serve drains the map): counted, not silent. */
+		if (!v) {
+			count_event(SRE_CNT_MISSED);
 			return;
+		}
 	}
 	__sync_fetch_and_add(&v->value, value);
 	__sync_fetch_and_add(&v->count, 1);
