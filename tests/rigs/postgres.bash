@@ -13,7 +13,7 @@ pg_rig_have() {
 }
 
 pg_rig_start() {
-	local dir=$1 size=${2:-768M}
+	local dir=$1 size=${2:-2G}
 	mkdir -p "$dir/mnt"
 	truncate -s "$size" "$dir/disk.img"
 	PG_LOOP=$(losetup --find --show "$dir/disk.img") || return 1
@@ -26,7 +26,7 @@ pg_rig_start() {
 	PG_SOCK=$dir/mnt/sock
 	runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/mnt/data" -l "$dir/mnt/log" -w -o \
 		"-p $PG_PORT -k $PG_SOCK -c listen_addresses='' -c shared_buffers=128MB -c max_connections=64 \
--c track_wal_io_timing=on -c track_io_timing=on" start >/dev/null || return 1
+-c track_wal_io_timing=on -c track_io_timing=on -c max_wal_size=256MB" start >/dev/null || return 1
 	runuser -u postgres -- createdb -h "$PG_SOCK" -p "$PG_PORT" bench || return 1
 	runuser -u postgres -- pgbench -h "$PG_SOCK" -p "$PG_PORT" -i -q -s 1 bench >/dev/null 2>&1 || return 1
 	PG_PID=$(head -1 "$dir/mnt/data/postmaster.pid")
