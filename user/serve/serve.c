@@ -19,6 +19,7 @@
 #include "bpf/tcpretrans.h"
 #include "lib/core/clock.h"
 #include "lib/core/gzip.h"
+#include "lib/core/hashmap.h"
 #include "serve/http.h"
 #include "lib/core/names.h"
 #include "lib/core/opts.h"
@@ -66,6 +67,7 @@ struct serve_run {
 	struct prom_slots syscalls, disks, peers, comms;
 	struct lat_acc *syscall_acc, *disk_acc; /* cap + 1 ("other") each */
 	uint64_t *peer_segs, *comm_ns;
+	struct sre_map comm_seen;               /* offcpu row -> its value at the last read */
 	uint64_t drained_misses;                /* drain lookups that failed */
 	int stats_fd;
 	struct http_server *http;
@@ -268,15 +270,32 @@ static void add_flow(void *ctx, const void *key, const void *value)
 	run->peer_segs[prom_slot(&run->peers, addr)] += st->retrans_segs;
 }
 
-static void add_comm(void *ctx, const void *key, const void *value)
+/* offcpu's rows (one per comm) are read, never deleted: BPF may be adding
+ * to a row at the moment it is deleted, and that add would be lost (a known
+ * sleep's 50 ms went missing so). The rows are cumulative; what grew since
+ * the last read is added. */
+static int refresh_offcpu(struct serve_run *run)
 {
-	struct serve_run *run = ctx;
-	const struct stack_key *k = key;
-	const struct stack_value *v = value;
+	int fd = bpf_map__fd(run->offcpu->maps.offcpu);
+	struct stack_key key, cur, *prev = NULL;
+	struct stack_value val, *seen;
 	char comm[TASK_COMM_LEN + 1];
 
-	snprintf(comm, sizeof(comm), "%.*s", TASK_COMM_LEN, k->comm);
-	run->comm_ns[prom_slot(&run->comms, comm)] += v->value;
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		cur = key;
+		prev = &cur;
+		if (bpf_map_lookup_elem(fd, &cur, &val))
+			continue;
+		seen = sre_map_put(&run->comm_seen, &cur, NULL);
+		if (!seen) {
+			run->drained_misses++;
+			continue;
+		}
+		snprintf(comm, sizeof(comm), "%.*s", TASK_COMM_LEN, cur.comm);
+		run->comm_ns[prom_slot(&run->comms, comm)] += val.value - seen->value;
+		*seen = val;
+	}
+	return 0;
 }
 
 static int refresh(struct serve_run *run)
@@ -291,8 +310,7 @@ static int refresh(struct serve_run *run)
 		err = drain(bpf_map__fd(run->tcp->maps.flows), sizeof(struct tcp_flow),
 			    sizeof(struct tcpretrans_flow_stats), run, add_flow, &run->drained_misses);
 	if (!err && run->offcpu)
-		err = drain(bpf_map__fd(run->offcpu->maps.offcpu), sizeof(struct stack_key), sizeof(struct stack_value),
-			    run, add_comm, &run->drained_misses);
+		err = refresh_offcpu(run);
 	return err;
 }
 
@@ -565,6 +583,7 @@ static int alloc_state(struct serve_run *run)
 {
 	int cap = (int)run->cfg.max_series;
 
+	sre_map_init(&run->comm_seen, sizeof(struct stack_key), sizeof(struct stack_value), NULL, NULL);
 	run->ncpu = libbpf_num_possible_cpus();
 	run->percpu_buf = calloc((size_t)(run->ncpu > 0 ? run->ncpu : 1), sizeof(struct syslat_stats));
 	run->syscall_acc = calloc((size_t)cap + 1, sizeof(*run->syscall_acc));
@@ -580,6 +599,7 @@ static int alloc_state(struct serve_run *run)
 
 static void free_state(struct serve_run *run)
 {
+	sre_map_free(&run->comm_seen);
 	free(run->percpu_buf);
 	free(run->syscall_acc);
 	free(run->disk_acc);
