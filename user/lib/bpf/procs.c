@@ -8,12 +8,41 @@
 #include "lib/bpf/procs.h"
 #include "lib/sym/usyms.h"
 
+struct join_count {
+	uint32_t total, failed;
+	bool moved;
+};
+
 void sre_procs_init(struct sre_procs *p, struct usyms *usyms, const struct bpf_object *obj, bool fp_walks)
 {
 	memset(p, 0, sizeof(*p));
 	p->usyms = usyms;
 	p->seen_fd = obj ? bpf_object__find_map_fd_by_name(obj, "seen_procs") : -1;
 	p->fp_procs_fd = obj && fp_walks ? bpf_object__find_map_fd_by_name(obj, "fp_procs") : -1;
+	sre_map_init(&p->joins, 2 * sizeof(uint32_t), sizeof(struct join_count), NULL, NULL);
+}
+
+void sre_procs_free(struct sre_procs *p)
+{
+	sre_map_free(&p->joins);
+}
+
+void sre_procs_join_result(struct sre_procs *p, uint32_t tgid, uint32_t gen, bool joined)
+{
+	uint32_t key[2] = { tgid, gen };
+	struct join_count *c = sre_map_put(&p->joins, key, NULL);
+
+	if (!c || c->moved)
+		return;
+	c->total++;
+	c->failed += !joined;
+	/* Judged on enough joins: one early failure is not a pattern. */
+	if (c->total < 32 || c->failed * 20 <= c->total || p->fp_procs_fd < 0)
+		return;
+	if (!bpf_map_delete_elem(p->fp_procs_fd, &tgid)) {
+		c->moved = true;
+		p->fp_to_copies++;
+	}
 }
 
 static bool still_current(const struct sre_procs *p, uint32_t tgid, uint32_t gen)

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "lib/core/hashmap.h"
 
 struct bpf_object;
 struct usyms;
@@ -23,10 +24,13 @@ struct sre_procs {
 	uint64_t gone;	      /* announced, but gone before their maps were read */
 	uint64_t recaptures;  /* maps read again */
 	uint64_t fp_procs;    /* processes found to have frame pointers */
+	uint64_t fp_to_copies; /* ... whose walks failed too often: now copied in full */
+	struct sre_map joins;  /* (pid, gen) -> how its small copies joined its walks */
 };
 
 /* After load; fp_walks: --unwind auto (find the fp_procs map). */
 void sre_procs_init(struct sre_procs *p, struct usyms *usyms, const struct bpf_object *obj, bool fp_walks);
+void sre_procs_free(struct sre_procs *p);
 /* A struct sre_proc_event: NEW reads the maps, GONE forgets the process. */
 void sre_procs_on_event(struct sre_procs *p, const void *data, size_t len);
 /* Reads (pid, gen)'s maps if they were never read and it is still that
@@ -36,5 +40,12 @@ int sre_procs_ensure(struct sre_procs *p, uint32_t tgid, uint32_t gen);
 /* Reads a live (pid, gen)'s maps again (a library mapped after they were
  * read), at most SRE_PROCS_MAX_CAPTURES times. 0 when read again. */
 int sre_procs_recapture(struct sre_procs *p, uint32_t tgid, uint32_t gen);
+
+/* How a small copy of (pid, gen) joined its frame-pointer walk. A program
+ * built with frame pointers can still have no usable walk where a library
+ * uses rbp as a plain register (glibc's futex and semaphore waits): when
+ * more than 1 in 20 of its joins fail, its stacks are copied in full and
+ * unwound with CFI from then on, at the cost of a larger copy. */
+void sre_procs_join_result(struct sre_procs *p, uint32_t tgid, uint32_t gen, bool joined);
 
 #endif

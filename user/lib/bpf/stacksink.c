@@ -10,6 +10,7 @@
 #include "lib/bpf/stackmap.h"
 #include "lib/bpf/stacksink.h"
 #include "lib/stacks/stackopts.h"
+#include "lib/sym/stacktop.h"
 #include "lib/sym/symbolizer.h"
 #include "lib/sym/usyms.h"
 
@@ -30,6 +31,7 @@ void sre_stack_sink_init(struct sre_stack_sink *s, struct sre_symbolizer *sym, c
 	sre_map_init(&s->rows, sizeof(struct stack_key), sizeof(struct stack_value), NULL, NULL);
 	s->rows.max = SRE_STACK_SINK_MAX_ROWS;
 	sre_map_init(&s->stored, sizeof(uint64_t), 0, NULL, NULL);
+	sre_stacktop_init(&s->top);
 	sre_map_init(&s->copy_ids, sizeof(uint64_t), sizeof(uint64_t), NULL, NULL);
 	s->copy_ids.max = SRE_STACK_SINK_MAX_IDS;
 	if (s->copies && sym->usyms)
@@ -40,6 +42,8 @@ void sre_stack_sink_free(struct sre_stack_sink *s)
 {
 	sre_map_free(&s->rows);
 	sre_map_free(&s->stored);
+	sre_procs_free(&s->procs);
+	sre_stacktop_free(&s->top);
 	sre_map_free(&s->copy_ids);
 }
 
@@ -119,6 +123,7 @@ static int join_walk(struct sre_stack_sink *s, const struct sre_ustack_event *e,
 	if (!e->fp_stack || bpf_map_lookup_elem(s->stacks_fd, &e->fp_stack, &fp) || fp.nr < 2 ||
 	    fp.nr > STACK_MAX_DEPTH) {
 		s->join_fallbacks++;
+		sre_procs_join_result(&s->procs, e->tgid, e->gen, false);
 		return n;
 	}
 	for (int k = 1; k < n; k++) {
@@ -129,10 +134,12 @@ static int join_walk(struct sre_stack_sink *s, const struct sre_ustack_event *e,
 			for (uint32_t i = j + 1; i < fp.nr && m < STACK_MAX_DEPTH; i++)
 				ips[m++] = fp.ips[i];
 			s->joins++;
+			sre_procs_join_result(&s->procs, e->tgid, e->gen, true);
 			return m;
 		}
 	}
 	s->join_fallbacks++;
+	sre_procs_join_result(&s->procs, e->tgid, e->gen, false);
 	if (usyms_resolve(s->sym->usyms, e->tgid, e->gen, fp.ips[1], &sym) || !sym.module)
 		return n;
 	for (uint32_t j = 0; j < fp.nr; j++)
@@ -204,8 +211,13 @@ static void on_copy(struct sre_stack_sink *s, const struct sre_ustack_event *e, 
 		st.nr = (uint32_t)sre_unwind(u, &in, ips, STACK_MAX_DEPTH, &end);
 	if (e->flags & USTACK_STORE_AS_ID)
 		fill_checks(&checks, e, ips, slots, (int)st.nr);
-	if (e->flags & USTACK_FP_JOIN)
+	if (e->flags & USTACK_FP_JOIN) {
 		st.nr = (uint32_t)join_walk(s, e, ips, (int)st.nr, end);
+		/* The walk stops at main's return address; the start-up frames
+		 * above it come from the top of the stack, so every chain of the
+		 * program ends at _start. */
+		st.nr = (uint32_t)sre_stacktop_complete(&s->top, u, e->tgid, e->gen, ips, (int)st.nr, STACK_MAX_DEPTH);
+	}
 	else
 		s->ends[end]++;
 	s->unwind_ns += now_ns() - t0;
@@ -278,12 +290,12 @@ void sre_stack_sink_summary(const struct sre_stack_sink *s, const char *tool)
 	fprintf(stderr, "%s: dwarf unwinding: %" PRIu64 " stack copies (%.1f KiB each), %.1f frames and %.1f us each; "
 			"%" PRIu64 " of %" PRIu64 " full copies complete (%.1f%%); %" PRIu64
 			" processes with frame pointers: %" PRIu64 " small copies joined to their walks, %" PRIu64
-			" left as walked; %" PRIu64 " maps read again",
+			" left as walked; %" PRIu64 " maps read again; %" PRIu64 " processes moved to full copies",
 		tool, s->copies_seen, s->copies_seen ? (double)s->copy_bytes / (double)s->copies_seen / 1024 : 0.0,
 		s->copies_seen ? (double)s->frames / (double)s->copies_seen : 0.0,
 		s->copies_seen ? (double)s->unwind_ns / (double)s->copies_seen / 1000 : 0.0, s->ends[SRE_UNWIND_END_COMPLETE],
 		full, full ? 100.0 * (double)s->ends[SRE_UNWIND_END_COMPLETE] / (double)full : 0.0, s->procs.fp_procs,
-		s->joins, s->join_fallbacks, s->procs.recaptures);
+		s->joins, s->join_fallbacks, s->procs.recaptures, s->procs.fp_to_copies);
 	for (int i = 1; i < SRE_UNWIND_NENDS; i++)
 		if (s->ends[i])
 			fprintf(stderr, "; %" PRIu64 " ended: %s", s->ends[i], sre_unwind_end_names[i]);
@@ -302,6 +314,7 @@ void sre_stack_sink_json(const struct sre_stack_sink *s, struct sre_json *j)
 	sre_json_uint(j, "fp_processes", s->procs.fp_procs);
 	sre_json_uint(j, "joined", s->joins);
 	sre_json_uint(j, "join_fallbacks", s->join_fallbacks);
+	sre_json_uint(j, "fp_to_copies", s->procs.fp_to_copies);
 	sre_json_object(j, "ended");
 	for (int i = 0; i < SRE_UNWIND_NENDS; i++)
 		sre_json_uint(j, sre_unwind_end_keys[i], s->ends[i]);

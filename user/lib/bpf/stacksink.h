@@ -12,6 +12,7 @@
 #include "bpf/ustack.h"
 #include "lib/core/hashmap.h"
 #include "lib/bpf/procs.h"
+#include "lib/sym/stacktop.h"
 #include "lib/sym/unwind.h"
 
 struct bpf_object;
@@ -34,6 +35,7 @@ struct sre_stack_sink {
 	bool counts_samples;   /* profile: each copy is one sample, counted here */
 	struct sre_map rows;	 /* stack_key -> stack_value: unwound samples (profile), spilled rows */
 	struct sre_map stored;	 /* stack ids already in the kernel's stack map */
+	struct sre_stacktop top; /* start-up frames of programs walked by frame pointers */
 	struct sre_map copy_ids; /* offcpu: copy id -> the id its unwound stack is stored under */
 	/* What unwinding did, for -v and JSON. */
 	uint64_t copies_seen, copy_bytes, frames, unwind_ns;
