@@ -28,12 +28,24 @@ struct cfi_fde {
 	uint32_t off;	/* of the FDE in data */
 };
 
+/* Rows already computed, by pc: a process blocks or is sampled at the same
+ * few places again and again, and running a function's CFI program up to
+ * the pc for every frame of every copy was a fifth of the unwinding time. */
+#define CFI_ROW_CACHE 512
+
+struct cfi_cached_row {
+	uint64_t pc;	/* 0: empty */
+	int err;
+	struct cfi_row row;
+};
+
 struct cfi_table {
 	uint8_t *data;		/* copy of .eh_frame */
 	size_t len;
 	uint64_t addr;		/* its virtual address */
 	struct cfi_fde *fdes;
 	size_t nfdes;
+	struct cfi_cached_row *cache; /* CFI_ROW_CACHE, direct-mapped; made at the first lookup */
 };
 
 struct cursor {
@@ -366,6 +378,7 @@ void cfi_table_free(struct cfi_table *t)
 		return;
 	free(t->data);
 	free(t->fdes);
+	free(t->cache);
 	free(t);
 }
 
@@ -594,7 +607,30 @@ static void default_row(struct cfi_row *row)
 	row->regs[CFI_REG_RA].kind = CFI_SAME;	/* every CIE says where it is */
 }
 
+static int find_row(const struct cfi_table *t, uint64_t pc, struct cfi_row *row);
+
 int cfi_find(const struct cfi_table *t, uint64_t pc, struct cfi_row *row)
+{
+	/* The cache is not part of what the table means: const for callers. */
+	struct cfi_table *mt = (struct cfi_table *)t;
+	struct cfi_cached_row *c;
+
+	if (!t || !t->nfdes || !pc)
+		return find_row(t, pc, row);
+	if (!mt->cache)
+		mt->cache = calloc(CFI_ROW_CACHE, sizeof(*mt->cache));
+	if (!mt->cache)
+		return find_row(t, pc, row);
+	c = &mt->cache[((pc * 0x9e3779b97f4a7c15ULL) >> 32) & (CFI_ROW_CACHE - 1)];
+	if (c->pc != pc) {
+		c->err = find_row(t, pc, &c->row);
+		c->pc = pc;
+	}
+	*row = c->row;
+	return c->err;
+}
+
+static int find_row(const struct cfi_table *t, uint64_t pc, struct cfi_row *row)
 {
 	const uint8_t *insns, *insns_end;
 	struct cfi_row init;
