@@ -262,19 +262,16 @@ int BPF_PROG(rq_insert_btf)
 	return on_insert((struct request *)ctx[rq_second_arg ? 1 : 0]);
 }
 
-
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(rq_issue_btf)
 {
 	return on_issue((struct request *)ctx[rq_second_arg ? 1 : 0]);
 }
 
-
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(rq_complete_btf, struct request *rq, int error, unsigned int nr_bytes)
 {
 	return on_complete(rq, error, nr_bytes);
 }
-
 
 char LICENSE[] SEC("license") = "GPL";

@@ -109,12 +109,10 @@ int BPF_PROG(follow_fork_btf, struct task_struct *parent, struct task_struct *ch
 	return follow_fork(parent, child);
 }
 
-
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(follow_exit_btf)
 {
 	return forget_exiting_process(&wanted_tgids);
 }
-
 
 #endif

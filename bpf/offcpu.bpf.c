@@ -96,11 +96,6 @@ static __always_inline __u32 state_class(struct task_struct *t, bool preempt)
 	return OFFCPU_STATE_OTHER;
 }
 
-/* Walks (fp) or copies (dwarf) prev's user stack, unless it blocks from
- * one of the places it recently blocked: same registers and return
- * address. The registers come from bpf_task_pt_regs (5.15), or for copies
- * from the top of the kernel stack; an fp walk without the helper is
- * never reused. */
 /* The return address above frame pointer bp, read once and only when a
  * frame-pointer entry needs it (copies are checked another way). */
 static __always_inline __u64 return_address(__u64 bp, __u64 *ret, bool *have)
@@ -113,6 +108,11 @@ static __always_inline __u64 return_address(__u64 bp, __u64 *ret, bool *have)
 	return *ret;
 }
 
+/* Walks (fp) or copies (dwarf) prev's user stack, unless it blocks from
+ * one of the places it recently blocked: same registers and return
+ * address. The registers come from bpf_task_pt_regs (5.15), or for copies
+ * from the top of the kernel stack; an fp walk without the helper is
+ * never reused. */
 static __always_inline void user_stack_at_block(void *ctx, struct block_start *b, __u32 pid, __u32 tgid,
 						__u32 now_ms)
 {
@@ -245,6 +245,5 @@ int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct t
 {
 	return on_switch(ctx, preempt, prev, next);
 }
-
 
 char LICENSE[] SEC("license") = "GPL";

@@ -91,12 +91,10 @@ int BPF_PROG(procs_exec_btf)
 	return forget_current_process();
 }
 
-
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(procs_exit_btf)
 {
 	return forget_exited_process();
 }
-
 
 #endif

@@ -185,12 +185,10 @@ int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 	return on_enter(id);
 }
 
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
 	return on_exit(ret);
 }
-
 
 char LICENSE[] SEC("license") = "GPL";

@@ -205,13 +205,11 @@ int BPF_PROG(retransmit_btf, const struct sock *sk, const struct sk_buff *skb)
 	return on_retransmit(ctx, sk, skb, has_err_arg ? (int)ctx[2] : 0);
 }
 
-
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(sock_state_btf, const struct sock *sk, int oldstate, int newstate)
 {
 	return on_state(sk, newstate);
 }
-
 
 /* Sends and receives run in the socket user's context (accepted sockets
  * get their owner here). Absent before 6.3; userspace skips them there. */
@@ -222,13 +220,11 @@ int BPF_PROG(sock_send_btf, struct sock *sk)
 	return 0;
 }
 
-
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sock_recv_btf, struct sock *sk)
 {
 	record_owner(sk, false);
 	return 0;
 }
-
 
 char LICENSE[] SEC("license") = "GPL";

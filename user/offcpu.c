@@ -241,7 +241,9 @@ static void end_window(void *ctx)
 {
 	struct offcpu_run *run = ctx;
 
-	sre_stack_run_end_window(run->skel->skeleton);
+	/* Nothing is counted while the last copies are unwound and the
+	 * report is made. */
+	bpf_object__detach_skeleton(run->skel->skeleton);
 }
 
 static int offcpu_start(void *r, void *probe, struct sre_session *s, struct sre_loop *l)

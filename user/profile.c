@@ -338,7 +338,7 @@ static void end_window(void *ctx)
 	struct profile_run *run = ctx;
 
 	profile_detach_cpus(&run->probe->cpus);
-	sre_stack_run_end_window(run->probe->skel->skeleton);
+	bpf_object__detach_skeleton(run->probe->skel->skeleton);
 }
 
 static int profile_start(void *r, void *probe, struct sre_session *s, struct sre_loop *l)

@@ -23,11 +23,6 @@ int sre_stack_run_start(struct sre_stack_run *r, struct sre_session *s, const st
 	return r->rb ? 0 : err;
 }
 
-void sre_stack_run_end_window(struct bpf_object_skeleton *s)
-{
-	bpf_object__detach_skeleton(s);
-}
-
 void sre_stack_run_stop(struct sre_stack_run *r)
 {
 	ring_buffer__free(r->rb);

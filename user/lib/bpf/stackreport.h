@@ -50,10 +50,7 @@ struct sre_stack_opts;
 int sre_stack_run_start(struct sre_stack_run *r, struct sre_session *s, const struct bpf_object *obj,
 			const struct sre_stack_opts *o, bool counts_samples);
 void sre_stack_run_stop(struct sre_stack_run *r);
-struct bpf_object_skeleton;
-/* The end of the window: the programs are detached, so nothing is counted
- * while the last copies are unwound and the report is made. */
-void sre_stack_run_end_window(struct bpf_object_skeleton *s);
+
 
 /* Rows of the tool's maps (and of the sink), symbolized, largest first. */
 int sre_stack_report_collect(struct sre_stack_rows *rows, struct sre_symbolizer *sym, const struct sre_stack_report *r);

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "lib/core/clock.h"
 #include "lib/core/json.h"
 #include "lib/bpf/stackmap.h"
 #include "lib/bpf/stacksink.h"
@@ -17,7 +17,6 @@
 void sre_stack_sink_init(struct sre_stack_sink *s, struct sre_symbolizer *sym, const struct sre_stack_opts *o,
 			  const struct bpf_object *obj, bool counts_samples)
 {
-
 	memset(s, 0, sizeof(*s));
 	s->sym = sym;
 	s->copies = sre_stack_copies(o);
@@ -53,14 +52,6 @@ void sre_stack_sink_source(const struct sre_stack_sink *s, struct sre_stack_sour
 	src->copy_ids = s->counts_samples ? NULL : &s->copy_ids;
 	/* Each copy has an id of its own: identical stacks meet in the report. */
 	src->merge = s->copies;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
 /* The id BPF gives the same stack (bpf/stacks.bpf.h, store_stack). */
@@ -108,14 +99,16 @@ static void count_sample(struct sre_stack_sink *s, const struct sre_ustack_event
  * copy's CFI unwind has that frame; where its return addresses meet the
  * walk's (the innermost meeting point), the two are joined. No meeting
  * point: the walk if its second frame is code, else the CFI frames (the
- * walk started from an rbp the library used as a plain register). */
+ * walk started from an rbp the library used as a plain register).
+ * *walked: the result ends where the walk ended. */
 static int join_walk(struct sre_stack_sink *s, const struct sre_ustack_event *e, uint64_t *ips, int n,
-		     enum sre_unwind_end end)
+		     enum sre_unwind_end end, bool *walked)
 {
 	struct stack_trace fp;
 	struct usym sym;
 	int m;
 
+	*walked = false;
 	if (end == SRE_UNWIND_END_COMPLETE) {
 		s->joins++;
 		return n;
@@ -135,6 +128,7 @@ static int join_walk(struct sre_stack_sink *s, const struct sre_ustack_event *e,
 				ips[m++] = fp.ips[i];
 			s->joins++;
 			sre_procs_join_result(&s->procs, e->tgid, e->gen, true);
+			*walked = true;
 			return m;
 		}
 	}
@@ -144,6 +138,7 @@ static int join_walk(struct sre_stack_sink *s, const struct sre_ustack_event *e,
 		return n;
 	for (uint32_t j = 0; j < fp.nr; j++)
 		ips[j] = fp.ips[j];
+	*walked = true;
 	return (int)fp.nr;
 }
 
@@ -189,6 +184,7 @@ static void on_copy(struct sre_stack_sink *s, const struct sre_ustack_event *e, 
 	struct stack_trace st = { .kind = STACK_KIND_USER };
 	struct sre_copy_check checks = { 0 };
 	enum sre_unwind_end end;
+	bool walked;
 	uint64_t t0, id, ips[STACK_MAX_DEPTH], slots[STACK_MAX_DEPTH];
 
 	if (len < offsetof(struct sre_ustack_event, data) || e->len > len - offsetof(struct sre_ustack_event, data))
@@ -202,7 +198,7 @@ static void on_copy(struct sre_stack_sink *s, const struct sre_ustack_event *e, 
 	sre_procs_ensure(&s->procs, e->tgid, e->gen);
 	memcpy(in.regs, e->regs, sizeof(in.regs));
 	in.ra_slots = slots;
-	t0 = now_ns();
+	t0 = sre_mono_now_ns();
 	st.nr = (uint32_t)sre_unwind(u, &in, ips, STACK_MAX_DEPTH, &end);
 	/* A process met right after exec is captured before the loader has
 	 * mapped its libraries: read its maps again, once, while it is still
@@ -212,15 +208,18 @@ static void on_copy(struct sre_stack_sink *s, const struct sre_ustack_event *e, 
 	if (e->flags & USTACK_STORE_AS_ID)
 		fill_checks(&checks, e, ips, slots, (int)st.nr);
 	if (e->flags & USTACK_FP_JOIN) {
-		st.nr = (uint32_t)join_walk(s, e, ips, (int)st.nr, end);
+		st.nr = (uint32_t)join_walk(s, e, ips, (int)st.nr, end, &walked);
 		/* The walk stops at main's return address; the start-up frames
 		 * above it come from the top of the stack, so every chain of the
-		 * program ends at _start. */
-		st.nr = (uint32_t)sre_stacktop_complete(&s->top, u, e->tgid, e->gen, ips, (int)st.nr, STACK_MAX_DEPTH);
-	}
-	else
+		 * program ends at _start. (A chain that ends where the copy ran
+		 * out is mid-stack: nothing to look up.) */
+		if (walked)
+			st.nr = (uint32_t)sre_stacktop_complete(&s->top, u, e->tgid, e->gen, ips, (int)st.nr,
+								STACK_MAX_DEPTH);
+	} else {
 		s->ends[end]++;
-	s->unwind_ns += now_ns() - t0;
+	}
+	s->unwind_ns += sre_mono_now_ns() - t0;
 	for (uint32_t i = 0; i < st.nr; i++)
 		st.ips[i] = ips[i];
 	s->copies_seen++;

@@ -2,6 +2,14 @@
 #include <time.h>
 #include "lib/core/clock.h"
 
+uint64_t sre_mono_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 double sre_mono_now_s(void)
 {
 	struct timespec ts;
