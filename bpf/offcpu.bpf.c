@@ -8,7 +8,7 @@
  * sample_ns or more, and shorter ones with probability duration/sample_ns,
  * weighted by 1/p so totals stay unbiased. The user stack must be walked
  * while the thread is current, at block time; it is walked again only
- * when the user registers differ from the thread's previous block. */
+ * when no thread of the same address space blocked from there before. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -33,11 +33,6 @@ const volatile bool reuse_user_stack = true;
 /* One row per comm, threads merged (serve's off-CPU seconds by comm). */
 const volatile bool by_comm = false;
 
-/* A thread's recent user stacks, by the registers and return address it
- * blocked with: blocking again from one of these places reuses that walk
- * or copy. Several, because a thread's loop often blocks in a few places
- * in turn (poll, then read, then write). */
-#define OFFCPU_RECENT_USTACKS 4
 /* A copy userspace has not unwound yet is reused for the same pc and sp
  * for this long: when the reader falls behind (loading a large program's
  * symbols), every block would otherwise send a copy of its own and fill
@@ -45,20 +40,50 @@ const volatile bool by_comm = false;
  * unwound). */
 #define OFFCPU_COPY_PENDING_MS 500
 
-struct recent_ustack {
+/* A place threads block from: an address space's layout, and the user pc
+ * and sp. The layout is the stack top the kernel chose at exec (ASLR) and
+ * the executable, so processes forked from one parent (PostgreSQL
+ * backends, nginx workers) share places, and another exec never does. */
+struct block_place {
+	__u64 stack_top;
+	__u64 exe_ino;
+	__u64 ip, sp;
+};
+
+/* A user stack walked or copied at a place. ip and sp repeat the key: an
+ * entry replaced while it is read is noticed (LRU entries are recycled
+ * without waiting for readers). */
+struct place_stack {
 	__u64 ip, sp, bp, ret;
-	__u64 id;      /* 0: empty */
+	__u64 id;
 	__u32 copied;  /* id is a copy's (checked through copy_checks), else a walk's */
 	__u32 sent_ms; /* when the copy was sent (ms of the monotonic clock) */
 };
 
+/* The last stacks seen at a place: one helper called from two callers at
+ * the same depth blocks with the same pc and sp, and keeps both. */
+#define PLACE_STACKS 2
+
+struct place_stacks {
+	struct place_stack at[PLACE_STACKS];
+	__u32 next; /* the one replaced next */
+	__u32 pad;
+};
+
+/* Sized by userspace from the CPUs (a place missing costs a new walk or
+ * copy, nothing is lost). Per-thread memory of a few places was too
+ * little: a PostgreSQL backend cycles through 8-16 per transaction. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct block_place);
+	__type(value, struct place_stacks);
+} places SEC(".maps");
+
 struct block_start {
 	__u64 ts;
 	__u64 ustack; /* this block's user stack */
-	struct recent_ustack recent[OFFCPU_RECENT_USTACKS];
-	__u32 gen;	  /* the process's generation when it blocked */
-	__u32 recent_gen; /* the generation recent[] belongs to (exec clears it) */
-	__u32 next_recent;
+	__u32 gen;    /* the process's generation when it blocked */
 	__u32 pad;
 };
 
@@ -108,64 +133,74 @@ static __always_inline __u64 return_address(__u64 bp, __u64 *ret, bool *have)
 	return *ret;
 }
 
-/* Walks (fp) or copies (dwarf) prev's user stack, unless it blocks from
- * one of the places it recently blocked: same registers and return
- * address. The registers come from bpf_task_pt_regs (5.15), or for copies
- * from the top of the kernel stack; an fp walk without the helper is
- * never reused. */
-static __always_inline void user_stack_at_block(void *ctx, struct block_start *b, __u32 pid, __u32 tgid,
-						__u32 now_ms)
+/* The place's stack still holds: a walk's frame pointer and return
+ * address are where they were; a copy's unwound return addresses are
+ * (bp is often plain data in code without frame pointers). */
+static __always_inline bool place_stack_holds(const struct place_stack *p, __u64 bp, __u32 now_ms,
+					      __u64 *ret, bool *have_ret)
 {
-	struct pt_regs *regs = unwind_cfg.has_task_pt_regs || unwind_cfg.copies ? current_user_regs() : NULL;
+	if (p->copied)
+		return copy_still_valid(p->id, p->sp, now_ms - p->sent_ms < OFFCPU_COPY_PENDING_MS);
+	return p->bp == bp && p->ret == return_address(bp, ret, have_ret);
+}
+
+/* Walks (fp) or copies (dwarf) prev's user stack, unless a thread of this
+ * address space blocked from the same place before (same registers, and
+ * the stack still holds). The registers come from bpf_task_pt_regs
+ * (5.15), or for copies from the top of the kernel stack; an fp walk
+ * without the helper is never reused. */
+static __always_inline void user_stack_at_block(void *ctx, struct task_struct *prev, struct block_start *b,
+						__u32 pid, __u32 tgid, __u32 now_ms)
+{
 	enum ustack_way way = user_stack_way(tgid, b->gen);
-	struct recent_ustack *r;
+	struct block_place key = {};
+	struct place_stacks *p, kept = {};
+	struct place_stack *fresh;
 	bool copied = false, have_ret = false;
-	__u64 ip, sp, bp, ret = 0, id = 0;
+	__u64 ret = 0, id = 0;
 	struct pt_regs uregs;
 
-	if (!regs || bpf_probe_read_kernel(&uregs, sizeof(uregs), regs)) {
+	if (!(unwind_cfg.has_task_pt_regs || unwind_cfg.copies) || !read_user_regs(&uregs)) {
 		b->ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
 		return;
 	}
-	/* One read of the registers instead of one per field. */
-	ip = uregs.ip;
-	sp = uregs.sp;
-	bp = uregs.bp;
-	if (b->recent_gen != b->gen) {
-		for (int i = 0; i < OFFCPU_RECENT_USTACKS; i++)
-			b->recent[i].id = 0;
-		b->recent_gen = b->gen;
-	}
 	if (reuse_user_stack) {
-		for (int i = 0; i < OFFCPU_RECENT_USTACKS; i++) {
-			r = &b->recent[i];
-			if (!r->id || r->ip != ip || r->sp != sp)
+		key.stack_top = BPF_CORE_READ(prev, mm, start_stack);
+		key.exe_ino = BPF_CORE_READ(prev, mm, exe_file, f_inode, i_ino);
+		key.ip = uregs.ip;
+		key.sp = uregs.sp;
+		p = bpf_map_lookup_elem(&places, &key);
+		for (int i = 0; p && i < PLACE_STACKS; i++) {
+			if (p->at[i].sp != key.sp || !place_stack_holds(&p->at[i], uregs.bp, now_ms, &ret, &have_ret))
 				continue;
-			/* A walk: same frame pointer and return address. A copy:
-			 * bp is often plain data there, so its unwound return
-			 * addresses are checked instead. */
-			if (r->copied ? copy_still_valid(r->id, sp, now_ms - r->sent_ms < OFFCPU_COPY_PENDING_MS)
-				      : r->bp == bp && r->ret == return_address(bp, &ret, &have_ret)) {
-				b->ustack = r->id;
+			id = p->at[i].id;
+			if (p->at[i].ip == key.ip && p->at[i].sp == key.sp) {
+				b->ustack = id;
 				return;
 			}
 		}
+		if (p)
+			__builtin_memcpy(&kept, p, sizeof(kept));
 	}
 	/* The walk (fp, or joined to a small copy), kept when a copy fails. */
 	b->ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
 	if (way != USTACK_WALK && (id = next_copy_id()))
-		copied = send_user_stack(&proc_events, regs, pid, tgid, b->gen,
+		copied = send_user_stack(&proc_events, &uregs, pid, tgid, b->gen,
 					 USTACK_STORE_AS_ID | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), id, 0, b->ustack);
 	if (copied)
 		b->ustack = id;
-	r = &b->recent[b->next_recent++ & (OFFCPU_RECENT_USTACKS - 1)];
-	r->ip = ip;
-	r->sp = sp;
-	r->bp = bp;
-	r->ret = copied ? 0 : return_address(bp, &ret, &have_ret);
-	r->id = b->ustack;
-	r->copied = copied;
-	r->sent_ms = now_ms;
+	if (!reuse_user_stack)
+		return;
+	/* The element is replaced whole, never written in place. */
+	fresh = &kept.at[kept.next++ % PLACE_STACKS];
+	fresh->ip = key.ip;
+	fresh->sp = key.sp;
+	fresh->bp = uregs.bp;
+	fresh->ret = copied ? 0 : return_address(uregs.bp, &ret, &have_ret);
+	fresh->id = b->ustack;
+	fresh->copied = copied;
+	fresh->sent_ms = now_ms;
+	bpf_map_update_elem(&places, &key, &kept, BPF_ANY);
 }
 
 /* prev is current: it is about to leave the CPU. */
@@ -191,7 +226,7 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 		tgid = BPF_CORE_READ(prev, tgid);
 		/* Announced first: the copy must reach userspace after it. */
 		b->gen = announce_process(tgid);
-		user_stack_at_block(ctx, b, BPF_CORE_READ(prev, pid), tgid, (__u32)(now / 1000000));
+		user_stack_at_block(ctx, prev, b, BPF_CORE_READ(prev, pid), tgid, (__u32)(now / 1000000));
 	}
 }
 

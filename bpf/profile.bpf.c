@@ -27,6 +27,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct stack_key key = {};
+	struct pt_regs regs;
 	enum ustack_way way;
 
 	/* pid 0 is the idle task of each CPU. */
@@ -46,8 +47,8 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		 * sample itself; a sample whose copy is lost is counted here,
 		 * with the walk's frames (if any). */
 		key.ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
-		if (way != USTACK_WALK &&
-		    send_user_stack(&proc_events, current_user_regs(), key.pid, key.tgid, key.gen,
+		if (way != USTACK_WALK && read_user_regs(&regs) &&
+		    send_user_stack(&proc_events, &regs, key.pid, key.tgid, key.gen,
 				    USTACK_COUNT_SAMPLE | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), 0, key.kstack,
 				    key.ustack)) {
 			count_event(SRE_CNT_EVENTS);

@@ -68,6 +68,8 @@ static __always_inline bool copy_still_valid(__u64 id, __u64 sp, bool pending)
 
 	if (!c)
 		return pending;
+	if (c->cut)
+		return false;
 	for (int i = 0; i < USTACK_CHECK_SLOTS; i++) {
 		if (i >= c->n)
 			break;
@@ -111,6 +113,17 @@ static __always_inline struct pt_regs *current_user_regs(void)
 	return (struct pt_regs *)(stack + USTACK_KERNEL_STACK_SIZE) - 1;
 }
 
+/* Copies the registers the current thread entered the kernel with into
+ * r; false for a kernel thread or when they cannot be read. */
+static __always_inline bool read_user_regs(struct pt_regs *r)
+{
+	struct pt_regs *regs = current_user_regs();
+
+	if (!regs || bpf_probe_read_kernel(r, sizeof(*r), regs))
+		return false;
+	return (r->cs & 3) == 3; /* else no user state: a kernel thread */
+}
+
 /* A stack id no content hash collides with in practice: top bit, CPU,
  * and a per-CPU sequence number. */
 static __always_inline __u64 next_copy_id(void)
@@ -124,43 +137,40 @@ static __always_inline __u64 next_copy_id(void)
 	return (1ULL << 63) | ((__u64)bpf_get_smp_processor_id() << 40) | (*seq & ((1ULL << 40) - 1));
 }
 
-/* Sends the current thread's registers (regs: current_user_regs()) and up
+/* Sends the current thread's registers (r: read_user_regs()) and up
  * to unwind_cfg.bytes (or USTACK_JOIN_BYTES with USTACK_FP_JOIN) of its
  * stack. Reads go page by page, so a stack shallower than the copy (the
  * main thread's, whose top ends the mapping) still gives everything up
  * to its end. False when the thread has no user state or the ring is
  * full (counted). */
-static __always_inline bool send_user_stack(void *ring, struct pt_regs *regs, __u32 pid, __u32 tgid, __u32 gen,
+static __always_inline bool send_user_stack(void *ring, const struct pt_regs *r, __u32 pid, __u32 tgid, __u32 gen,
 					    __u32 flags, __u64 id, __u64 kstack, __u64 fp_stack)
 {
 	__u32 zero = 0;
 	__u64 done = 0, want = flags & USTACK_FP_JOIN ? USTACK_JOIN_BYTES : unwind_cfg.bytes, left, chunk;
 	struct sre_ustack_event *e = bpf_map_lookup_elem(&ustack_scratch, &zero);
-	struct pt_regs r;
 	__u64 sp, size;
 
-	if (!e || !regs || bpf_probe_read_kernel(&r, sizeof(r), regs))
+	if (!e)
 		return false;
-	if ((r.cs & 3) != 3) /* no user state: a kernel thread */
-		return false;
-	e->regs[0] = r.ax;
-	e->regs[1] = r.dx;
-	e->regs[2] = r.cx;
-	e->regs[3] = r.bx;
-	e->regs[4] = r.si;
-	e->regs[5] = r.di;
-	e->regs[6] = r.bp;
-	e->regs[7] = r.sp;
-	e->regs[8] = r.r8;
-	e->regs[9] = r.r9;
-	e->regs[10] = r.r10;
-	e->regs[11] = r.r11;
-	e->regs[12] = r.r12;
-	e->regs[13] = r.r13;
-	e->regs[14] = r.r14;
-	e->regs[15] = r.r15;
-	e->regs[16] = r.ip;
-	sp = r.sp;
+	e->regs[0] = r->ax;
+	e->regs[1] = r->dx;
+	e->regs[2] = r->cx;
+	e->regs[3] = r->bx;
+	e->regs[4] = r->si;
+	e->regs[5] = r->di;
+	e->regs[6] = r->bp;
+	e->regs[7] = r->sp;
+	e->regs[8] = r->r8;
+	e->regs[9] = r->r9;
+	e->regs[10] = r->r10;
+	e->regs[11] = r->r11;
+	e->regs[12] = r->r12;
+	e->regs[13] = r->r13;
+	e->regs[14] = r->r14;
+	e->regs[15] = r->r15;
+	e->regs[16] = r->ip;
+	sp = r->sp;
 	if (want > USTACK_MAX_BYTES)
 		want = USTACK_MAX_BYTES;
 	for (int i = 0; i < USTACK_MAX_BYTES / USTACK_PAGE + 1; i++) {

@@ -36,7 +36,7 @@
 
 struct sre_copy_check {
 	__u32 n;
-	__u32 pad;
+	__u32 cut; /* the unwound stack is likely cut: copy again, do not reuse */
 	__u64 stack_id; /* where userspace stored the unwound stack; 0: not stored */
 	__u64 off[USTACK_CHECK_SLOTS];
 	__u64 val[USTACK_CHECK_SLOTS];

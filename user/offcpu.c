@@ -151,6 +151,16 @@ static int offcpu_check(const struct sre_opts *o, void *c)
 	return 0;
 }
 
+/* Places threads block from (bpf/offcpu.bpf.c, places): busier hosts run
+ * more programs; 512 a CPU, within 8192..65536 (~130 bytes each). */
+static uint32_t place_entries(void)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint32_t n = ncpu > 0 ? (uint32_t)ncpu * 512 : 8192;
+
+	return n < 8192 ? 8192 : n > 65536 ? 65536 : n;
+}
+
 int offcpu_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *c)
 {
 	const struct offcpu_cfg *cfg = c;
@@ -174,6 +184,8 @@ int offcpu_load(void **probe, const struct sre_opts *o, pid_t command_pid, void 
 	err = sre_unwind_configure(&skel->rodata->unwind_cfg, skel->obj, &cfg->stack, true);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.places, cfg->exact ? 1 : place_entries());
 	if (!err)
 		err = sre_load_attach(skel->skeleton, "offcpu", o, command_pid);
 	else

@@ -100,21 +100,24 @@ static void count_sample(struct sre_stack_sink *s, const struct sre_ustack_event
  * walk's (the innermost meeting point), the two are joined. No meeting
  * point: the walk if its second frame is code, else the CFI frames (the
  * walk started from an rbp the library used as a plain register).
- * *walked: the result ends where the walk ended. */
+ * *walked: the result ends where the walk ended; *failed: no meeting
+ * point (the result is likely cut). */
 static int join_walk(struct sre_stack_sink *s, const struct sre_ustack_event *e, uint64_t *ips, int n,
-		     enum sre_unwind_end end, bool *walked)
+		     enum sre_unwind_end end, bool *walked, bool *failed)
 {
 	struct stack_trace fp;
 	struct usym sym;
 	int m;
 
 	*walked = false;
+	*failed = false;
 	if (end == SRE_UNWIND_END_COMPLETE) {
 		s->joins++;
 		return n;
 	}
 	if (!e->fp_stack || bpf_map_lookup_elem(s->stacks_fd, &e->fp_stack, &fp) || fp.nr < 2 ||
 	    fp.nr > STACK_MAX_DEPTH) {
+		*failed = true;
 		s->join_fallbacks++;
 		sre_procs_join_result(&s->procs, e->tgid, e->gen, false);
 		return n;
@@ -132,6 +135,7 @@ static int join_walk(struct sre_stack_sink *s, const struct sre_ustack_event *e,
 			return m;
 		}
 	}
+	*failed = true;
 	s->join_fallbacks++;
 	sre_procs_join_result(&s->procs, e->tgid, e->gen, false);
 	if (usyms_resolve(s->sym->usyms, e->tgid, e->gen, fp.ips[1], &sym) || !sym.module)
@@ -184,7 +188,7 @@ static void on_copy(struct sre_stack_sink *s, const struct sre_ustack_event *e, 
 	struct stack_trace st = { .kind = STACK_KIND_USER };
 	struct sre_copy_check checks = { 0 };
 	enum sre_unwind_end end;
-	bool walked;
+	bool walked, failed;
 	uint64_t t0, id, ips[STACK_MAX_DEPTH], slots[STACK_MAX_DEPTH];
 
 	if (len < offsetof(struct sre_ustack_event, data) || e->len > len - offsetof(struct sre_ustack_event, data))
@@ -208,7 +212,11 @@ static void on_copy(struct sre_stack_sink *s, const struct sre_ustack_event *e, 
 	if (e->flags & USTACK_STORE_AS_ID)
 		fill_checks(&checks, e, ips, slots, (int)st.nr);
 	if (e->flags & USTACK_FP_JOIN) {
-		st.nr = (uint32_t)join_walk(s, e, ips, (int)st.nr, end, &walked);
+		st.nr = (uint32_t)join_walk(s, e, ips, (int)st.nr, end, &walked, &failed);
+		/* Blocking there again copies again, so a process whose joins
+		 * keep failing is moved to full copies (procs.c) instead of
+		 * reusing a cut stack. */
+		checks.cut = failed;
 		/* The walk stops at main's return address; the start-up frames
 		 * above it come from the top of the stack, so every chain of the
 		 * program ends at _start. (A chain that ends where the copy ran
