@@ -84,7 +84,8 @@ struct block_start {
 	__u64 ts;
 	__u64 ustack; /* this block's user stack */
 	__u32 gen;    /* the process's generation when it blocked */
-	__u32 pad;
+	__u32 layout_gen; /* the generation stack_top and exe_ino were read in */
+	__u64 stack_top, exe_ino; /* its address space's layout (struct block_place) */
 };
 
 SRE_TASK_SLOT_MAPS(blocks, struct block_start);
@@ -109,9 +110,9 @@ static __always_inline __u32 state_class(struct task_struct *t, bool preempt)
 	if (preempt)
 		return OFFCPU_STATE_PREEMPTED;
 	if (bpf_core_field_exists(t->__state))
-		state = BPF_CORE_READ(t, __state);
+		state = t->__state;
 	else
-		state = BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+		state = ((struct task_struct___pre514 *)t)->state;
 	if (state == 0)
 		return OFFCPU_STATE_PREEMPTED;
 	if (state & 1)
@@ -137,10 +138,10 @@ static __always_inline __u64 return_address(__u64 bp, __u64 *ret, bool *have)
  * address are where they were; a copy's unwound return addresses are
  * (bp is often plain data in code without frame pointers). */
 static __always_inline bool place_stack_holds(const struct place_stack *p, __u64 bp, __u32 now_ms,
-					      __u64 *ret, bool *have_ret)
+					      __u64 *ret, bool *have_ret, __u64 *stored)
 {
 	if (p->copied)
-		return copy_still_valid(p->id, p->sp, now_ms - p->sent_ms < OFFCPU_COPY_PENDING_MS);
+		return copy_still_valid(p->id, p->sp, now_ms - p->sent_ms < OFFCPU_COPY_PENDING_MS, stored);
 	return p->bp == bp && p->ret == return_address(bp, ret, have_ret);
 }
 
@@ -157,7 +158,7 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 	struct place_stacks *p, kept = {};
 	struct place_stack *fresh;
 	bool copied = false, have_ret = false;
-	__u64 ret = 0, id = 0;
+	__u64 ret = 0, id = 0, stored = 0;
 	struct pt_regs uregs;
 
 	if (!(unwind_cfg.has_task_pt_regs || unwind_cfg.copies) || !read_user_regs(&uregs)) {
@@ -165,17 +166,23 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 		return;
 	}
 	if (reuse_user_stack) {
-		key.stack_top = BPF_CORE_READ(prev, mm, start_stack);
-		key.exe_ino = BPF_CORE_READ(prev, mm, exe_file, f_inode, i_ino);
+		if (b->layout_gen != b->gen) {
+			b->stack_top = prev->mm->start_stack;
+			b->exe_ino = prev->mm->exe_file->f_inode->i_ino;
+			b->layout_gen = b->gen;
+		}
+		key.stack_top = b->stack_top;
+		key.exe_ino = b->exe_ino;
 		key.ip = uregs.ip;
 		key.sp = uregs.sp;
 		p = bpf_map_lookup_elem(&places, &key);
 		for (int i = 0; p && i < PLACE_STACKS; i++) {
-			if (p->at[i].sp != key.sp || !place_stack_holds(&p->at[i], uregs.bp, now_ms, &ret, &have_ret))
+			if (p->at[i].sp != key.sp ||
+			    !place_stack_holds(&p->at[i], uregs.bp, now_ms, &ret, &have_ret, &stored))
 				continue;
 			id = p->at[i].id;
 			if (p->at[i].ip == key.ip && p->at[i].sp == key.sp) {
-				b->ustack = id;
+				b->ustack = stored ? stored : id;
 				return;
 			}
 		}
@@ -213,7 +220,7 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 		return;
 	if (!current_wanted())
 		return;
-	b = task_slot(&blocks, &blocks_by_tid, prev, BPF_CORE_READ(prev, pid), true, &zero_block);
+	b = task_slot(&blocks, &blocks_by_tid, prev, prev->pid, true, &zero_block);
 	if (!b) {
 		count_event(SRE_CNT_MISSED);
 		return;
@@ -222,11 +229,11 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 	b->ustack = 0;
 	/* Kernel threads have no user stack: nothing to walk, copy or announce
 	 * (on a busy server they are a large share of all blocks). */
-	if (user_stacks && BPF_CORE_READ(prev, mm)) {
-		tgid = BPF_CORE_READ(prev, tgid);
+	if (user_stacks && prev->mm) {
+		tgid = prev->tgid;
 		/* Announced first: the copy must reach userspace after it. */
 		b->gen = announce_process(tgid);
-		user_stack_at_block(ctx, prev, b, BPF_CORE_READ(prev, pid), tgid, (__u32)(now / 1000000));
+		user_stack_at_block(ctx, prev, b, prev->pid, tgid, (__u32)(now / 1000000));
 	}
 }
 
@@ -236,7 +243,7 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 	struct block_start *b;
 	__u64 delta, weight;
 
-	b = task_slot(&blocks, &blocks_by_tid, next, BPF_CORE_READ(next, pid), false, &zero_block);
+	b = task_slot(&blocks, &blocks_by_tid, next, next->pid, false, &zero_block);
 	if (!b || !b->ts)
 		return;
 	delta = now - b->ts;
@@ -252,8 +259,8 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 		weight = sample_ns;
 	}
 	if (!by_comm) {
-		key.pid = BPF_CORE_READ(next, pid);
-		key.tgid = BPF_CORE_READ(next, tgid);
+		key.pid = next->pid;
+		key.tgid = next->tgid;
 	}
 	BPF_CORE_READ_STR_INTO(&key.comm, next, comm);
 	key.ustack = user_stacks ? resolved_user_stack(b->ustack) : 0;
@@ -269,7 +276,7 @@ static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct
 {
 	__u64 now = bpf_ktime_get_ns();
 
-	if (BPF_CORE_READ(prev, pid))
+	if (prev->pid)
 		on_block(ctx, prev, preempt, now);
 	on_wake(next, now);
 	return 0;

@@ -60,14 +60,17 @@ static __always_inline __u64 resolved_user_stack(__u64 id)
 
 /* Copy id still describes the stack at sp: its first return addresses
  * (as userspace unwound them) are where they were. Not unwound yet: as
- * pending says (recent enough to trust). */
-static __always_inline bool copy_still_valid(__u64 id, __u64 sp, bool pending)
+ * pending says (recent enough to trust). *stored: the id userspace
+ * stored the unwound stack under, 0 while there is none. */
+static __always_inline bool copy_still_valid(__u64 id, __u64 sp, bool pending, __u64 *stored)
 {
 	struct sre_copy_check *c = bpf_map_lookup_elem(&copy_checks, &id);
 	__u64 v;
 
+	*stored = 0;
 	if (!c)
 		return pending;
+	*stored = c->stack_id;
 	if (c->cut)
 		return false;
 	for (int i = 0; i < USTACK_CHECK_SLOTS; i++) {
