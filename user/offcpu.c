@@ -184,6 +184,8 @@ int offcpu_load(void **probe, const struct sre_opts *o, pid_t command_pid, void 
 	err = sre_unwind_configure(&skel->rodata->unwind_cfg, skel->obj, &cfg->stack, true);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
+	if (!err && cfg->stack.rows)
+		err = bpf_map__set_max_entries(skel->maps.offcpu, (uint32_t)cfg->stack.rows);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.places, cfg->exact ? 1 : place_entries());
 	if (!err)

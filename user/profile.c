@@ -270,6 +270,8 @@ int profile_load(void **probe, const struct sre_opts *o, pid_t command_pid, void
 	err = sre_unwind_configure(&p->skel->rodata->unwind_cfg, p->skel->obj, &cfg->stack, false);
 	if (!err)
 		err = bpf_map__set_max_entries(p->skel->maps.stacks, (uint32_t)cfg->stack.storage);
+	if (!err && cfg->stack.rows)
+		err = bpf_map__set_max_entries(p->skel->maps.samples, (uint32_t)cfg->stack.rows);
 	if (err)
 		sre_error(o, "cannot size the profile maps: %s", strerror(-err));
 	else

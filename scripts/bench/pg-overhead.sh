@@ -5,13 +5,17 @@
 # tracer's own CPU time and peak RSS. Two loads:
 #   rowlock  16 clients updating one row (row-lock waits, ~40k switches/s)
 #   commit   8 clients, pgbench's TPC-B-like script, fsync on (WAL syncs)
+#   select   8 clients, pgbench -S (one-row reads: a client/backend round
+#            trip per query, the most context switches per second)
+# Every run starts from the same state: the table vacuumed, a checkpoint
+# just taken, no autovacuum or timed checkpoint to land inside one run.
 # Usage: pg-overhead.sh [ROUNDS] [SECONDS_PER_RUN] [LOAD...]
 set -u
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
 secs=${2:-10}
 shift 2 2>/dev/null
-loads=${*:-rowlock commit}
+loads=${*:-select rowlock commit}
 sre=$PWD/build/sretrace
 [ -x "$sre" ] || { echo "build first: make" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 2; }
@@ -23,6 +27,9 @@ PG_DIR=$(mktemp -d /tmp/sretrace-pg-bench.XXXXXX)
 chmod 755 "$PG_DIR"
 trap 'pg_rig_stop "$PG_DIR"; rm -rf "$PG_DIR"; bench_cleanup' EXIT
 pg_rig_start "$PG_DIR" || exit 1
+pg_rig_psql "alter system set autovacuum = off" >/dev/null
+pg_rig_psql "alter system set checkpoint_timeout = '1h'" >/dev/null
+pg_rig_psql "select pg_reload_conf()" >/dev/null
 printf 'UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = 1;\n' >"$PG_DIR/onerow.sql"
 chmod 644 "$PG_DIR/onerow.sql"
 
@@ -40,6 +47,7 @@ run_load() {
 	case $1 in
 	rowlock) pg_rig_bench -c 16 -j 2 -T "$secs" -f "$PG_DIR/onerow.sql" ;;
 	commit) pg_rig_bench -c 8 -j 2 -T "$secs" ;;
+	select) pg_rig_bench -S -c 8 -j 2 -T "$secs" ;;
 	esac 2>/dev/null | sed -nE 's/^tps = ([0-9.]+).*/\1/p'
 }
 
@@ -50,6 +58,7 @@ for load in $loads; do
 			[ -n "${cmd[$name]+x}" ] || continue
 			# The same table for every run: the one-row load leaves dead tuples.
 			pg_rig_psql "vacuum full pgbench_accounts" >/dev/null
+			pg_rig_psql "checkpoint" >/dev/null
 			tracer_pid=""
 			if [ -n "${cmd[$name]}" ]; then
 				# shellcheck disable=SC2086

@@ -94,6 +94,23 @@ setup() {
 	[ "${BASH_REMATCH[1]}" -gt 0 ]
 }
 
+@test "offcpu --rows 1: rows past the full kernel map reach userspace through the ring, nothing lost" {
+	# Two callers nap in turn (2 x 100 naps of 2 ms): at least two rows,
+	# and the kernel map holds one.
+	run --separate-stderr "$SRE" offcpu --rows 1 -f json -- "$ROOT/build/workload/nofp" twins 200 2
+	[ "$status" -eq 0 ]
+	left=$(jq '[.stacks[] | select(.user | index("sretrace_nofp_left")) | .total_ns] | add // 0' <<<"$output")
+	right=$(jq '[.stacks[] | select(.user | index("sretrace_nofp_right")) | .total_ns] | add // 0' <<<"$output")
+	echo "left $((left / 1000)) us, right $((right / 1000)) us; $(jq -c '{spilled_rows, missed, drops}' <<<"$output")" >&3
+	[ "$(jq '.spilled_rows' <<<"$output")" -ge 1 ]
+	[ "$(jq '.missed + .drops + .lost_stacks' <<<"$output")" -eq 0 ]
+	# 100 naps of at least 2 ms each side, and the two sides alike.
+	[ "$left" -ge 200000000 ] && [ "$right" -ge 200000000 ]
+	within_pct "$left" "$right" 10
+	run --separate-stderr "$SRE" offcpu --rows 0 1
+	[ "$status" -eq 2 ]
+}
+
 @test "offcpu: works without tracefs, nothing left attached after exit" {
 	run unshare -m sh -c "umount -l /sys/kernel/tracing 2>/dev/null; umount -l /sys/kernel/debug 2>/dev/null;
 		'$SRE' offcpu -f folded -- '$BLOCKER' -k 2 -t 30 2>/dev/null"

@@ -11,6 +11,7 @@ void sre_stack_opts_init(struct sre_stack_opts *s)
 	s->storage = STACK_STORAGE_DEFAULT;
 	s->unwind = SRE_UNWIND_MODE_AUTO;
 	s->stack_bytes = USTACK_DEFAULT_BYTES;
+	s->rows = 0;
 }
 
 int sre_stack_option(const char *tool, struct sre_stack_opts *s, int key, const char *arg)
@@ -38,6 +39,8 @@ int sre_stack_option(const char *tool, struct sre_stack_opts *s, int key, const 
 		return 0;
 	case SRE_OPT_STACK_BYTES:
 		return sre_opt_uint(tool, "--stack-bytes", arg, USTACK_MIN_BYTES, USTACK_MAX_BYTES, &s->stack_bytes);
+	case SRE_OPT_ROWS:
+		return sre_opt_uint(tool, "--rows", arg, 1, SRE_ROWS_MAX, &s->rows);
 	}
 	return 1;
 }

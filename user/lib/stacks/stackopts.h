@@ -20,17 +20,21 @@ struct sre_stack_opts {
 	uint64_t storage; /* distinct stacks kept */
 	enum sre_unwind_mode unwind;
 	uint64_t stack_bytes; /* copied per stack with dwarf */
+	uint64_t rows;	      /* rows of the kernel's aggregation map; 0: the tool's default */
 };
 
 #define SRE_OPT_STACK_STORAGE 2000
 #define SRE_OPT_UNWIND 2001
 #define SRE_OPT_STACK_BYTES 2002
+#define SRE_OPT_ROWS 2003
+#define SRE_ROWS_MAX (1u << 22)
 #define SRE_STACK_LONG_OPTS                                                  \
 	{ "user-stacks-only", no_argument, NULL, 'U' },                      \
 	{ "kernel-stacks-only", no_argument, NULL, 'K' },                    \
 	{ "stack-storage-size", required_argument, NULL, SRE_OPT_STACK_STORAGE }, \
 	{ "unwind", required_argument, NULL, SRE_OPT_UNWIND },               \
-	{ "stack-bytes", required_argument, NULL, SRE_OPT_STACK_BYTES }
+	{ "stack-bytes", required_argument, NULL, SRE_OPT_STACK_BYTES },     \
+	{ "rows", required_argument, NULL, SRE_OPT_ROWS }
 #define SRE_STACK_SHORT_OPTS "UK"
 #define SRE_STACK_HELP                                                       \
 	"  -U, --user-stacks-only  user stacks only\n"                      \
@@ -41,7 +45,10 @@ struct sre_stack_opts {
 	"                          a 1 KiB copy for library frames where the program has\n" \
 	"                          frame pointers, else dwarf; docs/unwinding.md)\n" \
 	"      --stack-bytes N     user stack copied per event with dwarf (512-16384,\n" \
-	"                          default 8192)\n"
+	"                          default 8192)\n"                          \
+	"      --rows N            (thread, stack) rows the kernel keeps (default\n" \
+	"                          32768); rows past it go to userspace, counted as\n" \
+	"                          spilled_rows\n"
 
 void sre_stack_opts_init(struct sre_stack_opts *s);
 /* 0 or -EINVAL (reported) when key is a stack option, 1 when it is not. */
