@@ -1,24 +1,36 @@
 #!/bin/bash
 # What a tracer costs a real server: pgbench tps of PostgreSQL 15 (on its
-# own loop device, tests/rigs/postgres.bash) with and without each tracer,
-# the configurations alternating round by round (A/B/A/B), plus the
-# tracer's own CPU time and peak RSS. Two loads:
-#   rowlock  16 clients updating one row (row-lock waits, ~40k switches/s)
-#   commit   8 clients, pgbench's TPC-B-like script, fsync on (WAL syncs)
+# own loop device, tests/rigs/postgres.bash) while the tracer runs and while
+# it does not, plus the tracer's own CPU time and peak RSS.
+#
+# Throughput on this VM drifts by ±20% over tens of seconds, more than the
+# costs to measure, so runs with and without a tracer are not compared
+# across minutes. Instead one pgbench run per tracer reports tps every
+# second (-P 1) while the tracer is started and stopped in turn: PAIRS
+# windows of ON seconds with it and OFF seconds without. Each second is
+# classed by the window it falls in (the tracer's start-up second and the
+# seconds around a stop are left out); cost = 1 - mean(on) / mean(off),
+# the two means taken over interleaved windows, so slow drift cancels.
+#
+# Loads:
 #   select   8 clients, pgbench -S (one-row reads: a client/backend round
 #            trip per query, the most context switches per second)
+#   rowlock  16 clients updating one row (row-lock waits)
+#   commit   8 clients, pgbench's TPC-B-like script, fsync on (WAL syncs)
 # Every run starts from the same state: the table vacuumed, a checkpoint
-# just taken, no autovacuum or timed checkpoint to land inside one run.
-# Usage: pg-overhead.sh [ROUNDS] [SECONDS_PER_RUN] [LOAD...]
+# just taken, no autovacuum or timed checkpoint to land inside a run.
+# Usage: pg-overhead.sh [PAIRS] [ON_SECONDS] [LOAD...]
 set -u
 cd "$(dirname "$0")/../.."
-rounds=${1:-3}
-secs=${2:-10}
+pairs=${1:-4}
+on=${2:-8}
 shift 2 2>/dev/null
 loads=${*:-select rowlock commit}
+off=$on
 sre=$PWD/build/sretrace
 [ -x "$sre" ] || { echo "build first: make" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 2; }
+[ "$on" -ge 5 ] || { echo "ON_SECONDS must be at least 5" >&2; exit 2; }
 
 . scripts/bench/lib.sh
 . tests/rigs/postgres.bash
@@ -34,60 +46,82 @@ printf 'UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = 1;\n' >"
 chmod 644 "$PG_DIR/onerow.sql"
 
 declare -A cmd
-cmd[none]=""
 cmd[offcpu]="$sre offcpu -f folded"
 cmd[offcpu-fp]="$sre offcpu --unwind fp -f folded"
 cmd[profile]="$sre profile -f folded"
 cmd[triage]="$sre triage -o $PG_DIR/triage"
 command -v offcputime >/dev/null && cmd[offcputime]="offcputime -f"
 command -v perf >/dev/null && cmd[perf-record]="perf record -q -a -g -F 99 -o $PG_DIR/perf.data"
-order="none offcpu offcpu-fp profile triage offcputime perf-record"
+order="offcpu offcpu-fp profile triage offcputime perf-record"
 
-run_load() {
+bench_args() {
 	case $1 in
-	rowlock) pg_rig_bench -c 16 -j 2 -T "$secs" -f "$PG_DIR/onerow.sql" ;;
-	commit) pg_rig_bench -c 8 -j 2 -T "$secs" ;;
-	select) pg_rig_bench -S -c 8 -j 2 -T "$secs" ;;
-	esac 2>/dev/null | sed -nE 's/^tps = ([0-9.]+).*/\1/p'
+	select) echo "-S -c 8 -j 2" ;;
+	rowlock) echo "-c 16 -j 2 -f $PG_DIR/onerow.sql" ;;
+	commit) echo "-c 8 -j 2" ;;
+	esac
+}
+
+now() { date +%s.%N; }
+
+# One pgbench run with the tracer on and off in turn; prints
+# "cost_pct on_tps off_tps cpu_pct rss_mb".
+measure() {
+	local load=$1 tracer=$2 start a b p u s m cpu=0 rss=0 total
+	pg_rig_psql "vacuum full pgbench_accounts" >/dev/null
+	pg_rig_psql "checkpoint" >/dev/null
+	total=$((2 + pairs * (on + off) + 2))
+	: >"$PG_DIR/windows"
+	start=$(now)
+	# shellcheck disable=SC2046
+	pg_rig_bench $(bench_args "$load") -T "$total" -P 1 >/dev/null 2>"$PG_DIR/progress" &
+	local bench=$!
+	sleep 2
+	for p in $(seq "$pairs"); do
+		a=$(now)
+		sleep "$off"
+		b=$(now)
+		echo "off $a $b" >>"$PG_DIR/windows"
+		# shellcheck disable=SC2086
+		/usr/bin/time -f "%U %S %M" -o "$PG_DIR/time" $tracer >/dev/null 2>&1 &
+		local tp=$!
+		# Start-up (BTF, symbols) is left out: it is paid once.
+		sleep 1.5
+		a=$(now)
+		sleep "$((on - 2))"
+		b=$(now)
+		echo "on $a $b" >>"$PG_DIR/windows"
+		# GNU time ignores SIGINT while it waits: the tracer gets it.
+		pkill -INT -P "$tp"
+		wait "$tp"
+		read -r u s m < <(tail -1 "$PG_DIR/time")
+		cpu=$(awk -v c="$cpu" -v u="$u" -v s="$s" 'BEGIN { print c + u + s }')
+		[ "$((m / 1024))" -gt "$rss" ] && rss=$((m / 1024))
+		sleep 0.5
+	done
+	wait "$bench"
+	# "progress: 5.0 s, 27000.1 tps, ...": the second ending 5.0 s after start.
+	awk -v start="$start" -v cpu="$cpu" -v rss="$rss" -v ontime="$((pairs * on))" '
+		FNR == NR { kind[NR] = $1; from[NR] = $2 - start; to[NR] = $3 - start; n = NR; next }
+		/^progress:/ {
+			e = $2 + 0; tps = $4 + 0
+			for (i = 1; i <= n; i++)
+				if (e - 1 >= from[i] && e <= to[i] + 0.05) { sum[kind[i]] += tps; cnt[kind[i]]++ }
+		}
+		END {
+			if (!cnt["on"] || !cnt["off"]) { print "- - - - -"; exit }
+			onm = sum["on"] / cnt["on"]; offm = sum["off"] / cnt["off"]
+			printf "%.1f %.0f %.0f %.1f %d\n", 100 * (1 - onm / offm), onm, offm, 100 * cpu / ontime, rss
+		}' "$PG_DIR/windows" "$PG_DIR/progress"
 }
 
 for load in $loads; do
-	declare -A tps=() cpu=() rss=()
-	for _ in $(seq "$rounds"); do
-		for name in $order; do
-			[ -n "${cmd[$name]+x}" ] || continue
-			# The same table for every run: the one-row load leaves dead tuples.
-			pg_rig_psql "vacuum full pgbench_accounts" >/dev/null
-			pg_rig_psql "checkpoint" >/dev/null
-			tracer_pid=""
-			if [ -n "${cmd[$name]}" ]; then
-				# shellcheck disable=SC2086
-				/usr/bin/time -f "%U %S %M" -o "$PG_DIR/time" ${cmd[$name]} >/dev/null 2>&1 &
-				tracer_pid=$!
-				sleep 2
-			fi
-			tps[$name]+="$(run_load "$load") "
-			# GNU time ignores SIGINT while it waits: the tracer gets it.
-			if [ -n "$tracer_pid" ]; then
-				pkill -INT -P "$tracer_pid"
-				wait "$tracer_pid"
-			fi
-			if [ -n "${cmd[$name]}" ]; then
-				read -r u s m < <(tail -1 "$PG_DIR/time")
-				cpu[$name]+="$(awk -v u="$u" -v s="$s" -v t="$secs" 'BEGIN { printf "%.1f", 100 * (u + s) / (t + 2) }') "
-				rss[$name]+="$((m / 1024)) "
-			fi
-		done
-	done
-	echo "load $load: pgbench tps, median of $rounds alternating runs of ${secs} s; tracer CPU % of one CPU, peak RSS"
-	base=$(echo "${tps[none]}" | tr ' ' '\n' | grep . | median)
+	echo "load $load: pgbench tps with each tracer on and off in turn ($pairs x ${on} s each, one run per tracer)"
+	echo "  tracer CPU: user + system over its runs, % of one CPU; RSS: peak"
 	for name in $order; do
-		[ -n "${tps[$name]+x}" ] || continue
-		t=$(echo "${tps[$name]}" | tr ' ' '\n' | grep . | median)
-		c=$(echo "${cpu[$name]:-}" | tr ' ' '\n' | grep . | median)
-		r=$(echo "${rss[$name]:-}" | tr ' ' '\n' | grep . | median)
-		printf "  %-12s tps %8.1f  cost %5.1f%%  cpu %5s%%  rss %4s MB   (runs: %s)\n" "$name" "$t" \
-			"$(awk -v b="$base" -v t="$t" 'BEGIN { print 100 * (b - t) / b }')" "${c:--}" "${r:--}" "${tps[$name]}"
+		[ -n "${cmd[$name]+x}" ] || continue
+		read -r cost ontps offtps cpu rss < <(measure "$load" "${cmd[$name]}")
+		printf "  %-12s cost %6s%%   tps on %7s  off %7s   cpu %5s%%   rss %4s MB\n" "$name" "$cost" \
+			"$ontps" "$offtps" "$cpu" "$rss"
 	done
-	unset tps cpu rss
 done

@@ -12,6 +12,10 @@ cache=${1:-${SRE_VM_CACHE:-/var/cache/sretrace-vm}}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tools="syslat offcpu profile biolat tcpretrans serve dwarf-profile dwarf-offcpu"
+# SRE_VM_REPEAT=N: also run offcpu's known-sleep check N times in a row in
+# each guest (an intermittent loss shows as fewer than N passes).
+repeat=${SRE_VM_REPEAT:-0}
+[ "$repeat" -gt 0 ] && tools="$tools offcpu-repeat"
 
 for bin in qemu-system-x86_64 busybox dpkg-deb; do
 	command -v "$bin" >/dev/null || { echo "vm: $bin not installed (scripts/setup.sh --vm)" >&2; exit 2; }
@@ -60,9 +64,9 @@ while read -r label vmlinuz mods; do
 	# 6.12 panicking in sched_clock_cpu at 1.1 s): boot it again, at most
 	# twice. Once init has run, nothing is retried.
 	for attempt in 1 2 3; do
-		timeout 240 qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 2 -nic none -nographic -no-reboot \
+		timeout $((240 + repeat * 10)) qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 2 -nic none -nographic -no-reboot \
 			-kernel "$vmlinuz" -initrd "$work/initrd-$label.gz" \
-			-append 'console=ttyS0 panic=-1 quiet loglevel=3' </dev/null >"$log" 2>&1
+			-append "console=ttyS0 panic=-1 quiet loglevel=3 sre_repeat=$repeat" </dev/null >"$log" 2>&1
 		rc=$?
 		tr -d '\r' <"$log" >"$log.txt"
 		grep -q '^SRE-KERNEL' "$log.txt" && break
