@@ -94,6 +94,22 @@ setup() {
 	[ "${BASH_REMATCH[1]}" -gt 0 ]
 }
 
+@test "offcpu: a storm of short blocks from 256 threads in 16 processes adds up, nothing lost" {
+	# 16 processes x 16 threads x 300 sleeps of 100 us, all at once on this
+	# host's CPUs. Every state (--state any): the workload's ground truth,
+	# wall minus CPU time, also counts being preempted and waiting for a CPU.
+	run --separate-stderr "$SRE" offcpu --state any -f json -- sh -c \
+		"for i in \$(seq 16); do '$BLOCKER' -n sre_storm -p 16 -k 300 -u 100 -o '$T/truth.'\$i & done; wait"
+	[ "$status" -eq 0 ]
+	truth=$(cat "$T"/truth.* | awk '{ s += $1 } END { printf "%.0f", s }')
+	got=$(jq '[.stacks[] | select(.user | index("sretrace_test_block_here")) | .total_ns] | add // 0' <<<"$output")
+	echo "256 threads: truth $((truth / 1000)) ms, offcpu $((got / 1000000)) ms; $(jq -c '{blocks, drops, missed, lost_stacks, copy_drops, spilled_rows}' <<<"$output")" >&3
+	[ "$(ls "$T"/truth.* | wc -l)" -eq 16 ]
+	[ "$(jq '.drops + .missed + .lost_stacks + .copy_drops' <<<"$output")" -eq 0 ]
+	# Sampling's standard error is ~1% at this total (sqrt(1 ms x T)).
+	within_pct "$((got / 1000))" "$truth" 5
+}
+
 @test "offcpu --rows 1: rows past the full kernel map reach userspace through the ring, nothing lost" {
 	# Two callers nap in turn (2 x 100 naps of 2 ms): at least two rows,
 	# and the kernel map holds one.
