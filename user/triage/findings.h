@@ -68,6 +68,7 @@ struct sre_triage_data {
 	struct sre_stack_rows offcpu, oncpu;
 	uint64_t offcpu_cnt[SRE_CNT_MAX], oncpu_cnt[SRE_CNT_MAX];
 	bool bpf_stats;
+	double bpf_stats_s; /* seconds the run-time statistics counted; the two below are scaled to the run */
 	uint64_t bpf_run_ns, bpf_runs, self_cpu_ns;
 	/* Analysis. */
 	uint64_t on_ns;

@@ -200,10 +200,10 @@ static void print_summary(FILE *f, const struct sre_triage_data *d, const struct
 	sre_triage_human_ns(self, sizeof(self), (double)d->self_cpu_ns);
 	if (d->bpf_stats) {
 		sre_triage_human_ns(bpf, sizeof(bpf), (double)d->bpf_run_ns);
-		fprintf(f, "  BPF programs: %" PRIu64 " runs, %s of CPU = %.2f%% of the %.1f CPU-seconds traced; "
-			   "sretrace itself: %s\n", d->bpf_runs, bpf,
+		fprintf(f, "  BPF programs: %" PRIu64 " runs, %s of CPU = %.2f%% of the %.1f CPU-seconds traced "
+			   "(scaled from %.1f s of run-time statistics); sretrace itself: %s\n", d->bpf_runs, bpf,
 			sre_triage_pct(d->bpf_run_ns, (uint64_t)(d->elapsed_s * d->ncpu * 1e9)), d->elapsed_s * d->ncpu,
-			self);
+			d->bpf_stats_s, self);
 	} else {
 		fprintf(f, "  BPF run-time statistics unavailable; sretrace itself: %s of CPU\n", self);
 	}
@@ -330,6 +330,7 @@ void sre_triage_print_json(FILE *f, const struct sre_triage_data *d, const struc
 	sre_json_end(&j);
 	sre_json_object(&j, "overhead");
 	sre_json_bool(&j, "bpf_stats", d->bpf_stats);
+	sre_json_fixed(&j, "bpf_stats_s", d->bpf_stats_s, 3);
 	sre_json_uint(&j, "bpf_run_ns", d->bpf_run_ns);
 	sre_json_uint(&j, "bpf_runs", d->bpf_runs);
 	sre_json_uint(&j, "self_cpu_ns", d->self_cpu_ns);

@@ -36,6 +36,7 @@
 #include "lib/stacks/stackrows.h"
 #include "lib/bpf/stacksink.h"
 #include "triage/report.h"
+#include "triage/selfcost.h"
 #include "triage/waitclass.h"
 #include "tools.h"
 
@@ -64,7 +65,7 @@ struct triage_run {
 	struct sre_stack_report offcpu_report, profile_report; /* what the JSON files and rows read */
 	int ncpu;
 	void *percpu_buf;
-	int stats_fd;
+	struct sre_selfcost selfcost; /* BPF run-time statistics, in windows */
 	double started;
 	struct rusage ru0;
 };
@@ -198,7 +199,15 @@ static void stack_reports(struct triage_run *run)
 
 /* ---- collecting ---- */
 
-/* What every program of ours cost the kernel, from BPF run-time stats. */
+static void selfcost_tick(void *ctx, double now)
+{
+	struct triage_run *run = ctx;
+
+	sre_selfcost_tick(&run->selfcost, now);
+}
+
+/* What every program of ours cost the kernel, from BPF run-time stats
+ * taken in windows, scaled to the whole run. */
 static void measure_overhead(struct triage_run *run, struct sre_triage_data *d)
 {
 	struct bpf_object *const objs[] = {
@@ -206,9 +215,10 @@ static void measure_overhead(struct triage_run *run, struct sre_triage_data *d)
 		run->tcp ? run->tcp->obj : NULL, run->offcpu ? run->offcpu->obj : NULL,
 		run->profile ? run->profile->skel->obj : NULL,
 	};
+	double counted = sre_selfcost_seconds(&run->selfcost, sre_mono_now_s()), scale;
 	struct rusage ru;
 
-	d->bpf_stats = run->stats_fd >= 0;
+	d->bpf_stats = run->selfcost.available && counted > 0;
 	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]) && d->bpf_stats; i++) {
 		struct bpf_program *p;
 
@@ -222,6 +232,12 @@ static void measure_overhead(struct triage_run *run, struct sre_triage_data *d)
 				d->bpf_runs += runs;
 			}
 		}
+	}
+	d->bpf_stats_s = d->bpf_stats ? counted : 0;
+	if (d->bpf_stats && d->elapsed_s > counted) {
+		scale = d->elapsed_s / counted;
+		d->bpf_run_ns = (uint64_t)((double)d->bpf_run_ns * scale);
+		d->bpf_runs = (uint64_t)((double)d->bpf_runs * scale);
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	d->self_cpu_ns = (uint64_t)((ru.ru_utime.tv_sec - run->ru0.ru_utime.tv_sec) * 1000000000LL +
@@ -513,7 +529,6 @@ static int triage_main(int argc, char **argv)
 {
 	struct triage_run run = {
 		.th = SRE_TRIAGE_DEFAULTS,
-		.stats_fd = -1,
 	};
 	struct sre_session *ss = &run.session;
 	struct ring_buffer *rb = NULL;
@@ -568,8 +583,6 @@ static int triage_main(int argc, char **argv)
 		sre_error(&ss->opts, "cannot open ring buffer: %s", strerror(-err));
 		goto cleanup;
 	}
-	/* Measures our own cost; the kernel turns it off when the fd closes. */
-	run.stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (isatty(STDERR_FILENO)) {
 		if (ss->opts.command)
 			fprintf(stderr, "Triaging %s and its children until it exits...\n", ss->opts.command[0]);
@@ -578,16 +591,19 @@ static int triage_main(int argc, char **argv)
 	}
 	run.started = sre_mono_now_s();
 	getrusage(RUSAGE_SELF, &run.ru0);
+	/* Measures our own cost; the kernel turns the statistics off when
+	 * the last fd closes. */
+	sre_selfcost_start(&run.selfcost, run.started);
 	err = sre_session_run(ss, &(struct sre_loop){
 		.rb = rb,
 		.counters_fd = bpf_map__fd(run.offcpu->maps.sre_counters),
 		.report = report,
+		.tick = selfcost_tick,
 		.ctx = &run,
 	});
 
 cleanup:
-	if (run.stats_fd >= 0)
-		close(run.stats_fd);
+	sre_selfcost_stop(&run.selfcost);
 	ring_buffer__free(rb);
 	unload_all(&run);
 	sre_stack_sink_free(&run.offcpu_sink);

@@ -139,6 +139,8 @@ int sre_run(struct sre_loop *l)
 		if (l->cmd && sre_command_poll(l->cmd))
 			break;
 		now = sre_mono_now_s();
+		if (l->tick)
+			l->tick(l->ctx, now);
 		if (end && now >= end)
 			break;
 		if (next_report && now >= next_report) {

@@ -22,6 +22,9 @@ struct sre_loop {
 	 * and the final report: tools that count until they are detached end
 	 * their window here. NULL: none. */
 	void (*end_window)(void *ctx);
+	/* Called at every pass of the loop (about ten a second) with the
+	 * monotonic time, for work on a clock of its own. NULL: none. */
+	void (*tick)(void *ctx, double now);
 	/* Events so far for the status line, when the tool does not count
 	 * them in sre_counters; NULL: use the counter. */
 	uint64_t (*events)(void *ctx);
