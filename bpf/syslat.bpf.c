@@ -15,6 +15,11 @@ const volatile __s64 only_errno = 0;         /* >0: only calls failing with -onl
 const volatile bool filter_syscall = false;
 const volatile __u8 syscall_wanted[SYSLAT_NR_MAX] = {};
 const volatile __s64 slow_ns = -1;           /* >=0: emit an event per call this slow */
+/* 0: every call is timed (exact counts). Else about this many calls per
+ * CPU per jiffy are timed; at higher rates a call is timed with
+ * probability 1/one_in and counts one_in times (unbiased). Timing costs
+ * two clock reads, the largest part of a call's cost here (triage). */
+const volatile __u32 timed_per_tick = 0;
 
 /* Report generation, advanced by userspace through the mmaped .bss at
  * every report so each row's maximum restarts per interval. */
@@ -23,7 +28,49 @@ __u32 current_gen = 0;
 struct syscall_start {
 	__u64 ts;
 	__u32 nr;
+	__u32 weight; /* calls this one stands for */
 };
+
+/* This CPU's calls in the current jiffy, and the sampling they set for the next. */
+struct sample_window {
+	__u64 jiffy;
+	__u32 calls;
+	__u32 one_in;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sample_window);
+} sample_windows SEC(".maps");
+
+/* The weight of a call to time, or 0 to leave it untimed. The rate is
+ * judged per jiffy (no clock read: jiffies are a plain load). */
+static __always_inline __u32 sample_weight(void)
+{
+	struct sample_window *w;
+	__u32 zero = 0;
+	__u64 j;
+
+	if (!timed_per_tick)
+		return 1;
+	w = bpf_map_lookup_elem(&sample_windows, &zero);
+	if (!w)
+		return 1;
+	j = bpf_jiffies64();
+	if (j != w->jiffy) {
+		/* The last jiffy's rate sets the next one's sampling (a CPU
+		 * idle for longer starts exact again). */
+		w->one_in = j == w->jiffy + 1 && w->calls > timed_per_tick ? w->calls / timed_per_tick : 1;
+		w->jiffy = j;
+		w->calls = 0;
+	}
+	w->calls++;
+	if (w->one_in > 1 && bpf_get_prandom_u32() % w->one_in)
+		return 0;
+	return w->one_in;
+}
 
 /* Per-task start time: task storage, no shared hash on the hot path
  * (where the kernel has it). */
@@ -63,6 +110,7 @@ static const struct syslat_proc_val zero_proc;
 static __always_inline int on_enter(long id)
 {
 	struct syscall_start *s;
+	__u32 weight;
 
 	if (id < 0 || id >= SYSLAT_NR_MAX)
 		return 0;
@@ -70,19 +118,23 @@ static __always_inline int on_enter(long id)
 		return 0;
 	if (!current_wanted())
 		return 0;
+	weight = sample_weight();
+	if (!weight)
+		return 0;
 	s = current_start(true);
 	if (!s) {
 		count_event(SRE_CNT_MISSED);
 		return 0;
 	}
 	s->nr = id;
+	s->weight = weight;
 	s->ts = bpf_ktime_get_ns();
 	return 0;
 }
 
 /* -P rows are shared between CPUs: atomic counters; the maximum may lose
  * a race to another CPU, so -P maxima are best effort. */
-static __always_inline void record_per_process(__u32 nr, __u64 lat, bool failed, __u64 b)
+static __always_inline void record_per_process(__u32 nr, __u64 lat, bool failed, __u64 b, __u32 w)
 {
 	struct syslat_proc_key key = { .pid = bpf_get_current_pid_tgid() >> 32, .nr = nr };
 	struct syslat_proc_val *v;
@@ -97,11 +149,11 @@ static __always_inline void record_per_process(__u32 nr, __u64 lat, bool failed,
 		}
 		bpf_get_current_comm(v->comm, sizeof(v->comm));
 	}
-	__sync_fetch_and_add(&v->stats.count, 1);
-	__sync_fetch_and_add(&v->stats.total_ns, lat);
+	__sync_fetch_and_add(&v->stats.count, w);
+	__sync_fetch_and_add(&v->stats.total_ns, lat * w);
 	if (failed)
-		__sync_fetch_and_add(&v->stats.errors, 1);
-	__sync_fetch_and_add(&v->stats.hist[b], 1);
+		__sync_fetch_and_add(&v->stats.errors, w);
+	__sync_fetch_and_add(&v->stats.hist[b], w);
 	hist_max_update(&v->stats.max, lat, current_gen);
 }
 
@@ -129,7 +181,7 @@ static __always_inline int on_exit(long ret)
 {
 	struct syscall_start *s;
 	__u64 now, lat;
-	__u32 nr;
+	__u32 nr, w;
 	__u64 b; /* 64-bit: a 32-bit copy would lose the verifier's bound */
 	bool failed;
 
@@ -139,6 +191,7 @@ static __always_inline int on_exit(long ret)
 	now = bpf_ktime_get_ns();
 	lat = now - s->ts;
 	nr = s->nr;
+	w = s->weight ? s->weight : 1;
 	s->ts = 0;
 	if (nr >= SYSLAT_NR_MAX)
 		return 0;
@@ -162,7 +215,7 @@ static __always_inline int on_exit(long ret)
 	if (b >= HIST_BUCKETS)
 		return 0;
 	if (per_process) {
-		record_per_process(nr, lat, failed, b);
+		record_per_process(nr, lat, failed, b, w);
 		return 0;
 	}
 
@@ -171,10 +224,10 @@ static __always_inline int on_exit(long ret)
 
 	if (!st)
 		return 0;
-	st->count++;
-	st->total_ns += lat;
-	st->errors += failed;
-	st->hist[b]++;
+	st->count += w;
+	st->total_ns += lat * w;
+	st->errors += failed ? w : 0;
+	st->hist[b] += w;
 	hist_max_update(&st->max, lat, current_gen);
 	return 0;
 }

@@ -178,6 +178,7 @@ int syslat_load(void **probe, const struct sre_opts *o, pid_t command_pid, void 
 	skel->rodata->filter_syscall = cfg->filter_syscall;
 	memcpy((void *)skel->rodata->syscall_wanted, cfg->wanted, sizeof(cfg->wanted));
 	skel->rodata->slow_ns = cfg->slow_us >= 0 ? cfg->slow_us * 1000 : -1;
+	skel->rodata->timed_per_tick = cfg->timed_per_tick;
 	/* Only event mode needs a real ring buffer. */
 	if (cfg->slow_us < 0)
 		bpf_map__set_max_entries(skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));

@@ -34,6 +34,7 @@ struct syslat_cfg {
 	bool failures_only;
 	int only_errno;
 	int64_t slow_us;       /* -1: aggregate mode */
+	uint32_t timed_per_tick; /* 0: time every call; else sample above this many per CPU per jiffy */
 	uint64_t top;
 	bool filter_syscall;
 	int nsyscalls;

@@ -89,6 +89,16 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 	[ "$got" -le "$kernel" ] && [ "$got" -ge $((kernel * 8 / 10)) ]
 }
 
+@test "triage: a syscall storm is timed by sampling, and its count still matches the workload's" {
+	# 2,000,000 getppid calls on one CPU, hundreds of thousands a second:
+	# triage times about 4,000 a second per CPU and weights them.
+	run --separate-stderr "$SRE" triage -o "$T/r" -- taskset -c 0 "$ROOT/build/workload/syscalls" -g 2000000
+	[ "$status" -eq 0 ]
+	got=$(jq '[.rows[] | select(.syscall == "getppid" and .comm == "syscalls") | .count] | add // 0' "$T/r/syslat.json")
+	echo "getppid: 2000000 made, triage estimates $got" >&3
+	within_pct "$got" 2000000 5
+}
+
 @test "triage: the report directory has flame graphs, folded stacks, JSON per tool and the reports" {
 	run --separate-stderr "$SRE" triage -o "$T/r" -- "$BURNER" 1
 	[ "$status" -eq 0 ]

@@ -43,6 +43,9 @@
 enum { OPT_MIN_SHARE = 1000, OPT_RETRANS_RATE, OPT_DISK_P99 };
 
 #define TRIAGE_DEFAULT_S 10
+/* Syscalls timed per CPU per jiffy before sampling starts (4,000 a second
+ * per CPU at HZ=250); see bpf/syslat.bpf.c, timed_per_tick. */
+#define TRIAGE_TIMED_PER_TICK 16
 
 struct triage_run {
 	struct sre_triage_thresholds th;
@@ -160,6 +163,9 @@ static int load_all(struct triage_run *run)
 			part[i].tool->defaults(part[i].cfg);
 	/* What triage wants beyond the tools' defaults. */
 	run->syslat_cfg.per_process = true;
+	/* Busy CPUs' calls are sampled (weighted, unbiased): timing every
+	 * call of a syscall-heavy server cost more than everything else. */
+	run->syslat_cfg.timed_per_tick = TRIAGE_TIMED_PER_TICK;
 	run->syslat_cfg.top = 50;
 	run->biolat_cfg.per_disk = run->biolat_cfg.per_op = run->biolat_cfg.per_process = true;
 	run->tcp_cfg.aggregate = true;
