@@ -153,7 +153,7 @@ static __always_inline bool place_stack_holds(const struct place_stack *p, __u64
 static __always_inline void user_stack_at_block(void *ctx, struct task_struct *prev, struct block_start *b,
 						__u32 pid, __u32 tgid, __u32 now_ms)
 {
-	enum ustack_way way = user_stack_way(tgid, b->gen);
+	enum ustack_way way;
 	struct block_place key = {};
 	struct place_stacks *p, kept = {};
 	struct place_stack *fresh;
@@ -162,6 +162,7 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 	struct pt_regs uregs;
 
 	if (!(unwind_cfg.has_task_pt_regs || unwind_cfg.copies) || !read_user_regs(&uregs)) {
+		way = user_stack_way(tgid, b->gen);
 		b->ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
 		return;
 	}
@@ -189,6 +190,8 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 		if (p)
 			__builtin_memcpy(&kept, p, sizeof(kept));
 	}
+	/* How this process's stacks are taken: only looked up when one is. */
+	way = user_stack_way(tgid, b->gen);
 	/* The walk (fp, or joined to a small copy), kept when a copy fails. */
 	b->ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
 	if (way != USTACK_WALK && (id = next_copy_id()))

@@ -8,8 +8,8 @@
 # across minutes. Instead one pgbench run per tracer reports tps every
 # second (-P 1) while the tracer is started and stopped in turn: PAIRS
 # windows of ON seconds with it and OFF seconds without. Each second is
-# classed by the window it falls in (the tracer's start-up second and the
-# seconds around a stop are left out); cost = 1 - mean(on) / mean(off),
+# classed by the window it falls in (the tracer's first 3 s, its start-up,
+# and the seconds around a stop are left out); cost = 1 - mean(on) / mean(off),
 # the two means taken over interleaved windows, so slow drift cancels.
 #
 # Loads:
@@ -23,14 +23,14 @@
 set -u
 cd "$(dirname "$0")/../.."
 pairs=${1:-4}
-on=${2:-8}
+on=${2:-10}
 shift 2 2>/dev/null
 loads=${*:-select rowlock commit}
 off=$on
 sre=$PWD/build/sretrace
 [ -x "$sre" ] || { echo "build first: make" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 2; }
-[ "$on" -ge 5 ] || { echo "ON_SECONDS must be at least 5" >&2; exit 2; }
+[ "$on" -ge 6 ] || { echo "ON_SECONDS must be at least 6" >&2; exit 2; }
 
 . scripts/bench/lib.sh
 . tests/rigs/postgres.bash
@@ -46,13 +46,17 @@ printf 'UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = 1;\n' >"
 chmod 644 "$PG_DIR/onerow.sql"
 
 declare -A cmd
+# The method's own noise: a process that does nothing, started and stopped
+# like the tracers.
+cmd[control]="sleep 3600"
 cmd[offcpu]="$sre offcpu -f folded"
 cmd[offcpu-fp]="$sre offcpu --unwind fp -f folded"
 cmd[profile]="$sre profile -f folded"
 cmd[triage]="$sre triage -o $PG_DIR/triage"
-command -v offcputime >/dev/null && cmd[offcputime]="offcputime -f"
+# libbpf-tools 0.26 has no folded output (-f); the default report is printed at exit.
+command -v offcputime >/dev/null && cmd[offcputime]="offcputime --stack-storage-size 65536"
 command -v perf >/dev/null && cmd[perf-record]="perf record -q -a -g -F 99 -o $PG_DIR/perf.data"
-order="offcpu offcpu-fp profile triage offcputime perf-record"
+order="control offcpu offcpu-fp profile triage offcputime perf-record"
 
 bench_args() {
 	case $1 in
@@ -63,11 +67,13 @@ bench_args() {
 }
 
 now() { date +%s.%N; }
+# utime + stime of a process and its threads, in clock ticks.
+task_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # One pgbench run with the tracer on and off in turn; prints
 # "cost_pct on_tps off_tps cpu_pct rss_mb".
 measure() {
-	local load=$1 tracer=$2 start a b p u s m cpu=0 rss=0 total
+	local load=$1 cmdline=$2 start a b p u s m c0 c1 tracer cpu=0 rss=0 total
 	pg_rig_psql "vacuum full pgbench_accounts" >/dev/null
 	pg_rig_psql "checkpoint" >/dev/null
 	total=$((2 + pairs * (on + off) + 2))
@@ -83,25 +89,40 @@ measure() {
 		b=$(now)
 		echo "off $a $b" >>"$PG_DIR/windows"
 		# shellcheck disable=SC2086
-		/usr/bin/time -f "%U %S %M" -o "$PG_DIR/time" $tracer >/dev/null 2>&1 &
+		/usr/bin/time -f "%U %S %M" -o "$PG_DIR/time" $cmdline >/dev/null 2>&1 &
 		local tp=$!
-		# Start-up (BTF, symbols) is left out: it is paid once.
-		sleep 1.5
+		# Start-up (BTF, kallsyms, attaching) is left out: it is paid once,
+		# and on a saturated host it takes a few seconds.
+		sleep 3
+		tracer=$(pgrep -P "$tp" | head -1)
+		if [ -z "$tracer" ]; then
+			echo "pg-overhead: '$cmdline' did not start or exited early:" >&2
+			tail -3 "$PG_DIR/time" >&2
+			kill "$bench" 2>/dev/null
+			wait
+			echo "- - - - -"
+			return
+		fi
+		c0=$(task_cpu_ticks "$tracer")
 		a=$(now)
-		sleep "$((on - 2))"
+		sleep "$((on - 3))"
 		b=$(now)
+		c1=$(task_cpu_ticks "$tracer")
 		echo "on $a $b" >>"$PG_DIR/windows"
-		# GNU time ignores SIGINT while it waits: the tracer gets it.
-		pkill -INT -P "$tp"
+		# The tracer's CPU in the window itself, not its start-up or report.
+		cpu=$(awk -v c="$cpu" -v d="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" 'BEGIN { print c + d / hz }')
+		# GNU time ignores SIGINT while it waits: the tracer gets it. (The
+		# control's sleep ignores it as a background job: TERM.)
+		kill -INT "$tracer" 2>/dev/null
+		[ "$cmdline" = "${cmd[control]}" ] && kill -TERM "$tracer" 2>/dev/null
 		wait "$tp"
 		read -r u s m < <(tail -1 "$PG_DIR/time")
-		cpu=$(awk -v c="$cpu" -v u="$u" -v s="$s" 'BEGIN { print c + u + s }')
 		[ "$((m / 1024))" -gt "$rss" ] && rss=$((m / 1024))
 		sleep 0.5
 	done
 	wait "$bench"
 	# "progress: 5.0 s, 27000.1 tps, ...": the second ending 5.0 s after start.
-	awk -v start="$start" -v cpu="$cpu" -v rss="$rss" -v ontime="$((pairs * on))" '
+	awk -v start="$start" -v cpu="$cpu" -v rss="$rss" -v ontime="$((pairs * (on - 3)))" '
 		FNR == NR { kind[NR] = $1; from[NR] = $2 - start; to[NR] = $3 - start; n = NR; next }
 		/^progress:/ {
 			e = $2 + 0; tps = $4 + 0
@@ -117,7 +138,7 @@ measure() {
 
 for load in $loads; do
 	echo "load $load: pgbench tps with each tracer on and off in turn ($pairs x ${on} s each, one run per tracer)"
-	echo "  tracer CPU: user + system over its runs, % of one CPU; RSS: peak"
+	echo "  tracer CPU: its user + system time inside the measured windows, % of one CPU; RSS: peak"
 	for name in $order; do
 		[ -n "${cmd[$name]+x}" ] || continue
 		read -r cost ontps offtps cpu rss < <(measure "$load" "${cmd[$name]}")
