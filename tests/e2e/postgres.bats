@@ -98,12 +98,11 @@ client_backends() {
 	# The backends' wait is named: row locks wait in ProcSleep.
 	grep -q 'ProcSleep' <<<"$(jq -r '.stacks[].user[]' <<<"$out")"
 	# Full stacks, one root: postgres is built with frame pointers, glibc is
-	# not; the backends' user stacks reach _start (measured 98.9%; the
-	# first blocks of each backend come before it is judged to need full
-	# copies).
+	# not; the backends' user stacks reach _start (measured 99.8-99.9%: a
+	# failed join is copied again until the backend moves to full copies).
 	full=$(jq '[.stacks[] | select((.user | length) > 0 and .user[-1] == "_start") | .total_ns] | add // 0' <<<"$out")
 	echo "user stacks reaching _start: $((full * 1000 / got)) per mille of the time" >&3
-	[ $((full * 100 / got)) -ge 97 ]
+	[ $((full * 100 / got)) -ge 99 ]
 }
 
 @test "postgres commit load: time offcpu sees in fdatasync matches pg_stat_wal's WAL sync time" {
