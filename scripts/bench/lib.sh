@@ -7,7 +7,27 @@ bench_mounted_tracefs=""
 if ! mountpoint -q /sys/kernel/tracing; then
 	mount -t tracefs nodev /sys/kernel/tracing && bench_mounted_tracefs=1
 fi
+# The newest peers (libbpf-tools, bpftrace) live in a Debian sid chroot
+# made by scripts/bench/sid-peers.sh. sid_ready mounts what they need in it
+# (/proc, /sys, /dev, tracefs; undone on exit) and succeeds when it is there.
+SID_ROOT=${SRE_SID_ROOT:-/var/cache/sretrace-sid}
+bench_sid_mounts=()
+sid_ready() {
+	local m
+	[ -x "$SID_ROOT/usr/sbin/offcputime-libbpf" ] || return 1
+	for m in proc sys dev; do
+		mountpoint -q "$SID_ROOT/$m" && continue
+		mount --bind "/$m" "$SID_ROOT/$m" || return 1
+		bench_sid_mounts=("$SID_ROOT/$m" "${bench_sid_mounts[@]}")
+	done
+	if ! mountpoint -q "$SID_ROOT/sys/kernel/tracing"; then
+		mount -t tracefs nodev "$SID_ROOT/sys/kernel/tracing" || return 1
+		bench_sid_mounts=("$SID_ROOT/sys/kernel/tracing" "${bench_sid_mounts[@]}")
+	fi
+}
 bench_cleanup() {
+	local m
+	for m in "${bench_sid_mounts[@]}"; do umount "$m"; done
 	[ -n "$bench_mounted_tracefs" ] && umount /sys/kernel/tracing
 	[ ${#bench_tmp[@]} -eq 0 ] || rm -f "${bench_tmp[@]}"
 }

@@ -20,6 +20,7 @@
 # Every run starts from the same state: the table vacuumed, a checkpoint
 # just taken, no autovacuum or timed checkpoint to land inside a run.
 # Usage: pg-overhead.sh [PAIRS] [ON_SECONDS] [LOAD...]
+# SRE_BENCH_ONLY="control offcpu ...": only these rows.
 set -u
 cd "$(dirname "$0")/../.."
 pairs=${1:-4}
@@ -55,8 +56,11 @@ cmd[profile]="$sre profile -f folded"
 cmd[triage]="$sre triage -o $PG_DIR/triage"
 # libbpf-tools 0.26 has no folded output (-f); the default report is printed at exit.
 command -v offcputime >/dev/null && cmd[offcputime]="offcputime --stack-storage-size 65536"
+if sid_ready; then
+	cmd[offcputime-0.37]="chroot $SID_ROOT /usr/sbin/offcputime-libbpf --stack-storage-size 65536"
+fi
 command -v perf >/dev/null && cmd[perf-record]="perf record -q -a -g -F 99 -o $PG_DIR/perf.data"
-order="control offcpu offcpu-fp profile triage offcputime perf-record"
+order=${SRE_BENCH_ONLY:-control offcpu offcpu-fp profile triage offcputime offcputime-0.37 perf-record}
 
 bench_args() {
 	case $1 in
