@@ -58,9 +58,26 @@ cmd[triage]="$sre triage -o $PG_DIR/triage"
 command -v offcputime >/dev/null && cmd[offcputime]="offcputime --stack-storage-size 65536"
 if sid_ready; then
 	cmd[offcputime-0.37]="chroot $SID_ROOT /usr/sbin/offcputime-libbpf --stack-storage-size 65536"
+	# bpftrace ships no offcputime: the usual one. Stacks are taken as a
+	# thread leaves the CPU and summed by them when it comes back.
+	cat >"$PG_DIR/offcpu.bt" <<'BT'
+tracepoint:sched:sched_switch {
+	@start[args.prev_pid] = nsecs;
+	@kst[args.prev_pid] = kstack;
+	@ust[args.prev_pid] = ustack;
+	$t = @start[args.next_pid];
+	if ($t) {
+		@off[@kst[args.next_pid], @ust[args.next_pid], args.next_comm] = sum(nsecs - $t);
+		delete(@start[args.next_pid]);
+	}
+}
+BT
+	cp "$PG_DIR/offcpu.bt" "$SID_ROOT/tmp/sretrace-offcpu.bt"
+	bench_tmp+=("$SID_ROOT/tmp/sretrace-offcpu.bt")
+	cmd[bpftrace-0.27]="chroot $SID_ROOT bpftrace -q /tmp/sretrace-offcpu.bt"
 fi
 command -v perf >/dev/null && cmd[perf-record]="perf record -q -a -g -F 99 -o $PG_DIR/perf.data"
-order=${SRE_BENCH_ONLY:-control offcpu offcpu-fp profile triage offcputime offcputime-0.37 perf-record}
+order=${SRE_BENCH_ONLY:-control offcpu offcpu-fp profile triage offcputime offcputime-0.37 bpftrace-0.27 perf-record}
 
 bench_args() {
 	case $1 in
