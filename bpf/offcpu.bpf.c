@@ -42,11 +42,14 @@ const volatile bool by_comm = false;
 
 /* A place threads block from: an address space's layout, and the user pc
  * and sp. The layout is the stack top the kernel chose at exec (ASLR) and
- * the executable, so processes forked from one parent (PostgreSQL
- * backends, nginx workers) share places, and another exec never does. */
+ * the executable (device and inode: containers have their own file
+ * systems), so processes forked from one parent (PostgreSQL backends,
+ * nginx workers) share places, and another exec never does. */
 struct block_place {
 	__u64 stack_top;
 	__u64 exe_ino;
+	__u32 exe_dev;
+	__u32 pad;
 	__u64 ip, sp;
 };
 
@@ -84,8 +87,10 @@ struct block_start {
 	__u64 ts;
 	__u64 ustack; /* this block's user stack */
 	__u32 gen;    /* the process's generation when it blocked */
-	__u32 layout_gen; /* the generation stack_top and exe_ino were read in */
+	__u32 layout_gen; /* the generation the layout below was read in */
 	__u64 stack_top, exe_ino; /* its address space's layout (struct block_place) */
+	__u32 exe_dev;
+	__u32 pad;
 };
 
 SRE_TASK_SLOT_MAPS(blocks, struct block_start);
@@ -158,7 +163,7 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 	struct place_stacks *p, kept = {};
 	struct place_stack *fresh;
 	bool copied = false, have_ret = false;
-	__u64 ret = 0, id = 0, stored = 0;
+	__u64 ret = 0, id = 0, stored = 0, held;
 	struct pt_regs uregs;
 
 	if (!(unwind_cfg.has_task_pt_regs || unwind_cfg.copies) || !read_user_regs(&uregs)) {
@@ -170,10 +175,12 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 		if (b->layout_gen != b->gen) {
 			b->stack_top = prev->mm->start_stack;
 			b->exe_ino = prev->mm->exe_file->f_inode->i_ino;
+			b->exe_dev = prev->mm->exe_file->f_inode->i_sb->s_dev;
 			b->layout_gen = b->gen;
 		}
 		key.stack_top = b->stack_top;
 		key.exe_ino = b->exe_ino;
+		key.exe_dev = b->exe_dev;
 		key.ip = uregs.ip;
 		key.sp = uregs.sp;
 		p = bpf_map_lookup_elem(&places, &key);
@@ -181,9 +188,9 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 			if (p->at[i].sp != key.sp ||
 			    !place_stack_holds(&p->at[i], uregs.bp, now_ms, &ret, &have_ret, &stored))
 				continue;
-			id = p->at[i].id;
+			held = p->at[i].id;
 			if (p->at[i].ip == key.ip && p->at[i].sp == key.sp) {
-				b->ustack = stored ? stored : id;
+				b->ustack = stored ? stored : held;
 				return;
 			}
 		}

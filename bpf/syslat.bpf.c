@@ -191,7 +191,7 @@ static __always_inline int on_exit(long ret)
 	now = bpf_ktime_get_ns();
 	lat = now - s->ts;
 	nr = s->nr;
-	w = s->weight ? s->weight : 1;
+	w = s->weight;
 	s->ts = 0;
 	if (nr >= SYSLAT_NR_MAX)
 		return 0;

@@ -1,7 +1,8 @@
 /* What triage's own BPF programs cost, from the kernel's run-time
  * statistics taken in windows: the statistics add two clock reads to every
- * program run (~90 ns each here, 12% on a syscall storm), so they are on
- * for one second in ten and the total is scaled from what they saw. */
+ * program run (~90 ns a run here; a syscall storm under syslat ran 12%
+ * slower), so they are on for one second in ten and the total is scaled
+ * from what they saw. */
 #ifndef SRE_TRIAGE_SELFCOST_H
 #define SRE_TRIAGE_SELFCOST_H
 
@@ -10,7 +11,7 @@
 struct sre_selfcost {
 	int fd;		 /* bpf_enable_stats() while a window is open, else -1 */
 	bool always;	 /* someone else keeps them on (sysctl): counted throughout */
-	bool available;	 /* ever enabled */
+	bool available;	 /* ever enabled (a refused first window is not retried) */
 	double start;	 /* when sampling began */
 	double on_since; /* the open window's start */
 	double on_s;	 /* seconds of closed windows */

@@ -224,7 +224,7 @@ static void measure_overhead(struct triage_run *run, struct sre_triage_data *d)
 	double counted = sre_selfcost_seconds(&run->selfcost, sre_mono_now_s()), scale;
 	struct rusage ru;
 
-	d->bpf_stats = run->selfcost.available && counted > 0;
+	d->bpf_stats = counted > 0;
 	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]) && d->bpf_stats; i++) {
 		struct bpf_program *p;
 
