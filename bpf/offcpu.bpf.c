@@ -19,6 +19,7 @@
 #include "procs.bpf.h"
 #include "taskslot.bpf.h"
 #include "ustack.bpf.h"
+#include "irqctx.bpf.h"
 
 const volatile bool user_stacks = true;
 const volatile bool kernel_stacks = true;
@@ -32,6 +33,9 @@ const volatile __u32 sample_ns = 1000000;
 const volatile bool reuse_user_stack = true;
 /* One row per comm, threads merged (serve's off-CPU seconds by comm). */
 const volatile bool by_comm = false;
+/* Who ended each wait (OFFCPU_WAKERS_*): none, the waker, or the waker
+ * and its stacks. The sched_waking program is loaded only with wakers. */
+const volatile __u32 wakers = OFFCPU_WAKERS_NONE;
 
 /* A copy userspace has not unwound yet is reused for the same pc and sp
  * for this long: when the reader falls behind (loading a large program's
@@ -90,7 +94,12 @@ struct block_start {
 	__u32 layout_gen; /* the generation the layout below was read in */
 	__u64 stack_top, exe_ino; /* its address space's layout (struct block_place) */
 	__u32 exe_dev;
-	__u32 pad;
+	__u32 wake_keep; /* with waker stacks: 1 keep, 2 drop, decided at wake-up; 0: not woken */
+	__u64 wake_delta; /* blocked this long when woken */
+	/* Who woke it (wakers), in the stack_key's terms. */
+	__u32 waker_pid, waker_tgid, waker_flags, waker_gen;
+	__u64 waker_kstack, waker_ustack;
+	char waker_comm[16];
 };
 
 SRE_TASK_SLOT_MAPS(blocks, struct block_start);
@@ -237,6 +246,8 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 	}
 	b->ts = now;
 	b->ustack = 0;
+	b->waker_flags = 0;
+	b->wake_keep = 0;
 	/* Kernel threads have no user stack: nothing to walk, copy or announce
 	 * (on a busy server they are a large share of all blocks). */
 	if (user_stacks && prev->mm) {
@@ -261,7 +272,14 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 	if (delta < min_block_ns || delta > max_block_ns)
 		return;
 	weight = delta;
-	if (sample_ns && delta < sample_ns) {
+	if (b->wake_keep) {
+		/* Drawn at wake-up, where the waker's stacks were taken or not,
+		 * with probability wake_delta/sample_ns: weighted by its inverse. */
+		if (b->wake_keep != 1)
+			return;
+		if (b->wake_delta < sample_ns)
+			weight = b->wake_delta ? delta * sample_ns / b->wake_delta : sample_ns;
+	} else if (sample_ns && delta < sample_ns) {
 		/* Keep with probability delta/sample_ns, then count sample_ns:
 		 * the expected contribution is exactly delta. */
 		if (bpf_get_prandom_u32() % sample_ns >= delta)
@@ -276,6 +294,15 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 	key.ustack = user_stacks ? resolved_user_stack(b->ustack) : 0;
 	key.gen = user_stacks && !by_comm ? b->gen : 0;
 	key.kstack = kernel_stacks ? task_kernel_stack(next) : 0;
+	if (b->waker_flags) {
+		key.waker_flags = b->waker_flags;
+		key.waker_pid = b->waker_pid;
+		key.waker_tgid = b->waker_tgid;
+		key.waker_gen = b->waker_gen;
+		key.waker_kstack = b->waker_kstack;
+		key.waker_ustack = b->waker_ustack;
+		__builtin_memcpy(key.waker_comm, b->waker_comm, sizeof(key.waker_comm));
+	}
 	count_event(SRE_CNT_EVENTS);
 
 	add_to_stack_row(&offcpu, &proc_events, &key, weight);
@@ -289,6 +316,57 @@ static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct
 	if (prev->pid)
 		on_block(ctx, prev, preempt, now);
 	on_wake(next, now);
+	return 0;
+}
+
+/* The context a wake-up runs in: in an interrupt, current only happened
+ * to be on the CPU. */
+static __always_inline __u32 waker_context(struct task_struct *cur)
+{
+	__u32 f = SRE_WAKER_SEEN;
+
+	if (in_interrupt_stack(cur))
+		f |= SRE_WAKER_IRQ;
+	if (!cur->pid)
+		f |= SRE_WAKER_IDLE;
+	else if (cur->flags & 0x00200000 /* PF_KTHREAD */)
+		f |= SRE_WAKER_KTHREAD;
+	return f;
+}
+
+/* Runs in the waker's context: records who ends the wait of p, a thread
+ * this tool saw block. With stacks, the sampling draw is made here, so a
+ * kept block always has its waker's stacks (drawn on the duration so far). */
+SEC("tp_btf/sched_waking")
+int BPF_PROG(offcpu_waking, struct task_struct *p)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct block_start *b;
+	__u64 delta;
+
+	b = task_slot(&blocks, &blocks_by_tid, p, p->pid, false, &zero_block);
+	if (!b || !b->ts)
+		return 0;
+	b->waker_flags = waker_context(cur);
+	b->waker_pid = cur->pid;
+	b->waker_tgid = cur->tgid;
+	b->waker_gen = 0;
+	b->waker_kstack = b->waker_ustack = 0;
+	bpf_get_current_comm(b->waker_comm, sizeof(b->waker_comm));
+	if (wakers != OFFCPU_WAKERS_STACKS)
+		return 0;
+	delta = bpf_ktime_get_ns() - b->ts;
+	b->wake_delta = delta;
+	b->wake_keep = !sample_ns || delta >= sample_ns || bpf_get_prandom_u32() % sample_ns < delta ? 1 : 2;
+	if (b->wake_keep != 1)
+		return 0;
+	if (kernel_stacks)
+		b->waker_kstack = current_kernel_stack(ctx);
+	/* A user stack only for a wake-up from the task's own context. */
+	if (user_stacks && cur->mm && !(b->waker_flags & SRE_WAKER_IRQ)) {
+		b->waker_gen = announce_process(cur->tgid);
+		b->waker_ustack = current_user_stack(ctx);
+	}
 	return 0;
 }
 

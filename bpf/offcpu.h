@@ -13,4 +13,9 @@
 #define OFFCPU_STATE_UNINTERRUPTIBLE (1 << 2) /* D */
 #define OFFCPU_STATE_OTHER (1 << 3)           /* stopped, traced, ... */
 
+/* --wakers: who ended each wait. */
+#define OFFCPU_WAKERS_NONE 0
+#define OFFCPU_WAKERS_WHO 1    /* the waking thread or interrupt (triage) */
+#define OFFCPU_WAKERS_STACKS 2 /* and its kernel and user stacks (offcpu --wakers) */
+
 #endif

@@ -24,7 +24,15 @@ struct stack_trace {
 	__u64 ips[STACK_MAX_DEPTH];
 };
 
-/* Stack tools aggregate by thread and stack pair. */
+/* Who ended a wait (offcpu with wakers): the context the wake-up ran in. */
+#define SRE_WAKER_SEEN (1 << 0)    /* a wake-up was seen; 0: none (preempted, or lost) */
+#define SRE_WAKER_IRQ (1 << 1)     /* in a hard or soft interrupt (device completion, network
+				    * receive, timer): the task is only who it interrupted */
+#define SRE_WAKER_KTHREAD (1 << 2) /* a kernel thread (jbd2, kworker, ksoftirqd) */
+#define SRE_WAKER_IDLE (1 << 3)    /* the idle task: an interrupt on an idle CPU */
+
+/* Stack tools aggregate by thread and stack pair; offcpu with wakers also
+ * by the thread (or interrupt) that woke it and that one's stacks. */
 struct stack_key {
 	__u32 pid;    /* thread */
 	__u32 tgid;   /* process */
@@ -32,6 +40,12 @@ struct stack_key {
 	__u64 ustack;
 	char comm[16];
 	__u32 gen;    /* the process's address space (bpf/procs.bpf.h); 0: unknown */
+	__u32 waker_pid;
+	__u32 waker_tgid;
+	__u32 waker_flags; /* SRE_WAKER_*; 0 without wakers */
+	__u64 waker_kstack, waker_ustack;
+	char waker_comm[16];
+	__u32 waker_gen;
 	__u32 pad;
 };
 

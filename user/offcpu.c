@@ -24,7 +24,7 @@
 #include "lib/stacks/stackopts.h"
 #include "tools.h"
 
-enum { OPT_MIN_BLOCK = 1000, OPT_MAX_BLOCK, OPT_STATE, OPT_EXACT, OPT_SAMPLE };
+enum { OPT_MIN_BLOCK = 1000, OPT_MAX_BLOCK, OPT_STATE, OPT_EXACT, OPT_SAMPLE, OPT_WAKERS };
 
 struct offcpu_run {
 	struct offcpu_cfg cfg;
@@ -40,6 +40,7 @@ static const struct option offcpu_long[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "exact", no_argument, NULL, OPT_EXACT },
 	{ "sample-threshold", required_argument, NULL, OPT_SAMPLE },
+	{ "wakers", no_argument, NULL, OPT_WAKERS },
 	{ 0 },
 };
 
@@ -84,6 +85,9 @@ static int offcpu_option(int key, const char *arg, void *ctx)
 	case OPT_STATE:
 		cfg->state_mask = 0;
 		return sre_split_list(arg, add_state, cfg) ? -EINVAL : 0;
+	case OPT_WAKERS:
+		cfg->wakers = OFFCPU_WAKERS_STACKS;
+		return 0;
 	case OPT_SAMPLE:
 		/* At most 4 s: the BPF side draws against it with a 32-bit random number. */
 		if (sre_opt_usec("offcpu", "--sample-threshold", arg, 1, &cfg->sample_us))
@@ -113,12 +117,15 @@ static const struct sre_tool_spec offcpu_spec = {
 		"                          uninterruptible, preempted, any (blocked + preempted)\n"
 		"      --exact             walk stacks for every block (costly; no sampling)\n"
 		"      --sample-threshold USEC  blocks shorter than this are sampled with\n"
-		"                          probability duration/threshold, weighted (default 1000)\n",
+		"                          probability duration/threshold, weighted (default 1000)\n"
+		"      --wakers            also by who ended each wait: the waking thread's\n"
+		"                          stacks, or the interrupt; folded as sleeper;--;waker\n",
 	.examples =
 		"  sretrace offcpu 10                        10 s, text, largest first\n"
 		"  sretrace offcpu -f folded 10 > off.folded  for flamegraph.pl, inferno, speedscope\n"
 		"  sretrace offcpu -p 1234 --state uninterruptible 5   disk and D-state waits\n"
-		"  sretrace offcpu -f json -- ./server --once\n",
+		"  sretrace offcpu -f json -- ./server --once\n"
+		"  sretrace offcpu --wakers -f svg 10 > offwake.svg   who wakes whom\n",
 	.positional = SRE_POS_DURATION,
 	.formats = SRE_FMT_TEXT | SRE_FMT_JSON | SRE_FMT_FOLDED | SRE_FMT_SVG | SRE_FMT_PPROF,
 	.short_opts = SRE_STACK_SHORT_OPTS,
@@ -181,6 +188,8 @@ int offcpu_load(void **probe, const struct sre_opts *o, pid_t command_pid, void 
 	skel->rodata->sample_ns = cfg->exact ? 0 : (uint32_t)(cfg->sample_us * 1000);
 	skel->rodata->reuse_user_stack = !cfg->exact;
 	skel->rodata->by_comm = cfg->by_comm;
+	skel->rodata->wakers = cfg->wakers;
+	bpf_program__set_autoload(skel->progs.offcpu_waking, cfg->wakers != OFFCPU_WAKERS_NONE);
 	err = sre_unwind_configure(&skel->rodata->unwind_cfg, skel->obj, &cfg->stack, true);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);

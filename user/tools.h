@@ -106,6 +106,7 @@ struct offcpu_cfg {
 	uint64_t sample_us;
 	bool exact;
 	bool by_comm; /* rows per comm only: no pid, no stacks (serve) */
+	uint32_t wakers; /* OFFCPU_WAKERS_*: who ended each wait (and its stacks) */
 };
 
 void offcpu_defaults(void *cfg);

@@ -158,3 +158,44 @@ setup() {
 	echo "exact: truth $(cat "$BATS_TEST_TMPDIR/truth") us, got $(folded_sum 'sretrace_test_block_here') us" >&3
 	within_pct "$(folded_sum 'sretrace_test_block_here')" "$(cat "$BATS_TEST_TMPDIR/truth")" 3
 }
+
+# --wakers: who ended each wait. The ground truth is the workloads' own
+# structure: who can wake whom is fixed by the program.
+@test "offcpu --wakers: a mutex wait is ended by another thread of the process, in futex wake" {
+	run --separate-stderr "$SRE" offcpu --wakers -f json -- "$ROOT/build/workload/contend" 4 2 2000
+	[ "$status" -eq 0 ]
+	# Every futex wait under the lock helper that a wake-up ended.
+	lock='.stacks[] | select((.user | index("sretrace_test_lock_slow")) and (.kernel | map(test("futex")) | any) and .waker)'
+	all=$(jq "[$lock | .total_ns] | add // 0" <<<"$output")
+	other=$(jq "[$lock | select(.waker.pid == .pid and .waker.tid != .tid and (.waker.interrupt | not)
+		and (.waker.kernel | map(test(\"futex_wake\")) | any)) | .total_ns] | add // 0" <<<"$output")
+	echo "futex waits ${all} ns, ended by another thread's futex_wake ${other} ns" >&3
+	[ "$all" -gt 1000000000 ]
+	[ $((other * 100)) -ge $((all * 95)) ]
+	# The waker's user stack (a frame-pointer walk from libc) reaches the
+	# workload's thread function.
+	jq -e "[$lock | .waker.user | index(\"worker\")] | any" <<<"$output"
+}
+
+@test "offcpu --wakers: pipe reads are ended by the other side's write; sleeps by a timer interrupt" {
+	run --separate-stderr "$SRE" offcpu --wakers -f json -- "$ROOT/build/workload/pingpong" 20000
+	[ "$status" -eq 0 ]
+	pipe='.stacks[] | select((.kernel | map(test("pipe_read")) | any) and .waker)'
+	all=$(jq "[$pipe | .total_ns] | add // 0" <<<"$output")
+	other=$(jq "[$pipe | select(.waker.pid == .pid and .waker.tid != .tid and
+		(.waker.kernel | map(test(\"pipe_write\")) | any)) | .total_ns] | add // 0" <<<"$output")
+	echo "pipe waits ${all} ns, ended by the other thread's write ${other} ns" >&3
+	[ "$all" -gt 0 ]
+	[ $((other * 100)) -ge $((all * 95)) ]
+	run --separate-stderr "$SRE" offcpu --wakers -f json -- "$BLOCKER" -k 10 -t 20
+	[ "$status" -eq 0 ]
+	sleep='.stacks[] | select(.user | index("sretrace_test_block_here"))'
+	all=$(jq "[$sleep | .total_ns] | add // 0" <<<"$output")
+	timer=$(jq "[$sleep | select(.waker.interrupt and (.waker.kernel | map(test(\"hrtimer_wakeup\")) | any)) | .total_ns] | add // 0" <<<"$output")
+	echo "sleeps ${all} ns, ended by a timer interrupt ${timer} ns" >&3
+	[ "$all" -ge 200000000 ]
+	[ $((timer * 100)) -ge $((all * 95)) ]
+	# Folded: sleeper root first, "--", the waker upside down, its name last.
+	run --separate-stderr "$SRE" offcpu --wakers -f folded -- "$BLOCKER" -k 3 -t 20
+	grep -qE '^blocker;.*sretrace_test_block_here;-;.*hrtimer_nanosleep;--;try_to_wake_up;hrtimer_wakeup;.* [0-9]+$' <<<"$output"
+}

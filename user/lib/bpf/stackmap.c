@@ -36,7 +36,7 @@ static int add_row(struct sre_stack_rows *rs, struct sre_symbolizer *sym, struct
 		.user_wanted = src->user_wanted, .kernel_wanted = src->kernel_wanted,
 	};
 	uint64_t kips[STACK_MAX_DEPTH], uips[STACK_MAX_DEPTH];
-	int nk, nu;
+	int nk, nu, err;
 
 	/* Announced too late, or the announcement was dropped: last try. */
 	if (procs && key->ustack)
@@ -44,7 +44,17 @@ static int add_row(struct sre_stack_rows *rs, struct sre_symbolizer *sym, struct
 	memcpy(base.comm, key->comm, sizeof(base.comm));
 	nk = read_stack(src->stacks_fd, key->kstack, kips);
 	nu = read_stack(src->stacks_fd, user_stack_id(src, key->ustack), uips);
-	return sre_stack_rows_add(rs, sym, &base, kips, nk, uips, nu);
+	base.waker = (struct sre_stack_waker){
+		.pid = key->waker_pid, .tgid = key->waker_tgid, .gen = key->waker_gen, .flags = key->waker_flags,
+	};
+	memcpy(base.waker.comm, key->waker_comm, sizeof(base.waker.comm));
+	if ((err = sre_stack_rows_add(rs, sym, &base, kips, nk, uips, nu)) || !key->waker_flags)
+		return err;
+	if (procs && key->waker_ustack)
+		sre_procs_ensure(procs, key->waker_tgid, key->waker_gen);
+	nk = read_stack(src->stacks_fd, key->waker_kstack, kips);
+	nu = read_stack(src->stacks_fd, key->waker_ustack, uips);
+	return sre_stack_rows_add_waker(rs, sym, kips, nk, uips, nu);
 }
 
 int sre_stack_map_collect(struct sre_stack_rows *rs, struct sre_symbolizer *sym, struct sre_procs *procs,

@@ -6,7 +6,8 @@
 #include "lib/fmt/flamegraph.h"
 #include "lib/fmt/stackprint.h"
 
-#define MAX_FRAMES (2 * STACK_MAX_DEPTH + 2)
+/* A sleeper's two stacks and a waker's, with separators and names. */
+#define MAX_FRAMES (4 * STACK_MAX_DEPTH + 6)
 
 struct folded_line {
 	char *stack;
@@ -69,6 +70,23 @@ int sre_stack_rows_print_folded(FILE *f, const struct sre_stack_rows *rs, uint64
 	return 0;
 }
 
+/* The waker below the sleeper, as BCC's offwaketime prints it. */
+static void print_waker_text(FILE *f, const struct sre_stack_waker *w)
+{
+	if (!w->flags)
+		return;
+	fprintf(f, "    --               woken by\n");
+	for (int k = 0; k < w->nk; k++)
+		fprintf(f, "    %s\n", w->kframes[k]);
+	for (int u = 0; u < w->nu; u++)
+		fprintf(f, "    %s\n", w->uframes[u]);
+	if (w->flags & SRE_WAKER_IDLE)
+		fprintf(f, "    -                [interrupt on an idle CPU]\n");
+	else
+		fprintf(f, "    -                %s (%u/%u)%s\n", w->comm, w->tgid, w->pid,
+			w->flags & SRE_WAKER_IRQ ? " [in an interrupt]" : "");
+}
+
 void sre_stack_rows_print_text(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div, const char *unit)
 {
 	for (size_t i = 0; i < rs->n; i++) {
@@ -85,6 +103,7 @@ void sre_stack_rows_print_text(FILE *f, const struct sre_stack_rows *rs, uint64_
 		if (r->user_wanted && !r->nu)
 			fprintf(f, "    [missing user stack]\n");
 		fprintf(f, "    -                %s (%u/%u)\n", r->comm, r->tgid, r->pid);
+		print_waker_text(f, &r->waker);
 		fprintf(f, "        %" PRIu64 " %s (%" PRIu64 " times)\n\n", r->value / value_div, unit, r->count);
 	}
 }
@@ -128,6 +147,17 @@ void sre_stack_rows_json(struct sre_json *j, const struct sre_stack_rows *rs, co
 		sre_json_uint(j, "count", r->count);
 		json_frames(j, "kernel", r->kframes, r->nk);
 		json_frames(j, "user", r->uframes, r->nu);
+		if (r->waker.flags) {
+			sre_json_object(j, "waker");
+			sre_json_uint(j, "pid", r->waker.tgid);
+			sre_json_uint(j, "tid", r->waker.pid);
+			sre_json_string(j, "comm", r->waker.comm);
+			sre_json_bool(j, "interrupt", r->waker.flags & (SRE_WAKER_IRQ | SRE_WAKER_IDLE));
+			sre_json_bool(j, "kernel_thread", r->waker.flags & SRE_WAKER_KTHREAD);
+			json_frames(j, "kernel", r->waker.kframes, r->waker.nk);
+			json_frames(j, "user", r->waker.uframes, r->waker.nu);
+			sre_json_end(j);
+		}
 		sre_json_end(j);
 	}
 	sre_json_end(j);

@@ -11,6 +11,8 @@ static void row_free(struct sre_stack_row *r)
 	free(r->uframes);
 	free(r->kips);
 	free(r->uips);
+	free(r->waker.kframes);
+	free(r->waker.uframes);
 }
 
 void sre_stack_rows_drop_process(struct sre_stack_rows *rs, uint32_t tgid)
@@ -26,15 +28,18 @@ void sre_stack_rows_drop_process(struct sre_stack_rows *rs, uint32_t tgid)
 	rs->n = out;
 }
 
-static int name_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, const struct sre_stack_row *r,
+/* Names n frames of process tgid (gen); each frame's address too when
+ * out_ips is given. */
+static int name_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, uint32_t tgid, uint32_t gen,
 		       bool kernel, const uint64_t *ips, int n, const char ***out, uint64_t **out_ips, int *nout)
 {
 	char name[256];
 
 	*nout = 0;
 	*out = calloc(n > 0 ? (size_t)n : 1, sizeof(**out));
-	*out_ips = calloc(n > 0 ? (size_t)n : 1, sizeof(**out_ips));
-	if (!*out || !*out_ips)
+	if (out_ips)
+		*out_ips = calloc(n > 0 ? (size_t)n : 1, sizeof(**out_ips));
+	if (!*out || (out_ips && !*out_ips))
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
 		const char *s;
@@ -45,12 +50,13 @@ static int name_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 			if (ksyms_is_bpf(name))
 				continue;
 		} else {
-			sre_symbolizer_user_name(sym, r->tgid, r->gen, ips[i], name, sizeof(name));
+			sre_symbolizer_user_name(sym, tgid, gen, ips[i], name, sizeof(name));
 		}
 		s = sre_intern(&rs->names, name);
 		if (!s)
 			return -ENOMEM;
-		(*out_ips)[*nout] = ips[i];
+		if (out_ips)
+			(*out_ips)[*nout] = ips[i];
 		(*out)[(*nout)++] = s;
 	}
 	return 0;
@@ -79,15 +85,32 @@ int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 	*r = *base;
 	r->kframes = r->uframes = NULL;
 	r->kips = r->uips = NULL;
-	err = name_frames(rs, sym, r, true, kips, nk, &r->kframes, &r->kips, &r->nk);
+	r->waker.kframes = r->waker.uframes = NULL;
+	r->waker.nk = r->waker.nu = 0;
+	err = name_frames(rs, sym, r->tgid, r->gen, true, kips, nk, &r->kframes, &r->kips, &r->nk);
 	if (!err)
-		err = name_frames(rs, sym, r, false, uips, nu, &r->uframes, &r->uips, &r->nu);
+		err = name_frames(rs, sym, r->tgid, r->gen, false, uips, nu, &r->uframes, &r->uips, &r->nu);
 	if (err) {
 		row_free(r);
 		return err;
 	}
 	rs->n++;
 	return 0;
+}
+
+int sre_stack_rows_add_waker(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, const uint64_t *kips, int nk,
+			     const uint64_t *uips, int nu)
+{
+	struct sre_stack_waker *w;
+	int err;
+
+	if (!rs->n)
+		return -EINVAL;
+	w = &rs->rows[rs->n - 1].waker;
+	err = name_frames(rs, sym, w->tgid, w->gen, true, kips, nk, &w->kframes, NULL, &w->nk);
+	if (!err)
+		err = name_frames(rs, sym, w->tgid, w->gen, false, uips, nu, &w->uframes, NULL, &w->nu);
+	return err;
 }
 
 static int cmp_frames(const char **a, int na, const char **b, int nb)
@@ -118,6 +141,16 @@ static int cmp_row_identity(const void *pa, const void *pb)
 		c = cmp_frames(a->kframes, a->nk, b->kframes, b->nk);
 	if (!c)
 		c = cmp_frames(a->uframes, a->nu, b->uframes, b->nu);
+	if (!c && a->waker.flags != b->waker.flags)
+		c = a->waker.flags < b->waker.flags ? -1 : 1;
+	if (!c && a->waker.pid != b->waker.pid)
+		c = a->waker.pid < b->waker.pid ? -1 : 1;
+	if (!c)
+		c = memcmp(a->waker.comm, b->waker.comm, sizeof(a->waker.comm));
+	if (!c)
+		c = cmp_frames(a->waker.kframes, a->waker.nk, b->waker.kframes, b->waker.nk);
+	if (!c)
+		c = cmp_frames(a->waker.uframes, a->waker.nu, b->waker.uframes, b->waker.nu);
 	return c;
 }
 
@@ -188,5 +221,25 @@ int sre_stack_row_frames(const struct sre_stack_row *r, const char **frames, int
 		frames[n++] = "-";
 	for (int i = r->nk - 1; i >= 0 && n < max; i--)
 		frames[n++] = r->kframes[i];
+	if (!r->waker.flags)
+		return n;
+	if (n < max)
+		frames[n++] = "--";
+	for (int i = 0; i < r->waker.nk && n < max; i++)
+		frames[n++] = r->waker.kframes[i];
+	if (r->waker.nu && r->waker.nk && n < max)
+		frames[n++] = "-";
+	for (int i = 0; i < r->waker.nu && n < max; i++)
+		frames[n++] = r->waker.uframes[i];
+	if (n < max)
+		frames[n++] = sre_stack_waker_name(&r->waker);
 	return n;
+}
+
+const char *sre_stack_waker_name(const struct sre_stack_waker *w)
+{
+	/* An interrupt on an idle CPU has no task to name. */
+	if (w->flags & SRE_WAKER_IDLE)
+		return "[interrupt]";
+	return w->comm;
 }

@@ -13,6 +13,17 @@
 #include "lib/core/interner.h"
 #include "lib/sym/symbolizer.h"
 
+/* Who ended a wait (offcpu --wakers, triage): a thread, or an interrupt
+ * that arrived while comm ran (flags SRE_WAKER_IRQ). */
+struct sre_stack_waker {
+	uint32_t pid, tgid, gen;
+	uint32_t flags; /* SRE_WAKER_*; 0: no waker recorded */
+	char comm[TASK_COMM_LEN];
+	int nk, nu;
+	const char **kframes; /* innermost first */
+	const char **uframes;
+};
+
 struct sre_stack_row {
 	uint32_t pid;
 	uint32_t tgid;
@@ -26,6 +37,7 @@ struct sre_stack_row {
 	uint64_t *kips, *uips; /* each frame's address, same order */
 	bool user_wanted;     /* user frames were asked for (for the "-" frame) */
 	bool kernel_wanted;
+	struct sre_stack_waker waker;
 };
 
 struct sre_stack_rows {
@@ -39,6 +51,9 @@ struct sre_stack_rows {
  * the tracer's own BPF frames are left out. */
 int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, const struct sre_stack_row *base,
 		       const uint64_t *kips, int nk, const uint64_t *uips, int nu);
+/* Names the waker's frames of the row added last. */
+int sre_stack_rows_add_waker(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, const uint64_t *kips, int nk,
+			     const uint64_t *uips, int nu);
 /* Rows of one thread whose frames read the same become one (user stack
  * copies give each copy an id of its own). */
 void sre_stack_rows_merge(struct sre_stack_rows *rs);
@@ -49,7 +64,12 @@ void sre_stack_rows_free(struct sre_stack_rows *rs);
 uint64_t sre_stack_rows_total(const struct sre_stack_rows *rs);
 
 /* A row's frames root first: comm, user outer..inner, "-" (when both
- * halves are there), kernel outer..inner. Returns how many. */
+ * halves are there), kernel outer..inner; with a waker then "--", its
+ * kernel frames inner..outer, user inner..outer and its comm (BCC's
+ * offwaketime order: the waker's stack stands upside down on the
+ * sleeper's). Returns how many. */
 int sre_stack_row_frames(const struct sre_stack_row *r, const char **frames, int max);
+/* The waker's name as frames and text show it: its comm, or "[interrupt]". */
+const char *sre_stack_waker_name(const struct sre_stack_waker *w);
 
 #endif

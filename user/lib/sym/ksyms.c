@@ -206,5 +206,7 @@ void ksyms_free(struct ksyms *k)
 
 bool ksyms_is_bpf(const char *name)
 {
-	return name && (!strncmp(name, "bpf_prog_", 9) || !strncmp(name, "bpf_trampoline_", 15));
+	/* bpf_trace_run<N>: the tracepoint calling a program (a waker's stack). */
+	return name && (!strncmp(name, "bpf_prog_", 9) || !strncmp(name, "bpf_trampoline_", 15) ||
+			!strncmp(name, "bpf_trace_run", 13));
 }
