@@ -100,6 +100,15 @@ struct block_start {
 	__u32 waker_pid, waker_tgid, waker_flags, waker_gen;
 	__u64 waker_kstack, waker_ustack;
 	char waker_comm[16];
+	/* With wakers: this thread's last block (to tell a thread it wakes
+	 * how long it was itself blocked during that one's wait), and for
+	 * this block how long its waker was. */
+	__u64 last_start, last_end;
+	__u32 state, last_state; /* OFFCPU_STATE_* of this block and the last */
+	__u32 syscall, last_syscall; /* the syscall it blocked in + 1; 0: none */
+	__u64 waker_blocked_ns;
+	__u32 waker_blocked; /* the waker's overlapping block: SRE_WAKER_BLOCKED() */
+	__u32 pad2;
 };
 
 SRE_TASK_SLOT_MAPS(blocks, struct block_start);
@@ -229,13 +238,26 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 	bpf_map_update_elem(&places, &key, &kept, BPF_ANY);
 }
 
+/* The syscall prev (current) blocks in, + 1; 0 for none (a page fault, a
+ * preemption outside a syscall) or a kernel thread. */
+static __always_inline __u32 blocked_syscall(struct task_struct *prev)
+{
+	struct pt_regs *regs;
+	long nr = -1;
+
+	if (!prev->mm || !(regs = current_user_regs()))
+		return 0;
+	bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
+	return nr >= 0 && nr < 0xffff ? (__u32)nr + 1 : 0;
+}
+
 /* prev is current: it is about to leave the CPU. */
 static __always_inline void on_block(void *ctx, struct task_struct *prev, bool preempt, __u64 now)
 {
 	struct block_start *b;
-	__u32 tgid;
+	__u32 tgid, state = state_class(prev, preempt);
 
-	if (!(state_mask & state_class(prev, preempt)))
+	if (!(state_mask & state))
 		return;
 	if (!current_wanted())
 		return;
@@ -248,6 +270,10 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 	b->ustack = 0;
 	b->waker_flags = 0;
 	b->wake_keep = 0;
+	b->state = state;
+	b->waker_blocked = 0;
+	if (wakers)
+		b->syscall = blocked_syscall(prev);
 	/* Kernel threads have no user stack: nothing to walk, copy or announce
 	 * (on a busy server they are a large share of all blocks). */
 	if (user_stacks && prev->mm) {
@@ -262,12 +288,18 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 {
 	struct stack_key key = {};
 	struct block_start *b;
-	__u64 delta, weight;
+	__u64 delta, weight, blocked = 0;
 
 	b = task_slot(&blocks, &blocks_by_tid, next, next->pid, false, &zero_block);
 	if (!b || !b->ts)
 		return;
 	delta = now - b->ts;
+	if (wakers) {
+		b->last_start = b->ts;
+		b->last_end = now;
+		b->last_state = b->state;
+		b->last_syscall = b->syscall;
+	}
 	b->ts = 0;
 	if (delta < min_block_ns || delta > max_block_ns)
 		return;
@@ -302,10 +334,16 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 		key.waker_kstack = b->waker_kstack;
 		key.waker_ustack = b->waker_ustack;
 		__builtin_memcpy(key.waker_comm, b->waker_comm, sizeof(key.waker_comm));
+		if (b->waker_blocked) {
+			key.waker_blocked = b->waker_blocked;
+			/* Scaled as the block's own time is. */
+			blocked = b->waker_blocked_ns < delta ? b->waker_blocked_ns : delta;
+			blocked = weight == delta ? blocked : blocked * weight / delta;
+		}
 	}
 	count_event(SRE_CNT_EVENTS);
 
-	add_to_stack_row(&offcpu, &proc_events, &key, weight);
+	add_to_stack_row(&offcpu, &proc_events, &key, weight, blocked);
 }
 
 static __always_inline int on_switch(void *ctx, bool preempt, struct task_struct *prev,
@@ -341,8 +379,8 @@ SEC("tp_btf/sched_waking")
 int BPF_PROG(offcpu_waking, struct task_struct *p)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	struct block_start *b;
-	__u64 delta;
+	struct block_start *b, *wb;
+	__u64 delta, start;
 
 	b = task_slot(&blocks, &blocks_by_tid, p, p->pid, false, &zero_block);
 	if (!b || !b->ts)
@@ -353,6 +391,15 @@ int BPF_PROG(offcpu_waking, struct task_struct *p)
 	b->waker_gen = 0;
 	b->waker_kstack = b->waker_ustack = 0;
 	bpf_get_current_comm(b->waker_comm, sizeof(b->waker_comm));
+	/* The waker's own last block, as far as it overlapped this wait:
+	 * the lock holder that blocked on the disk before releasing. */
+	b->waker_blocked = 0;
+	if (!(b->waker_flags & (SRE_WAKER_IRQ | SRE_WAKER_IDLE)) &&
+	    (wb = task_slot(&blocks, &blocks_by_tid, cur, cur->pid, false, &zero_block)) && wb->last_end > b->ts) {
+		start = wb->last_start > b->ts ? wb->last_start : b->ts;
+		b->waker_blocked_ns = wb->last_end - start;
+		b->waker_blocked = SRE_WAKER_BLOCKED(wb->last_state, wb->last_syscall);
+	}
 	if (wakers != OFFCPU_WAKERS_STACKS)
 		return 0;
 	delta = bpf_ktime_get_ns() - b->ts;

@@ -7,11 +7,7 @@
 
 #define OFFCPU_MAX_ENTRIES 32768
 
-/* --state classes, as a mask. */
-#define OFFCPU_STATE_PREEMPTED (1 << 0)       /* still runnable: involuntary switch */
-#define OFFCPU_STATE_INTERRUPTIBLE (1 << 1)   /* S */
-#define OFFCPU_STATE_UNINTERRUPTIBLE (1 << 2) /* D */
-#define OFFCPU_STATE_OTHER (1 << 3)           /* stopped, traced, ... */
+/* --state classes (OFFCPU_STATE_*) are in stack.h: rows name them. */
 
 /* --wakers: who ended each wait. */
 #define OFFCPU_WAKERS_NONE 0

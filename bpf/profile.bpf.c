@@ -56,7 +56,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		}
 	}
 	count_event(SRE_CNT_EVENTS);
-	add_to_stack_row(&samples, &proc_events, &key, 1);
+	add_to_stack_row(&samples, &proc_events, &key, 1, 0);
 	return 0;
 }
 

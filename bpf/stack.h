@@ -24,6 +24,12 @@ struct stack_trace {
 	__u64 ips[STACK_MAX_DEPTH];
 };
 
+/* Blocked states (offcpu --state, as a mask; a waker's block). */
+#define OFFCPU_STATE_PREEMPTED (1 << 0)       /* still runnable: involuntary switch */
+#define OFFCPU_STATE_INTERRUPTIBLE (1 << 1)   /* S */
+#define OFFCPU_STATE_UNINTERRUPTIBLE (1 << 2) /* D */
+#define OFFCPU_STATE_OTHER (1 << 3)           /* stopped, traced, ... */
+
 /* Who ended a wait (offcpu with wakers): the context the wake-up ran in. */
 #define SRE_WAKER_SEEN (1 << 0)    /* a wake-up was seen; 0: none (preempted, or lost) */
 #define SRE_WAKER_IRQ (1 << 1)     /* in a hard or soft interrupt (device completion, network
@@ -46,12 +52,22 @@ struct stack_key {
 	__u64 waker_kstack, waker_ustack;
 	char waker_comm[16];
 	__u32 waker_gen;
-	__u32 pad;
+	__u32 waker_blocked; /* the waker's own last block, when it overlapped this wait:
+			      * SRE_WAKER_BLOCKED(state, syscall + 1); 0: it did not */
 };
+
+/* The waker's block: its OFFCPU_STATE_* and the syscall it was in + 1. */
+#define SRE_WAKER_BLOCKED(state, syscall1) ((state) | ((syscall1) << 16))
+#define SRE_WAKER_BLOCKED_STATE(b) ((b) & 0xffff)
+#define SRE_WAKER_BLOCKED_SYSCALL(b) ((int)((b) >> 16) - 1) /* -1: none */
 
 struct stack_value {
 	__u64 value;  /* the tool's unit: ns off CPU, samples */
 	__u64 count;
+	/* offcpu with wakers: the part of value during which the waker was
+	 * itself blocked (its last block before the wake-up): one step of
+	 * the wait-for chain, A waits for B who waits for the disk. */
+	__u64 waker_blocked_ns;
 };
 
 enum sre_proc_kind {

@@ -99,7 +99,7 @@ static __always_inline __u64 task_kernel_stack(struct task_struct *t)
 
 /* A row the full map could not take goes to userspace through ring,
  * which adds it to the same row; only a full ring loses it (counted). */
-static __always_inline void spill_row(void *ring, const struct stack_key *key, __u64 value)
+static __always_inline void spill_row(void *ring, const struct stack_key *key, __u64 value, __u64 blocked)
 {
 	struct sre_row_event *e = bpf_ringbuf_reserve(ring, sizeof(*e), 0);
 
@@ -114,19 +114,22 @@ static __always_inline void spill_row(void *ring, const struct stack_key *key, _
 	e->key = *key;
 	e->val.value = value;
 	e->val.count = 1;
+	e->val.waker_blocked_ns = blocked;
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
-/* Adds value (and one event) to key's row of a stack_key -> stack_value
- * hash; when the map is full, the row is spilled through ring instead. */
-static __always_inline void add_to_stack_row(void *map, void *ring, const struct stack_key *key, __u64 value)
+/* Adds value (and one event, and blocked: struct stack_value) to key's row
+ * of a stack_key -> stack_value hash; when the map is full, the row is
+ * spilled through ring instead. */
+static __always_inline void add_to_stack_row(void *map, void *ring, const struct stack_key *key, __u64 value,
+					     __u64 blocked)
 {
 	struct stack_value *v, zero = {};
 
 	v = bpf_map_lookup_elem(map, key);
 	if (!v) {
 		if ((int)bpf_map_update_elem(map, key, &zero, BPF_NOEXIST) == -7 /* E2BIG: full */) {
-			spill_row(ring, key, value);
+			spill_row(ring, key, value, blocked);
 			return;
 		}
 		v = bpf_map_lookup_elem(map, key);
@@ -138,6 +141,8 @@ static __always_inline void add_to_stack_row(void *map, void *ring, const struct
 	}
 	__sync_fetch_and_add(&v->value, value);
 	__sync_fetch_and_add(&v->count, 1);
+	if (blocked)
+		__sync_fetch_and_add(&v->waker_blocked_ns, blocked);
 }
 
 #endif

@@ -172,6 +172,8 @@ static int load_all(struct triage_run *run)
 	/* Preempted too: time runnable but waiting for a CPU is lost time. */
 	run->offcpu_cfg.state_mask |= OFFCPU_STATE_PREEMPTED;
 	run->offcpu_cfg.stack = run->stack;
+	/* Who ends each wait decides what it costs (docs/triage.md). */
+	run->offcpu_cfg.wakers = OFFCPU_WAKERS_WHO;
 	run->profile_cfg.stack = run->stack;
 	for (int i = 0; i < n && !err; i++)
 		err = part[i].tool->load(&run->probes[i], o, run->session.cmd.pid, part[i].cfg);

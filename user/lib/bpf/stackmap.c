@@ -46,6 +46,7 @@ static int add_row(struct sre_stack_rows *rs, struct sre_symbolizer *sym, struct
 	nu = read_stack(src->stacks_fd, user_stack_id(src, key->ustack), uips);
 	base.waker = (struct sre_stack_waker){
 		.pid = key->waker_pid, .tgid = key->waker_tgid, .gen = key->waker_gen, .flags = key->waker_flags,
+		.blocked = key->waker_blocked, .blocked_ns = val->waker_blocked_ns,
 	};
 	memcpy(base.waker.comm, key->waker_comm, sizeof(base.waker.comm));
 	if ((err = sre_stack_rows_add(rs, sym, &base, kips, nk, uips, nu)) || !key->waker_flags)

@@ -265,6 +265,7 @@ static void on_spilled_row(struct sre_stack_sink *s, const struct sre_row_event 
 	}
 	v->value += e->val.value;
 	v->count += e->val.count;
+	v->waker_blocked_ns += e->val.waker_blocked_ns;
 	s->spilled++;
 }
 

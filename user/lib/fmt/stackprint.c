@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/core/json.h"
+#include "lib/core/names.h"
 #include "lib/fmt/flamegraph.h"
 #include "lib/fmt/stackprint.h"
 
@@ -125,6 +126,17 @@ int sre_stack_rows_print_svg(FILE *f, const struct sre_stack_rows *rs, uint64_t 
 	return err;
 }
 
+static const char *waker_state_name(uint32_t state)
+{
+	switch (state) {
+	case 0: return "none";
+	case OFFCPU_STATE_PREEMPTED: return "preempted";
+	case OFFCPU_STATE_INTERRUPTIBLE: return "interruptible";
+	case OFFCPU_STATE_UNINTERRUPTIBLE: return "uninterruptible";
+	default: return "other";
+	}
+}
+
 static void json_frames(struct sre_json *j, const char *key, const char **frames, int n)
 {
 	sre_json_array(j, key);
@@ -154,6 +166,13 @@ void sre_stack_rows_json(struct sre_json *j, const struct sre_stack_rows *rs, co
 			sre_json_string(j, "comm", r->waker.comm);
 			sre_json_bool(j, "interrupt", r->waker.flags & (SRE_WAKER_IRQ | SRE_WAKER_IDLE));
 			sre_json_bool(j, "kernel_thread", r->waker.flags & SRE_WAKER_KTHREAD);
+			/* The waker's own block that overlapped this wait. */
+			sre_json_uint(j, "blocked_ns", r->waker.blocked_ns);
+			sre_json_string(j, "blocked_state",
+					waker_state_name(SRE_WAKER_BLOCKED_STATE(r->waker.blocked)));
+			if (SRE_WAKER_BLOCKED_SYSCALL(r->waker.blocked) >= 0)
+				sre_json_string(j, "blocked_syscall",
+						sre_syscall_name(SRE_WAKER_BLOCKED_SYSCALL(r->waker.blocked)) ?: "?");
 			json_frames(j, "kernel", r->waker.kframes, r->waker.nk);
 			json_frames(j, "user", r->waker.uframes, r->waker.nu);
 			sre_json_end(j);

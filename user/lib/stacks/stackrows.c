@@ -143,6 +143,8 @@ static int cmp_row_identity(const void *pa, const void *pb)
 		c = cmp_frames(a->uframes, a->nu, b->uframes, b->nu);
 	if (!c && a->waker.flags != b->waker.flags)
 		c = a->waker.flags < b->waker.flags ? -1 : 1;
+	if (!c && a->waker.blocked != b->waker.blocked)
+		c = a->waker.blocked < b->waker.blocked ? -1 : 1;
 	if (!c && a->waker.pid != b->waker.pid)
 		c = a->waker.pid < b->waker.pid ? -1 : 1;
 	if (!c)
@@ -165,6 +167,7 @@ void sre_stack_rows_merge(struct sre_stack_rows *rs)
 		if (!cmp_row_identity(&rs->rows[out], &rs->rows[i])) {
 			rs->rows[out].value += rs->rows[i].value;
 			rs->rows[out].count += rs->rows[i].count;
+			rs->rows[out].waker.blocked_ns += rs->rows[i].waker.blocked_ns;
 			row_free(&rs->rows[i]);
 		} else {
 			rs->rows[++out] = rs->rows[i];

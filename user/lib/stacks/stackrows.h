@@ -18,6 +18,8 @@
 struct sre_stack_waker {
 	uint32_t pid, tgid, gen;
 	uint32_t flags; /* SRE_WAKER_*; 0: no waker recorded */
+	uint32_t blocked;    /* the waker's own overlapping block (SRE_WAKER_BLOCKED); 0: none */
+	uint64_t blocked_ns;    /* of the row's value, the time the waker was itself blocked */
 	char comm[TASK_COMM_LEN];
 	int nk, nu;
 	const char **kframes; /* innermost first */
