@@ -20,7 +20,7 @@ SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 # Only the bpf layer and the tools touch libbpf and the skeletons, so the
 # layers below it (and the unit tests) build without clang or bpftool.
 PURE_LAYERS := core sym stacks fmt
-PURE_SRCS := $(foreach l,$(PURE_LAYERS),$(wildcard user/lib/$(l)/*.c)) $(wildcard user/serve/http.c user/serve/prom.c user/triage/waitclass.c)
+PURE_SRCS := $(foreach l,$(PURE_LAYERS),$(wildcard user/lib/$(l)/*.c)) $(wildcard user/serve/http.c user/serve/prom.c user/triage/waitclass.c user/triage/waitfor.c user/triage/services.c)
 BPF_LIB_SRCS := $(wildcard user/lib/bpf/*.c)
 LIB_SRCS := $(PURE_SRCS) $(BPF_LIB_SRCS)
 TOOL_SRCS := $(filter-out $(PURE_SRCS),$(wildcard user/*.c user/serve/*.c user/triage/*.c))

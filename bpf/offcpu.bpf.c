@@ -326,6 +326,8 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 	key.ustack = user_stacks ? resolved_user_stack(b->ustack) : 0;
 	key.gen = user_stacks && !by_comm ? b->gen : 0;
 	key.kstack = kernel_stacks ? task_kernel_stack(next) : 0;
+	if (wakers)
+		key.syscall = b->syscall;
 	if (b->waker_flags) {
 		key.waker_flags = b->waker_flags;
 		key.waker_pid = b->waker_pid;
@@ -369,6 +371,8 @@ static __always_inline __u32 waker_context(struct task_struct *cur)
 		f |= SRE_WAKER_IDLE;
 	else if (cur->flags & 0x00200000 /* PF_KTHREAD */)
 		f |= SRE_WAKER_KTHREAD;
+	if (cur->flags & 0x00000004 /* PF_EXITING */)
+		f |= SRE_WAKER_EXITING;
 	return f;
 }
 

@@ -36,6 +36,7 @@ struct stack_trace {
 				    * receive, timer): the task is only who it interrupted */
 #define SRE_WAKER_KTHREAD (1 << 2) /* a kernel thread (jbd2, kworker, ksoftirqd) */
 #define SRE_WAKER_IDLE (1 << 3)    /* the idle task: an interrupt on an idle CPU */
+#define SRE_WAKER_EXITING (1 << 4) /* a thread on its way out: a join or a child's exit ends */
 
 /* Stack tools aggregate by thread and stack pair; offcpu with wakers also
  * by the thread (or interrupt) that woke it and that one's stacks. */
@@ -54,6 +55,8 @@ struct stack_key {
 	__u32 waker_gen;
 	__u32 waker_blocked; /* the waker's own last block, when it overlapped this wait:
 			      * SRE_WAKER_BLOCKED(state, syscall + 1); 0: it did not */
+	__u32 syscall;       /* with wakers: the syscall the thread blocked in + 1; 0: none */
+	__u32 pad;
 };
 
 /* The waker's block: its OFFCPU_STATE_* and the syscall it was in + 1. */

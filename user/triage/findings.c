@@ -25,6 +25,7 @@ static struct sre_triage_proc *proc_of(struct sre_triage_data *d, uint32_t pid, 
 	p = &d->procs[d->nprocs++];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
+	p->service = sre_service_of(d->services, pid, comm);
 	snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	return p;
 }
@@ -66,10 +67,27 @@ static void merge_disks(struct sre_triage_data *d)
 	}
 }
 
+/* Whether w, a thread, belongs to the service of r's process (and is
+ * not r's own thread). */
+static bool woken_by_service(struct sre_triage_data *d, const struct sre_stack_row *r)
+{
+	const struct sre_stack_waker *w = &r->waker;
+
+	return sre_waker_is_thread(w) && w->pid != r->pid &&
+	       sre_service_of(d->services, w->tgid, w->comm) == sre_service_of(d->services, r->tgid, r->comm);
+}
+
+static void add_wait(struct sre_triage_data *d, struct sre_triage_proc *p, enum sre_wait_reason why, uint64_t ns)
+{
+	d->wait_ns[why] += ns;
+	if (p)
+		p->wait_ns[why] += ns;
+}
+
 static void account(struct sre_triage_data *d)
 {
 	merge_disks(d);
-	d->offcpu_reason = calloc(d->offcpu.n ? d->offcpu.n : 1, sizeof(*d->offcpu_reason));
+	d->offcpu_cost = calloc(d->offcpu.n ? d->offcpu.n : 1, sizeof(*d->offcpu_cost));
 	for (size_t i = 0; i < d->oncpu.n; i++) {
 		const struct sre_stack_row *r = &d->oncpu.rows[i];
 		struct sre_triage_proc *p = proc_of(d, r->tgid, r->comm);
@@ -79,21 +97,54 @@ static void account(struct sre_triage_data *d)
 		if (p)
 			p->on_ns += ns;
 	}
-	for (size_t i = 0; i < d->offcpu.n; i++) {
+	for (size_t i = 0; i < d->offcpu.n && d->offcpu_cost; i++) {
 		const struct sre_stack_row *r = &d->offcpu.rows[i];
-		enum sre_wait_reason why = sre_classify_wait(r->kframes, r->nk, r->uframes, r->nu);
+		struct sre_wait_cost *c = &d->offcpu_cost[i];
 		struct sre_triage_proc *p = proc_of(d, r->tgid, r->comm);
 
-		if (d->offcpu_reason)
-			d->offcpu_reason[i] = why;
-		d->wait_ns[why] += r->value;
-		if (p)
-			p->wait_ns[why] += r->value;
+		sre_wait_cost(r, sre_classify_wait(r->kframes, r->nk, r->uframes, r->nu), woken_by_service(d, r), c);
+		add_wait(d, p, c->own, r->value - c->via_ns);
+		add_wait(d, p, c->via, c->via_ns);
 	}
 	d->busy_ns = d->on_ns;
 	for (int r = 0; r < SRE_WAIT_NREASONS; r++)
 		if (r != SRE_WAIT_IDLE)
 			d->busy_ns += d->wait_ns[r];
+}
+
+/* A service's busy time and its processes; *first is one of them (the
+ * root when it was seen). */
+static uint64_t service_busy(const struct sre_triage_data *d, uint32_t service, int *nprocs,
+			     const struct sre_triage_proc **first)
+{
+	uint64_t t = 0;
+
+	*nprocs = 0;
+	*first = NULL;
+	for (size_t i = 0; i < d->nprocs; i++) {
+		const struct sre_triage_proc *p = &d->procs[i];
+
+		if (p->service != service)
+			continue;
+		t += proc_busy(p);
+		(*nprocs)++;
+		if (!*first || p->pid == service)
+			*first = p;
+	}
+	return t;
+}
+
+/* "postgres's thread time (16 processes, pid 812)" or "app's thread time (pid 9)". */
+static void service_label(const struct sre_triage_data *d, uint32_t service, char *buf, size_t len, uint64_t *busy)
+{
+	const struct sre_triage_proc *p;
+	int n;
+
+	*busy = service_busy(d, service, &n, &p);
+	if (n > 1)
+		snprintf(buf, len, "%s's thread time (%d processes, pid %u)", p ? p->comm : "?", n, service);
+	else
+		snprintf(buf, len, "%s's thread time (pid %u)", p ? p->comm : "?", service);
 }
 
 /* ---- helpers for evidence ---- */
@@ -113,44 +164,6 @@ void sre_triage_human_ns(char *buf, size_t len, double ns)
 double sre_triage_pct(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0;
-}
-
-/* Frames of system libraries and libc internals: a lock or a syscall is
- * named after the first frame above them, the application's. */
-static bool system_frame(const char *f)
-{
-	static const char *const prefixes[] = {
-		"libc.so", "libpthread", "ld-linux", "libstdc++", "[unknown]", "[vdso]", "pthread_", "__pthread",
-		"__lll_", "__futex", "futex", "__GI_", "_dl_", "syscall", "__libc", "clock_nanosleep", "__nanosleep",
-		"nanosleep", "__clock_nanosleep", "start_thread", "clone", "__clone",
-	};
-
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (!strncmp(f, prefixes[i], strlen(prefixes[i])))
-			return true;
-	return false;
-}
-
-static const char *app_frame(const struct sre_stack_row *r)
-{
-	for (int i = 0; i < r->nu; i++)
-		if (!system_frame(r->uframes[i]))
-			return r->uframes[i];
-	return NULL;
-}
-
-/* The syscall with the largest total latency in pid (or anywhere: pid 0). */
-static const struct sre_row *top_syscall(const struct sre_triage_data *d, uint32_t pid)
-{
-	const struct sre_row *best = NULL;
-
-	for (size_t i = 0; i < d->syscalls.n; i++) {
-		const struct sre_row *r = &d->syscalls.rows[i];
-
-		if ((!pid || r->key1 == pid) && (!best || r->total_ns > best->total_ns))
-			best = r;
-	}
-	return best;
 }
 
 static void add_finding(struct sre_triage_data *d, const char *kind, uint64_t weight, const char *advice,
@@ -283,57 +296,166 @@ static void find_cpu(struct sre_triage_data *d, const struct sre_triage_threshol
 	}
 }
 
-static void find_disk(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
+/* The syscall a thread blocked in ("fdatasync"), or NULL: as BPF saw it,
+ * else from its kernel stack (where the call is not inlined). */
+static const char *stack_syscall(const struct sre_stack_row *r)
+{
+	if (r->syscall >= 0 && sre_syscall_name(r->syscall))
+		return sre_syscall_name(r->syscall);
+	for (int i = 0; i < r->nk; i++)
+		if (!strncmp(r->kframes[i], "__x64_sys_", 10))
+			return r->kframes[i] + 10;
+	return NULL;
+}
+
+/* Disk waits by service, syscall and application frame: the path the
+ * waiting threads are on, not the device's busiest issuer (background
+ * writeback, a loop device's worker). */
+struct disk_path {
+	uint32_t service;
+	const char *syscall, *fn;
+	uint64_t own_ns, via_ns, count;
+};
+
+static void disk_paths_add(struct disk_path *v, size_t *n, uint32_t service, const char *sys, const char *fn,
+			   uint64_t own, uint64_t via, uint64_t count)
+{
+	for (size_t i = 0; i < *n; i++) {
+		struct disk_path *p = &v[i];
+
+		if (p->service == service && p->syscall == sys && p->fn == fn) {
+			p->own_ns += own;
+			p->via_ns += via;
+			p->count += count;
+			return;
+		}
+	}
+	v[(*n)++] = (struct disk_path){ service, sys, fn, own, via, count };
+}
+
+/* The disk a service waits for: the one its processes sent the most
+ * synchronous requests and flushes to (any process's, when none of
+ * its own were traced: a flush a kernel thread sends for it). 0: none. */
+static uint32_t sync_disk(struct sre_triage_data *d, uint32_t service)
 {
 	const struct sre_rows *rows = &d->disk[BIOLAT_PART_TOTAL];
-	struct sre_triage_disk best = { 0 };
-	const struct sre_row *issuer = NULL, *sys;
-	char title[320], ev[640], p99[32], p95[32], wait[32], disk[32], sp99[32];
-	double p99_ns;
+	uint32_t best[2] = { 0 };
+	uint64_t best_n[2] = { 0 };
+
+	for (size_t i = 0; i < rows->n; i++) {
+		const struct sre_row *r = &rows->rows[i];
+		uint32_t op = r->key2 & 0xff;
+		uint64_t n = 0;
+		int own;
+
+		if (!(op & BIOLAT_OP_SYNC) && (op & ~BIOLAT_OP_SYNC) != BIOLAT_OP_FLUSH)
+			continue;
+		own = sre_service_of(d->services, r->key2 >> 8, r->comm) == service;
+		for (size_t j = 0; j < rows->n; j++)
+			if (rows->rows[j].key1 == r->key1 && (rows->rows[j].key2 & 0xff) == op &&
+			    (!own || sre_service_of(d->services, rows->rows[j].key2 >> 8, rows->rows[j].comm) == service))
+				n += rows->rows[j].count;
+		if (n > best_n[own]) {
+			best_n[own] = n;
+			best[own] = r->key1;
+		}
+	}
+	return best[1] ? best[1] : best[0];
+}
+
+/* "loop0 flush 11076 p99 490 us, write sync 11079 p99 345 us" */
+static void disk_ops(const struct sre_triage_data *d, uint32_t dev, char *buf, size_t len)
+{
+	char disk[32], p99[32];
+	size_t at;
+
+	biolat_disk_name(dev, disk, sizeof(disk));
+	at = (size_t)snprintf(buf, len, "%s", disk);
+	for (size_t i = 0; i < d->ndisks && at < len; i++) {
+		const struct sre_triage_disk *k = &d->disks[i];
+
+		if (k->dev != dev || !k->count)
+			continue;
+		sre_triage_human_ns(p99, sizeof(p99), hist_quantile(&k->hist, 0.99, 0));
+		at += (size_t)snprintf(buf + at, len - at, "%s %s%s %" PRIu64 " (%.0f/s) p99 %s", at > strlen(disk) ? "," : "",
+				       biolat_op_name(k->op), k->op & BIOLAT_OP_SYNC ? " sync" : "", k->count,
+				       (double)k->count / d->elapsed_s, p99);
+	}
+}
+
+static void find_disk(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
+{
+	struct disk_path *paths = calloc(d->offcpu.n ? d->offcpu.n : 1, sizeof(*paths)), best = { 0 };
+	const struct sre_triage_disk *slow = NULL;
+	uint32_t dev;
+	char title[320], ev[640], own[32], via[32], ops[256] = "no block requests traced", label[96];
+	double p99_ns = 0;
+	uint64_t busy;
+	size_t n = 0;
 
 	for (size_t i = 0; i < d->ndisks; i++)
-		if (d->disks[i].total_ns > best.total_ns)
-			best = d->disks[i];
-	p99_ns = best.count ? hist_quantile(&best.hist, 0.99, 0) : 0;
-	if ((double)d->wait_ns[SRE_WAIT_DISK] < th->min_share * (double)d->busy_ns &&
-	    !(best.count >= 10 && p99_ns >= (double)th->disk_p99_ns))
+		if (d->disks[i].count >= 10 &&
+		    hist_quantile(&d->disks[i].hist, 0.99, 0) > p99_ns) {
+			p99_ns = hist_quantile(&d->disks[i].hist, 0.99, 0);
+			slow = &d->disks[i];
+		}
+	if (!paths)
 		return;
-	for (size_t j = 0; j < rows->n; j++) {
-		const struct sre_row *r = &rows->rows[j];
+	for (size_t i = 0; i < d->offcpu.n && d->offcpu_cost; i++) {
+		const struct sre_stack_row *r = &d->offcpu.rows[i];
+		const struct sre_wait_cost *c = &d->offcpu_cost[i];
+		uint64_t own = c->own == SRE_WAIT_DISK ? r->value - c->via_ns : 0;
+		uint64_t by = c->via == SRE_WAIT_DISK ? c->via_ns : 0;
 
-		if (r->key1 == best.dev && (r->key2 & 0xff) == best.op && (!issuer || r->total_ns > issuer->total_ns))
-			issuer = r;
+		/* Kernel threads' waits (jbd2, writeback) serve the others'. */
+		if ((own || by) && r->nu)
+			disk_paths_add(paths, &n, sre_service_of(d->services, r->tgid, r->comm), stack_syscall(r),
+				       by ? sre_lock_frame(r) : sre_app_frame(r), own, by, r->count);
 	}
-	sre_triage_human_ns(wait, sizeof(wait), (double)d->wait_ns[SRE_WAIT_DISK]);
-	if (!best.count) {
-		snprintf(title, sizeof(title), "%.0f%% of busy thread time waiting on disk I/O (%s)",
-			 sre_triage_pct(d->wait_ns[SRE_WAIT_DISK], d->busy_ns), wait);
-		snprintf(ev, sizeof(ev), "no block requests were traced for it: page-cache or filesystem waits; "
-					 "see offcpu.svg");
-	} else {
-		biolat_disk_name(best.dev, disk, sizeof(disk));
-		sre_triage_human_ns(p99, sizeof(p99), p99_ns);
-		sre_triage_human_ns(p95, sizeof(p95), hist_quantile(&best.hist, 0.95, 0));
-		snprintf(title, sizeof(title), "%s p99 %s on %s from %s (pid %u): %.0f%% of busy thread time waiting on "
-			 "disk I/O", biolat_op_name(best.op), p99, disk, issuer ? issuer->comm : "?",
-			 issuer ? issuer->key2 >> 8 : 0, sre_triage_pct(d->wait_ns[SRE_WAIT_DISK], d->busy_ns));
-		sys = issuer ? top_syscall(d, issuer->key2 >> 8) : NULL;
-		if (sys)
-			sre_triage_human_ns(sp99, sizeof(sp99), sre_row_quantile(sys, 0.99));
-		snprintf(ev, sizeof(ev), "%s %s: %" PRIu64 " requests, %.0f IOPS, %.2f MB/s, p95 %s, p99 %s; threads "
-			 "waited %s on disk; %s's costliest syscall: %s p99 %s over %" PRIu64 " calls",
-			 disk, biolat_op_name(best.op), best.count, (double)best.count / d->elapsed_s,
-			 (double)best.bytes / d->elapsed_s / 1e6, p95, p99, wait, issuer ? issuer->comm : "?",
-			 sys ? (sre_syscall_name((int)sys->key2) ?: "?") : "?", sys ? sp99 : "?",
-			 sys ? sys->count : 0);
+	/* The path that touches the disk: the most direct waits (else the
+	 * most waits behind one). Every wait of its service behind a thread
+	 * that was blocked on disk meanwhile joins it: they wait for the
+	 * same syncs. */
+	for (size_t i = 0; i < n; i++)
+		if (paths[i].own_ns > best.own_ns || (!best.own_ns && paths[i].via_ns > best.via_ns))
+			best = paths[i];
+	for (size_t i = 0; i < n && best.own_ns; i++)
+		if (paths[i].service == best.service && !(paths[i].syscall == best.syscall && paths[i].fn == best.fn))
+			best.via_ns += paths[i].via_ns;
+	free(paths);
+	if ((dev = sync_disk(d, best.service)))
+		disk_ops(d, dev, ops, sizeof(ops));
+	if ((double)(best.own_ns + best.via_ns) >= th->min_share * (double)d->busy_ns) {
+		service_label(d, best.service, label, sizeof(label), &busy);
+		sre_triage_human_ns(own, sizeof(own), (double)best.own_ns);
+		sre_triage_human_ns(via, sizeof(via), (double)best.via_ns);
+		snprintf(title, sizeof(title), "%.0f%% of %s waiting on disk I/O%s%s%s%s%s",
+			 sre_triage_pct(best.own_ns + best.via_ns, busy), label, best.syscall ? " in " : "",
+			 best.syscall ? best.syscall : "", best.syscall ? "()" : "", best.fn ? " under " : "",
+			 best.fn ? best.fn : "");
+		if (best.fn)
+			strncat(title, "()", sizeof(title) - strlen(title) - 1);
+		snprintf(ev, sizeof(ev), "%s in it (%" PRIu64 " waits), %s more waiting for a thread of the service "
+			 "that was blocked on disk; %s; all disk waits: %.0f%% of busy thread time; see offcpu.svg",
+			 own, best.count, via, ops, sre_triage_pct(d->wait_ns[SRE_WAIT_DISK], d->busy_ns));
+		add_finding(d, "disk", best.own_ns + best.via_ns,
+			    "synchronous storage latency on the waiting path: check the device (iostat -x: await, "
+			    "aqu-sz, %util) and its write cache; batch or group the syncs (group commit), or "
+			    "move them off the request path", title, ev);
+		return;
 	}
 	/* A p99 over the limit stands whatever the waits came to. */
-	add_finding(d, "disk",
-		    best.count >= 10 && p99_ns >= (double)th->disk_p99_ns && d->wait_ns[SRE_WAIT_DISK] < d->floor_ns
-			    ? d->floor_ns : d->wait_ns[SRE_WAIT_DISK],
+	if (!slow || p99_ns < (double)th->disk_p99_ns)
+		return;
+	disk_ops(d, slow->dev, ops, sizeof(ops));
+	sre_triage_human_ns(own, sizeof(own), p99_ns);
+	snprintf(title, sizeof(title), "%s p99 %s on a disk: slower than %.0f ms", biolat_op_name(slow->op), own,
+		 (double)th->disk_p99_ns / 1e6);
+	snprintf(ev, sizeof(ev), "%s; threads waited %.0f%% of busy thread time on disk", ops,
+		 sre_triage_pct(d->wait_ns[SRE_WAIT_DISK], d->busy_ns));
+	add_finding(d, "disk", d->wait_ns[SRE_WAIT_DISK] > d->floor_ns ? d->wait_ns[SRE_WAIT_DISK] : d->floor_ns,
 		    "storage latency: check the device (iostat -x: await, aqu-sz, %util), its write cache and the "
-		    "I/O scheduler; batch small synchronous writes, group fsyncs, or make them asynchronous",
-		    title, ev);
+		    "I/O scheduler", title, ev);
 }
 
 static uint64_t proc_wait(const struct sre_triage_data *d, uint32_t pid, enum sre_wait_reason r)
@@ -397,10 +519,10 @@ static const struct sre_stack_row *top_wait_row(const struct sre_triage_data *d,
 {
 	const struct sre_stack_row *best = NULL;
 
-	for (size_t i = 0; i < d->offcpu.n && d->offcpu_reason; i++) {
+	for (size_t i = 0; i < d->offcpu.n && d->offcpu_cost; i++) {
 		const struct sre_stack_row *r = &d->offcpu.rows[i];
 
-		if ((!best || r->value > best->value) && d->offcpu_reason[i] == why)
+		if ((!best || r->value > best->value) && d->offcpu_cost[i].own == why)
 			best = r;
 	}
 	return best;
@@ -418,7 +540,7 @@ static void find_network(struct sre_triage_data *d, const struct sre_triage_thre
 	snprintf(title, sizeof(title), "%.0f%% of busy thread time (%s) waiting on the network, most in %s (pid %u)",
 		 sre_triage_pct(d->wait_ns[SRE_WAIT_NETWORK], d->busy_ns), wait, r ? r->comm : "?", r ? r->tgid : 0);
 	snprintf(ev, sizeof(ev), "largest wait: in %s%s, kernel %s",
-		 r && app_frame(r) ? app_frame(r) : "?", r && app_frame(r) ? "()" : "",
+		 r && sre_app_frame(r) ? sre_app_frame(r) : "?", r && sre_app_frame(r) ? "()" : "",
 		 r && r->nk > 1 ? r->kframes[1] : r && r->nk ? r->kframes[0] : "?");
 	add_finding(d, "network", d->wait_ns[SRE_WAIT_NETWORK],
 		    "the peer or service is slow to answer (or the window is full): measure its latency, check "
@@ -426,54 +548,106 @@ static void find_network(struct sre_triage_data *d, const struct sre_triage_thre
 		    title, ev);
 }
 
+/* Lock waits by service and lock function: one group's total, threads,
+ * whether another thread of the service ended any of them, and what
+ * the wakers were themselves blocked on meanwhile. */
+struct lock_group {
+	uint32_t service;
+	const char *fn;
+	uint64_t ns, via_ns[SRE_WAIT_NREASONS], count;
+	int threads;
+	bool woken_by_service;
+};
+
+static int cmp_lock_wait(const void *a, const void *b)
+{
+	const struct named_ns *x = a, *y = b;
+	int c = cmp_group(x, y);
+
+	return c ? c : x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
 static void find_lock(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
 {
-	const char *best_fn = NULL;
-	uint32_t best_pid = 0;
-	uint64_t best;
-	const char *comm = "?";
-	char title[320], ev[640], wait[32];
-	struct named_ns *waits;
-	const struct named_ns *group = NULL;
+	struct named_ns *waits = calloc(d->offcpu.n ? d->offcpu.n : 1, sizeof(*waits));
+	struct lock_group best = { 0 }, second = { 0 };
+	char title[320], ev[640], wait[32], holders[160] = "", next[120] = "", label[96];
+	uint64_t busy;
 	size_t n = 0;
 
-	if ((double)d->wait_ns[SRE_WAIT_LOCK] < th->min_share * (double)d->busy_ns)
+	if (!waits || !d->offcpu_cost || (double)d->wait_ns[SRE_WAIT_LOCK] < th->min_share * (double)d->busy_ns) {
+		free(waits);
 		return;
-	/* Group lock waits by process and the application frame above libc.
-	 * Contention needs two threads waiting there: one thread alone in
-	 * futex under a frame is a join or a handoff as often as a lock (with
-	 * Debian's libc, pthread_join's own frame has no symbol, so a join
-	 * looks like main() waiting in futex). No application frame: the time
-	 * counts as lock/futex, but there is no lock to name. */
-	waits = calloc(d->offcpu.n ? d->offcpu.n : 1, sizeof(*waits));
-	for (size_t i = 0; waits && d->offcpu_reason && i < d->offcpu.n; i++) {
+	}
+	/* Each row's own lock time under its lock function; the row's index
+	 * rides in .comm's place to reach its cost again. */
+	for (size_t i = 0; i < d->offcpu.n; i++) {
 		const struct sre_stack_row *r = &d->offcpu.rows[i];
-		const char *fn = app_frame(r);
+		const char *fn = sre_lock_frame(r);
 
-		if (d->offcpu_reason[i] == SRE_WAIT_LOCK && fn)
-			waits[n++] = (struct named_ns){ .pid = r->tgid, .tid = r->pid, .name = fn, .comm = r->comm,
-							.ns = r->value };
+		if (d->offcpu_cost[i].own == SRE_WAIT_LOCK && fn)
+			waits[n++] = (struct named_ns){ .pid = sre_service_of(d->services, r->tgid, r->comm), .tid = r->pid,
+							.name = fn, .comm = (const char *)(uintptr_t)i,
+							.ns = r->value - d->offcpu_cost[i].via_ns };
 	}
-	best = waits ? largest_group(waits, n, 2, &group) : 0;
-	if (group) {
-		best_fn = group->name;
-		best_pid = group->pid;
-		comm = group->comm;
-	}
-	for (size_t i = 0; i < d->nprocs && best_fn; i++) {
-		if (d->procs[i].pid != best_pid)
+	qsort(waits, n, sizeof(*waits), cmp_lock_wait);
+	for (size_t i = 0, j; i < n; i = j) {
+		struct lock_group g = { .service = waits[i].pid, .fn = waits[i].name };
+
+		for (j = i; j < n && !cmp_group(&waits[i], &waits[j]); j++) {
+			size_t row = (size_t)(uintptr_t)waits[j].comm;
+			const struct sre_wait_cost *c = &d->offcpu_cost[row];
+
+			g.ns += waits[j].ns;
+			g.count += d->offcpu.rows[row].count;
+			g.threads += j == i || waits[j].tid != waits[j - 1].tid;
+			g.woken_by_service |= c->contention;
+			if (c->via != SRE_WAIT_LOCK)
+				g.via_ns[c->via] += c->via_ns;
+		}
+		/* Contention needs proof: another thread of the service ended
+		 * the wait, or (without wakers) two threads wait there. One
+		 * thread alone in futex is a join or a handoff as often. */
+		if (!g.woken_by_service && g.threads < 2)
 			continue;
-		sre_triage_human_ns(wait, sizeof(wait), (double)best);
-		snprintf(title, sizeof(title), "%.0f%% of %s's thread time (pid %u) blocked in futex under %s(): lock "
-			 "contention", sre_triage_pct(best, proc_busy(&d->procs[i])), comm, best_pid, best_fn);
-		snprintf(ev, sizeof(ev), "%s of lock waits under %s(); all lock/futex waits: %.0f%% of busy thread time; "
-			 "see offcpu.svg", wait, best_fn, sre_triage_pct(d->wait_ns[SRE_WAIT_LOCK], d->busy_ns));
-		add_finding(d, "lock", best,
-			    "lock contention: shorten the critical section (no I/O or sleeps while holding it), split "
-			    "the lock by shard, or use per-thread or lock-free structures",
-			    title, ev);
+		if (g.ns > best.ns) {
+			second = best;
+			best = g;
+		} else if (g.ns > second.ns) {
+			second = g;
+		}
 	}
 	free(waits);
+	if (!best.fn)
+		return;
+	for (int r = 0; r < SRE_WAIT_NREASONS; r++) {
+		char t[32];
+		size_t len = strlen(holders);
+
+		if (!best.via_ns[r] || best.via_ns[r] * 20 < best.ns)
+			continue;
+		sre_triage_human_ns(t, sizeof(t), (double)best.via_ns[r]);
+		snprintf(holders + len, sizeof(holders) - len, "%s%s on %s", len ? ", " : "; the wakers were blocked ",
+			 t, sre_wait_reason_name((enum sre_wait_reason)r));
+	}
+	if (*holders)
+		strncat(holders, " meanwhile (counted there)", sizeof(holders) - strlen(holders) - 1);
+	if (second.fn) {
+		sre_triage_human_ns(wait, sizeof(wait), (double)second.ns);
+		snprintf(next, sizeof(next), "; next: under %s() %s", second.fn, wait);
+	}
+	service_label(d, best.service, label, sizeof(label), &busy);
+	sre_triage_human_ns(wait, sizeof(wait), (double)best.ns);
+	snprintf(title, sizeof(title), "%.0f%% of %s waiting for %s under %s(): lock contention",
+		 sre_triage_pct(best.ns, busy), label,
+		 best.woken_by_service ? "another thread or process of it" : "other threads", best.fn);
+	snprintf(ev, sizeof(ev), "%s of lock waits under %s() by %d threads (%" PRIu64 " waits)%s%s; all lock "
+		 "contention: %.0f%% of busy thread time; see offcpu.svg", wait, best.fn, best.threads, best.count,
+		 holders, next, sre_triage_pct(d->wait_ns[SRE_WAIT_LOCK], d->busy_ns));
+	add_finding(d, "lock", best.ns,
+		    "lock contention: shorten the critical section (no I/O or sleeps while holding it), split "
+		    "the lock by shard, or use per-thread or lock-free structures; for a database, rows or "
+		    "counters many sessions update at once", title, ev);
 }
 
 static void find_runq(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
@@ -503,7 +677,7 @@ static void find_other(struct sre_triage_data *d, const struct sre_triage_thresh
 	snprintf(title, sizeof(title), "%.0f%% of busy thread time off CPU for other reasons, most in %s (pid %u)",
 		 sre_triage_pct(d->wait_ns[SRE_WAIT_OTHER], d->busy_ns), r ? r->comm : "?", r ? r->tgid : 0);
 	snprintf(ev, sizeof(ev), "largest: kernel %s, user %s", r && r->nk ? r->kframes[0] : "-",
-		 r && app_frame(r) ? app_frame(r) : "-");
+		 r && sre_app_frame(r) ? sre_app_frame(r) : "-");
 	add_finding(d, "other", d->wait_ns[SRE_WAIT_OTHER],
 		    "read offcpu.svg from the widest tower down to see what these threads wait for", title, ev);
 }
@@ -537,7 +711,7 @@ void sre_triage_data_free(struct sre_triage_data *d)
 	free(d->flows);
 	free(d->procs);
 	free(d->disks);
-	free(d->offcpu_reason);
+	free(d->offcpu_cost);
 	sre_stack_rows_free(&d->offcpu);
 	sre_stack_rows_free(&d->oncpu);
 }

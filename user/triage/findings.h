@@ -10,7 +10,9 @@
 #include "lib/core/hist.h"
 #include "lib/core/latrows.h"
 #include "lib/stacks/stackrows.h"
+#include "triage/services.h"
 #include "triage/waitclass.h"
+#include "triage/waitfor.h"
 #include "tools.h"
 
 /* Documented in docs/triage.md; overridable on the command line. */
@@ -42,6 +44,7 @@ struct sre_triage_finding {
 /* A process's time, for shares and evidence. */
 struct sre_triage_proc {
 	uint32_t pid;
+	uint32_t service; /* its service's root pid (triage/services.h) */
 	char comm[16];
 	uint64_t on_ns;
 	uint64_t wait_ns[SRE_WAIT_NREASONS];
@@ -60,6 +63,7 @@ struct sre_triage_data {
 	int ncpu;
 	uint64_t period_ns;            /* profile sample period */
 	const char *command;           /* "-- COMMAND", or NULL for the host */
+	const char *scope;             /* what was traced, in words ("the whole host", "processes named X") */
 	const char *dir;
 	struct sre_rows syscalls;      /* key1 pid, key2 syscall */
 	struct sre_rows disk[BIOLAT_NPARTS]; /* key1 dev, key2 pid << 8 | op */
@@ -75,7 +79,8 @@ struct sre_triage_data {
 	uint64_t wait_ns[SRE_WAIT_NREASONS];
 	uint64_t busy_ns;              /* on CPU + off CPU except idle waits */
 	uint64_t floor_ns;             /* least weight of a finding */
-	enum sre_wait_reason *offcpu_reason; /* per offcpu row, classified once */
+	struct sre_wait_cost *offcpu_cost; /* per offcpu row, classified once */
+	struct sre_services *services; /* the processes' services, read while they lived */
 	struct sre_triage_proc *procs;
 	size_t nprocs;
 	struct sre_triage_disk *disks; /* per disk and op, in row order */

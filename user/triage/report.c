@@ -128,17 +128,19 @@ static void print_disks(FILE *f, const struct sre_triage_data *d, const struct r
 	int shown = 0;
 
 	heading(f, s, "Disks");
-	fprintf(f, "  %-10s %-8s %10s %10s %10s %12s %12s\n", "DISK", "OP", "REQUESTS", "IOPS", "MB/s", "P95", "P99");
+	fprintf(f, "  %-10s %-11s %10s %10s %10s %12s %12s\n", "DISK", "OP", "REQUESTS", "IOPS", "MB/s", "P95", "P99");
 	for (size_t i = 0; i < d->ndisks; i++) {
 		const struct sre_triage_disk *k = &d->disks[i];
-		char disk[32], p95[32], p99[32];
+		char disk[32], p95[32], p99[32], op[24];
 
 		if (!k->count)
 			continue;
+		/* Synchronous requests apart: a process waits for those. */
+		snprintf(op, sizeof(op), "%s%s", biolat_op_name(k->op), k->op & BIOLAT_OP_SYNC ? " sync" : "");
 		biolat_disk_name(k->dev, disk, sizeof(disk));
 		sre_triage_human_ns(p95, sizeof(p95), hist_quantile(&k->hist, 0.95, 0));
 		sre_triage_human_ns(p99, sizeof(p99), hist_quantile(&k->hist, 0.99, 0));
-		fprintf(f, "  %-10s %-8s %10" PRIu64 " %10.0f %10.2f %12s %12s\n", disk, biolat_op_name(k->op), k->count,
+		fprintf(f, "  %-10s %-11s %10" PRIu64 " %10.0f %10.2f %12s %12s\n", disk, op, k->count,
 			(double)k->count / d->elapsed_s, (double)k->bytes / d->elapsed_s / 1e6, p95, p99);
 		shown++;
 	}
@@ -189,8 +191,8 @@ static void print_summary(FILE *f, const struct sre_triage_data *d, const struct
 			d->oncpu_cnt[SRE_CNT_STACK_LOST] + d->oncpu_cnt[SRE_CNT_COPY_DROPS];
 
 	gethostname(host, sizeof(host) - 1);
-	fprintf(f, "%ssretrace triage: %.1f s on %s, %d CPUs, %s%s\n", s->title, d->elapsed_s, host, d->ncpu,
-		d->command ? d->command : "the whole host", d->command ? " and its children" : "");
+	fprintf(f, "%ssretrace triage: %.1f s on %s, %d CPUs, %s\n", s->title, d->elapsed_s, host, d->ncpu,
+		d->scope ? d->scope : "the whole host");
 	print_time(f, d, s);
 	print_syscalls(f, d, s);
 	print_disks(f, d, s);
@@ -303,6 +305,7 @@ void sre_triage_print_json(FILE *f, const struct sre_triage_data *d, const struc
 	sre_json_fixed(&j, "elapsed_s", d->elapsed_s, 3);
 	sre_json_int(&j, "cpus", d->ncpu);
 	sre_json_string(&j, "scope", d->command ? d->command : "host");
+	sre_json_string(&j, "traced", d->scope ? d->scope : "the whole host");
 	sre_json_object(&j, "thresholds");
 	sre_json_fixed(&j, "min_share", th->min_share, 4);
 	sre_json_fixed(&j, "retrans_rate", th->retrans_rate, 4);

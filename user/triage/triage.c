@@ -71,6 +71,8 @@ struct triage_run {
 	struct sre_selfcost selfcost; /* BPF run-time statistics, in windows */
 	double started;
 	struct rusage ru0;
+	struct sre_services services; /* read while the run lasts */
+	double services_scanned;
 };
 
 static const struct option triage_long[] = {
@@ -207,11 +209,17 @@ static void stack_reports(struct triage_run *run)
 
 /* ---- collecting ---- */
 
-static void selfcost_tick(void *ctx, double now)
+static void tick(void *ctx, double now)
 {
 	struct triage_run *run = ctx;
 
 	sre_selfcost_tick(&run->selfcost, now);
+	/* Services are read while their processes live (a backend may be
+	 * gone by the report); new processes only, once a second. */
+	if (now - run->services_scanned >= 1.0) {
+		sre_services_scan(&run->services);
+		run->services_scanned = now;
+	}
 }
 
 /* What every program of ours cost the kernel, from BPF run-time stats
@@ -478,10 +486,35 @@ static int write_dir(struct triage_run *run, struct sre_triage_data *d)
 	return err;
 }
 
+/* What the filters in force leave traced, for the report's first line. */
+static void describe_scope(const struct sre_opts *o, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	if (o->command) {
+		snprintf(buf, len, "%s and its children", o->command[0]);
+		return;
+	}
+	if (o->npids || o->ntids) {
+		at += (size_t)snprintf(buf, len, "%s", o->npids ? (o->npids > 1 ? "pids" : "pid") :
+				       (o->ntids > 1 ? "threads" : "thread"));
+		for (int i = 0; i < (o->npids ? o->npids : o->ntids) && at < len; i++)
+			at += (size_t)snprintf(buf + at, len - at, "%s%u", i ? "," : " ",
+					       o->npids ? o->pids[i] : o->tids[i]);
+	}
+	if (o->comm[0] && at < len)
+		at += (size_t)snprintf(buf + at, len - at, "%sprocesses named %s", at ? ", " : "", o->comm);
+	if (o->cgroup && at < len)
+		at += (size_t)snprintf(buf + at, len - at, "%scgroup %s", at ? ", " : "", o->cgroup);
+	if (!at)
+		snprintf(buf, len, "the whole host");
+}
+
 static int report(void *ctx, bool final)
 {
 	struct triage_run *run = ctx;
 	struct sre_triage_data d = { 0 };
+	char scope[256];
 	int err;
 
 	(void)final;
@@ -489,6 +522,9 @@ static int report(void *ctx, bool final)
 	if (!err) {
 		d.command = run->session.opts.command ? run->session.opts.command[0] : NULL;
 		d.dir = run->dir;
+		d.services = &run->services;
+		describe_scope(&run->session.opts, scope, sizeof(scope));
+		d.scope = scope;
 		sre_triage_analyze(&d, &run->th);
 		sre_triage_print_text(stdout, &d, &run->th);
 		fflush(stdout);
@@ -598,6 +634,9 @@ static int triage_main(int argc, char **argv)
 			fprintf(stderr, "Triaging this host for %.0f s... Ctrl-C to end sooner.\n", ss->opts.duration_s);
 	}
 	run.started = sre_mono_now_s();
+	sre_services_init(&run.services);
+	sre_services_scan(&run.services);
+	run.services_scanned = run.started;
 	getrusage(RUSAGE_SELF, &run.ru0);
 	/* Measures our own cost; the kernel turns the statistics off when
 	 * the last fd closes. */
@@ -606,11 +645,12 @@ static int triage_main(int argc, char **argv)
 		.rb = rb,
 		.counters_fd = bpf_map__fd(run.offcpu->maps.sre_counters),
 		.report = report,
-		.tick = selfcost_tick,
+		.tick = tick,
 		.ctx = &run,
 	});
 
 cleanup:
+	sre_services_free(&run.services);
 	sre_selfcost_stop(&run.selfcost);
 	ring_buffer__free(rb);
 	unload_all(&run);

@@ -89,7 +89,7 @@ static int match(const struct rule *rules, size_t n, const char *frame)
 const char *sre_wait_reason_name(enum sre_wait_reason r)
 {
 	static const char *const names[SRE_WAIT_NREASONS] = {
-		"disk I/O", "network", "lock/futex", "sleep/timer", "waiting for a CPU", "idle wait", "other",
+		"disk I/O", "network", "lock contention", "sleep/timer", "waiting for a CPU", "idle wait", "other",
 	};
 
 	return r < SRE_WAIT_NREASONS ? names[r] : "other";

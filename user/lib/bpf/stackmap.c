@@ -31,7 +31,7 @@ static int add_row(struct sre_stack_rows *rs, struct sre_symbolizer *sym, struct
 		   const struct sre_stack_source *src, const struct stack_key *key, const struct stack_value *val)
 {
 	struct sre_stack_row base = {
-		.pid = key->pid, .tgid = key->tgid, .gen = key->gen,
+		.pid = key->pid, .tgid = key->tgid, .gen = key->gen, .syscall = (int)key->syscall - 1,
 		.value = val->value, .count = val->count,
 		.user_wanted = src->user_wanted, .kernel_wanted = src->kernel_wanted,
 	};

@@ -141,6 +141,8 @@ static int cmp_row_identity(const void *pa, const void *pb)
 		c = cmp_frames(a->kframes, a->nk, b->kframes, b->nk);
 	if (!c)
 		c = cmp_frames(a->uframes, a->nu, b->uframes, b->nu);
+	if (!c && a->syscall != b->syscall)
+		c = a->syscall < b->syscall ? -1 : 1;
 	if (!c && a->waker.flags != b->waker.flags)
 		c = a->waker.flags < b->waker.flags ? -1 : 1;
 	if (!c && a->waker.blocked != b->waker.blocked)

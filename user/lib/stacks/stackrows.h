@@ -39,6 +39,7 @@ struct sre_stack_row {
 	uint64_t *kips, *uips; /* each frame's address, same order */
 	bool user_wanted;     /* user frames were asked for (for the "-" frame) */
 	bool kernel_wanted;
+	int syscall;          /* the syscall it blocked in (offcpu with wakers); -1: none or unknown */
 	struct sre_stack_waker waker;
 };
 
