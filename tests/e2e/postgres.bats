@@ -127,3 +127,89 @@ client_backends() {
 	truth_ns=$(awk -v ms="$sync_ms" 'BEGIN { printf "%.0f", ms * 1e6 }')
 	within_pct "$got" "$truth_ns" 15
 }
+
+# What the backends wait for by PostgreSQL's own account: wait events of
+# the client backends in pg_stat_activity, sampled about every 0.1 s for
+# $1 s (psql takes time too: the clock ends it); "type:event count"
+# lines, most first.
+sample_wait_events() {
+	local end=$(($(date +%s%N) + $1 * 1000000000)) raw=$BATS_TEST_TMPDIR/events.raw
+	: >"$raw"
+	# Into a file, not a pipe: a reader blocked on it would be a workload of its own.
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		pg_rig_psql "select coalesce(wait_event_type, 'CPU') || ':' || coalesce(wait_event, '-') from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()" >>"$raw"
+		sleep 0.1
+	done
+	sort "$raw" | uniq -c | sort -rn | awk '{ print $2, $1 }'
+}
+
+# Sum of the samples whose type:event matches $2 in the sample file $1.
+samples() {
+	awk -v re="$2" '$1 ~ re { s += $2 } END { print s + 0 }' "$1"
+}
+
+# triage for $1 s while the load runs, the wait events sampled meanwhile;
+# pg_stat_wal's sync count and time (ms) and the clock (ns) at the start
+# and end of the sampling, inside triage's window, in $BATS_TEST_TMPDIR/wal.
+triage_under_load() {
+	"$SRE" triage -o "$BATS_TEST_TMPDIR/r" "$1" >"$BATS_TEST_TMPDIR/triage.out" 2>"$BATS_TEST_TMPDIR/triage.err" &
+	tracer=$!
+	wait_links $tracer 8
+	{ pg_rig_psql "select wal_sync, wal_sync_time from pg_stat_wal" | tr '|' ' '; date +%s%N; } >"$BATS_TEST_TMPDIR/wal"
+	sample_wait_events $(($1 - 2)) >"$BATS_TEST_TMPDIR/events"
+	{ pg_rig_psql "select wal_sync, wal_sync_time from pg_stat_wal" | tr '|' ' '; date +%s%N; } >>"$BATS_TEST_TMPDIR/wal"
+	wait $tracer
+	cat "$BATS_TEST_TMPDIR/events" | head -6 >&3
+	sed -n '/^Findings/,/^Overhead/p' "$BATS_TEST_TMPDIR/triage.out" | head -7 >&3
+}
+
+first_finding() {
+	sed -n '/^Findings/,$p' "$BATS_TEST_TMPDIR/triage.out" | grep -m1 -E '^  1\. '
+}
+
+@test "postgres row-lock load: triage's first finding is the lock contention, under a PostgreSQL lock function" {
+	pg_rig_bench -c 16 -j 2 -T 14 -f "$PG_DIR/onerow.sql" >"$BATS_TEST_TMPDIR/bench" 2>&1 &
+	bench=$!
+	sleep 1
+	triage_under_load 8
+	wait $bench
+	ev=$BATS_TEST_TMPDIR/events
+	# The premise, by PostgreSQL: heavyweight lock waits are the largest
+	# share of the backends' time (Client:ClientRead is waiting for pgbench).
+	lock=$(samples "$ev" '^Lock:')
+	[ "$lock" -gt "$(samples "$ev" '^(IO|LWLock|CPU):')" ]
+	# triage: lock contention among the postgres processes, named by the
+	# function that takes the lock (XactLockTableWait, LockAcquire...).
+	first_finding | grep -qE '\[lock\] [0-9]+% of postgres.s thread time \([0-9]+ processes, pid [0-9]+\) waiting for another thread or process of it under [A-Za-z_]*Lock[A-Za-z_]*\(\): lock contention'
+	# The whole host, said so; and the header names a filter when one is in force.
+	head -1 "$BATS_TEST_TMPDIR/triage.out" | grep -q 'the whole host'
+}
+
+@test "postgres commit load: triage's first finding is the WAL flush the backends wait on (fdatasync), at pg_stat_wal's rate" {
+	# -N: no updates of the shared branch and teller rows, so commits
+	# queue on the WAL flush, not on row locks.
+	pg_rig_bench -N -c 8 -j 2 -T 14 >"$BATS_TEST_TMPDIR/bench" 2>&1 &
+	bench=$!
+	sleep 1
+	triage_under_load 8
+	wait $bench
+	read -r s0 ms0 t0 s1 ms1 t1 <<<"$(tr '\n' ' ' <"$BATS_TEST_TMPDIR/wal")"
+	ev=$BATS_TEST_TMPDIR/events
+	# The premise, by PostgreSQL: waiting for the WAL flush (WALSync, and
+	# WALWrite: behind the backend that flushes) is the largest share.
+	flush=$(samples "$ev" '^(IO:WALSync|LWLock:WALWrite)')
+	[ "$flush" -gt "$(samples "$ev" '^(Lock|CPU):')" ]
+	first_finding | grep -qE '\[disk\] [0-9]+% of postgres.s thread time \([0-9]+ processes, pid [0-9]+\) waiting on disk I/O in fdatasync\(\)'
+	# The time in fdatasync, per second, against pg_stat_wal's over a
+	# window inside triage's (a steady load: the rates agree; sampling sees
+	# ~10% less, pg_stat_wal times the call on CPU too).
+	in_it=$(first_finding_evidence | sed -nE 's/^ *([0-9.]+) (s|ms) in it .*/\1 \2/p')
+	got=$(awk -v v="${in_it% *}" -v u="${in_it#* }" 'BEGIN { printf "%.0f", (u == "s" ? v * 1e9 : v * 1e6) / 8 }')
+	truth=$(awk -v a="$ms0" -v b="$ms1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) * 1e6 / ((t1 - t0) / 1e9) }')
+	echo "in fdatasync: triage $((got / 1000000)) ms/s, pg_stat_wal $((truth / 1000000)) ms/s ($((s1 - s0)) syncs)" >&3
+	within_pct "$got" "$truth" 25
+}
+
+first_finding_evidence() {
+	sed -n '/^Findings/,$p' "$BATS_TEST_TMPDIR/triage.out" | grep -A1 -m1 -E '^  1\. ' | tail -1
+}

@@ -22,7 +22,7 @@ static const struct rule kernel_rules[] = {
 	/* idle waits, before the socket rules: epoll on sockets is idle */
 	{ "ep_poll", SRE_WAIT_IDLE }, { "do_epoll_wait", SRE_WAIT_IDLE }, { "do_sys_poll", SRE_WAIT_IDLE },
 	{ "do_select", SRE_WAIT_IDLE }, { "core_sys_select", SRE_WAIT_IDLE }, { "pipe_read", SRE_WAIT_IDLE },
-	{ "pipe_write", SRE_WAIT_IDLE }, { "wait_for_partner", SRE_WAIT_IDLE }, { "n_tty_read", SRE_WAIT_IDLE },
+	{ "pipe_write", SRE_WAIT_IDLE }, { "anon_pipe_read", SRE_WAIT_IDLE }, { "anon_pipe_write", SRE_WAIT_IDLE }, { "wait_for_partner", SRE_WAIT_IDLE }, { "n_tty_read", SRE_WAIT_IDLE },
 	{ "do_wait", SRE_WAIT_IDLE }, { "kernel_wait4", SRE_WAIT_IDLE }, { "do_sigtimedwait", SRE_WAIT_IDLE },
 	{ "sigsuspend", SRE_WAIT_IDLE }, { "inotify_read", SRE_WAIT_IDLE }, { "worker_thread", SRE_WAIT_IDLE },
 	{ "smpboot_thread_fn", SRE_WAIT_IDLE }, { "kthread_worker_fn", SRE_WAIT_IDLE },
