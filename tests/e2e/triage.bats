@@ -155,3 +155,16 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 	done
 	[ "$(progs_named 'offcpu_switch|profile_sample|sys_enter_|block_rq|tcp_retrans')" -eq 0 ]
 }
+
+@test "triage: a JVM running one CPU-bound thread: its idle VM threads are not lock contention" {
+	command -v javac >/dev/null || skip "openjdk not installed"
+	javac -d "$T" "$ROOT/tests/workload/java/Burn.java"
+	run --separate-stderr "$SRE" triage -o "$T/r" -- java -Xss1m -cp "$T" Burn 5
+	[ "$status" -eq 0 ]
+	top_finding >&3
+	# The JVM's threads wake each other at start-up and exit, once each:
+	# no cycle of repeated waits, so no contention.
+	! grep -q '\[lock\]' <<<"$output"
+	top_finding | grep -qE '^  1\. \[cpu\] java \(pid [0-9]+\) on CPU [0-9.]+ s'
+	jq -e '.time_ns["lock contention"] < .time_ns.on_cpu / 10' "$T/r/findings.json"
+}

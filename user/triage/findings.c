@@ -99,10 +99,17 @@ static void account(struct sre_triage_data *d)
 	}
 	for (size_t i = 0; i < d->offcpu.n && d->offcpu_cost; i++) {
 		const struct sre_stack_row *r = &d->offcpu.rows[i];
+
+		sre_wait_cost(r, sre_classify_wait(r->kframes, r->nk, r->uframes, r->nu), woken_by_service(d, r),
+			      &d->offcpu_cost[i]);
+	}
+	if (d->offcpu_cost)
+		sre_wait_keep_cycles(&d->offcpu, d->offcpu_cost);
+	for (size_t i = 0; i < d->offcpu.n && d->offcpu_cost; i++) {
+		const struct sre_stack_row *r = &d->offcpu.rows[i];
 		struct sre_wait_cost *c = &d->offcpu_cost[i];
 		struct sre_triage_proc *p = proc_of(d, r->tgid, r->comm);
 
-		sre_wait_cost(r, sre_classify_wait(r->kframes, r->nk, r->uframes, r->nu), woken_by_service(d, r), c);
 		add_wait(d, p, c->own, r->value - c->via_ns);
 		add_wait(d, p, c->via, c->via_ns);
 	}

@@ -1,5 +1,8 @@
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include "lib/core/hashmap.h"
 #include "lib/core/names.h"
 #include "triage/waitfor.h"
 
@@ -178,4 +181,191 @@ const char *sre_lock_frame(const struct sre_stack_row *r)
 	while (i + 1 < r->nu && !sre_system_frame(r->uframes[i + 1]) && has_lock_word(r->uframes[i + 1]))
 		i++;
 	return r->uframes[i];
+}
+
+/* ---- cycles of the wait-for graph between threads ---- */
+
+struct wait_graph {
+	struct sre_map index;     /* tid -> node number */
+	uint32_t n;
+	uint32_t *edge_from, *edge_to; /* one per contention row */
+	size_t nedges;
+	uint32_t *first, *next;   /* adjacency: first edge of a node, next edge of an edge */
+	/* Tarjan's strongly connected components, without recursion. */
+	int32_t *order, *low;
+	uint32_t *component, *stack, *calls, *call_edge;
+	bool *on_stack;
+};
+
+static int node_of(struct wait_graph *g, uint32_t tid, uint32_t *node)
+{
+	bool added;
+	uint32_t *v = sre_map_put(&g->index, &tid, &added);
+
+	if (!v)
+		return -ENOMEM;
+	if (added)
+		*v = g->n++;
+	*node = *v;
+	return 0;
+}
+
+static void strong_components(struct wait_graph *g)
+{
+	uint32_t sp = 0, cp = 0, comps = 0;
+	int32_t counter = 0;
+
+	for (uint32_t i = 0; i < g->n; i++)
+		g->order[i] = -1;
+	for (uint32_t root = 0; root < g->n; root++) {
+		if (g->order[root] >= 0)
+			continue;
+		g->calls[cp] = root;
+		g->call_edge[cp++] = g->first[root];
+		g->order[root] = g->low[root] = counter++;
+		g->stack[sp++] = root;
+		g->on_stack[root] = true;
+		while (cp) {
+			uint32_t v = g->calls[cp - 1], e = g->call_edge[cp - 1];
+
+			if (e != UINT32_MAX) {
+				uint32_t w = g->edge_to[e];
+
+				g->call_edge[cp - 1] = g->next[e];
+				if (g->order[w] < 0) {
+					g->order[w] = g->low[w] = counter++;
+					g->stack[sp++] = w;
+					g->on_stack[w] = true;
+					g->calls[cp] = w;
+					g->call_edge[cp++] = g->first[w];
+				} else if (g->on_stack[w] && g->order[w] < g->low[v]) {
+					g->low[v] = g->order[w];
+				}
+				continue;
+			}
+			/* v is done: close its component, pass its low up. */
+			if (g->low[v] == g->order[v]) {
+				uint32_t w;
+
+				do {
+					w = g->stack[--sp];
+					g->on_stack[w] = false;
+					g->component[w] = comps;
+				} while (w != v);
+				comps++;
+			}
+			cp--;
+			if (cp && g->low[v] < g->low[g->calls[cp - 1]])
+				g->low[g->calls[cp - 1]] = g->low[v];
+		}
+	}
+}
+
+/* Waits of each (sleeper, waker) pair: one wait alone, however long, is
+ * no pattern (a JVM's threads woken once at start-up or exit). */
+static int count_pairs(const struct sre_stack_rows *rs, const struct sre_wait_cost *costs, struct sre_map *pairs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		uint32_t key[2] = { rs->rows[i].pid, rs->rows[i].waker.pid };
+		uint64_t *n;
+
+		if (!costs[i].contention)
+			continue;
+		if (!(n = sre_map_put(pairs, key, NULL)))
+			return -ENOMEM;
+		*n += rs->rows[i].count;
+	}
+	return 0;
+}
+
+static bool repeated(const struct sre_map *pairs, const struct sre_stack_row *r)
+{
+	uint32_t key[2] = { r->pid, r->waker.pid };
+	const uint64_t *n = sre_map_get(pairs, key);
+
+	return n && *n >= 2;
+}
+
+int sre_wait_keep_cycles(const struct sre_stack_rows *rs, struct sre_wait_cost *costs)
+{
+	struct wait_graph g = { 0 };
+	struct sre_map pairs;
+	size_t *row_of;
+	bool *in_graph;
+	int err;
+
+	sre_map_init(&g.index, sizeof(uint32_t), sizeof(uint32_t), NULL, NULL);
+	sre_map_init(&pairs, 2 * sizeof(uint32_t), sizeof(uint64_t), NULL, NULL);
+	err = count_pairs(rs, costs, &pairs);
+	in_graph = calloc(rs->n + 1, sizeof(*in_graph));
+	if (!in_graph)
+		err = -ENOMEM;
+	g.edge_from = calloc(rs->n + 1, sizeof(uint32_t));
+	g.edge_to = calloc(rs->n + 1, sizeof(uint32_t));
+	row_of = calloc(rs->n + 1, sizeof(*row_of));
+	if (!g.edge_from || !g.edge_to || !row_of)
+		err = -ENOMEM;
+	for (size_t i = 0; i < rs->n && !err; i++) {
+		if (!costs[i].contention || !repeated(&pairs, &rs->rows[i]))
+			continue;
+		in_graph[i] = true;
+		err = node_of(&g, rs->rows[i].pid, &g.edge_from[g.nedges]);
+		if (!err)
+			err = node_of(&g, rs->rows[i].waker.pid, &g.edge_to[g.nedges]);
+		row_of[g.nedges++] = i;
+	}
+	if (!err && g.n) {
+		g.first = malloc(g.n * sizeof(uint32_t));
+		g.next = malloc(g.nedges * sizeof(uint32_t));
+		g.order = malloc(g.n * sizeof(int32_t));
+		g.low = malloc(g.n * sizeof(int32_t));
+		g.component = malloc(g.n * sizeof(uint32_t));
+		g.stack = malloc(g.n * sizeof(uint32_t));
+		g.calls = malloc(g.n * sizeof(uint32_t));
+		g.call_edge = malloc(g.n * sizeof(uint32_t));
+		g.on_stack = calloc(g.n, sizeof(bool));
+		if (!g.first || !g.next || !g.order || !g.low || !g.component || !g.stack || !g.calls ||
+		    !g.call_edge || !g.on_stack)
+			err = -ENOMEM;
+	}
+	if (!err && g.n) {
+		for (uint32_t v = 0; v < g.n; v++)
+			g.first[v] = UINT32_MAX;
+		for (size_t e = g.nedges; e-- > 0;) {
+			g.next[e] = g.first[g.edge_from[e]];
+			g.first[g.edge_from[e]] = (uint32_t)e;
+		}
+		strong_components(&g);
+		/* An edge inside a component lies on a cycle: contention. */
+		for (size_t e = 0; e < g.nedges; e++)
+			in_graph[row_of[e]] = g.component[g.edge_from[e]] == g.component[g.edge_to[e]];
+	}
+	/* Every other wait a thread of the service ended: waiting for its work. */
+	for (size_t i = 0; i < rs->n && !err; i++) {
+		struct sre_wait_cost *c = &costs[i];
+
+		if (!c->contention || in_graph[i])
+			continue;
+		c->contention = false;
+		if (c->own == SRE_WAIT_LOCK)
+			c->own = SRE_WAIT_IDLE;
+		if (c->via == SRE_WAIT_LOCK)
+			c->via = SRE_WAIT_IDLE;
+	}
+	sre_map_free(&g.index);
+	sre_map_free(&pairs);
+	free(in_graph);
+	free(g.edge_from);
+	free(g.edge_to);
+	free(row_of);
+	free(g.first);
+	free(g.next);
+	free(g.order);
+	free(g.low);
+	free(g.component);
+	free(g.stack);
+	free(g.calls);
+	free(g.call_edge);
+	free(g.on_stack);
+	return err;
 }

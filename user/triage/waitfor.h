@@ -31,6 +31,13 @@ struct sre_wait_cost {
  * another thread of the sleeper's service. */
 void sre_wait_cost(const struct sre_stack_row *r, enum sre_wait_reason by_stack, bool same_service,
 		   struct sre_wait_cost *c);
+/* Contention is mutual: threads of a service that wait for each other,
+ * in a cycle of the wait-for graph (a lock's waiters are its holders at
+ * other times). A wait ended by a thread that no cycle leads back from
+ * (a JVM's idle GC workers woken by the VM thread, a pipeline stage by
+ * the one before it) is waiting for that thread's work: idle. Rewrites
+ * costs (one per row of rs) in place; -ENOMEM leaves them as they were. */
+int sre_wait_keep_cycles(const struct sre_stack_rows *rs, struct sre_wait_cost *costs);
 /* A waker a thread: not an interrupt, not the idle task, not a kernel thread. */
 bool sre_waker_is_thread(const struct sre_stack_waker *w);
 /* Why a thread was blocked, from its state and syscall alone (a waker's
