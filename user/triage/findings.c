@@ -154,6 +154,86 @@ static void service_label(const struct sre_triage_data *d, uint32_t service, cha
 		snprintf(buf, len, "%s's thread time (pid %u)", p ? p->comm : "?", service);
 }
 
+/* The syscall a row blocked in (BPF's, else its kernel frames'); -1. */
+static int row_syscall(const struct sre_stack_row *r)
+{
+	if (r->syscall >= 0)
+		return r->syscall;
+	for (int i = 0; i < r->nk; i++)
+		if (!strncmp(r->kframes[i], "__x64_sys_", 10))
+			return sre_syscall_number(r->kframes[i] + 10);
+	return -1;
+}
+
+struct syscall_wait {
+	uint64_t idle_ns, busy_ns;
+};
+
+/* Syscall rows merged per service; a syscall whose off-CPU time in the
+ * service was mostly idle (waiting for work: epoll, a client's next
+ * request) is left out, as the time table leaves idle waits out; one
+ * offcpu saw nothing of is judged by its name. */
+static void service_syscalls(struct sre_triage_data *d)
+{
+	struct sre_map waits;
+
+	sre_map_init(&waits, 2 * sizeof(uint32_t), sizeof(struct syscall_wait), NULL, NULL);
+	for (size_t i = 0; i < d->offcpu.n && d->offcpu_cost; i++) {
+		const struct sre_stack_row *r = &d->offcpu.rows[i];
+		const struct sre_wait_cost *c = &d->offcpu_cost[i];
+		int nr = row_syscall(r);
+		uint32_t key[2] = { sre_service_of(d->services, r->tgid, r->comm), (uint32_t)nr };
+		struct syscall_wait *w;
+		uint64_t idle = (c->own == SRE_WAIT_IDLE ? r->value - c->via_ns : 0) +
+				(c->via == SRE_WAIT_IDLE ? c->via_ns : 0);
+
+		if (nr < 0 || !(w = sre_map_put(&waits, key, NULL)))
+			continue;
+		w->idle_ns += idle;
+		w->busy_ns += r->value - idle;
+	}
+	for (size_t i = 0; i < d->syscalls.n; i++) {
+		const struct sre_row *r = &d->syscalls.rows[i];
+		uint32_t key[2] = { sre_service_of(d->services, r->key1, r->comm), r->key2 };
+		const struct syscall_wait *w = sre_map_get(&waits, key);
+		struct sre_row *m = NULL;
+
+		if (w ? w->idle_ns > w->busy_ns
+		      : sre_blocked_reason(OFFCPU_STATE_INTERRUPTIBLE, (int)r->key2) == SRE_WAIT_IDLE) {
+			d->idle_syscall_ns += r->total_ns;
+			continue;
+		}
+		for (size_t j = 0; j < d->service_syscalls.n && !m; j++)
+			if (d->service_syscalls.rows[j].key1 == key[0] && d->service_syscalls.rows[j].key2 == key[1])
+				m = &d->service_syscalls.rows[j];
+		if (!m && (m = sre_rows_add(&d->service_syscalls, key[0], key[1])))
+			memcpy(m->comm, r->comm, sizeof(m->comm));
+		if (!m)
+			continue;
+		m->count += r->count;
+		m->errors += r->errors;
+		m->total_ns += r->total_ns;
+		if (r->max_ns > m->max_ns)
+			m->max_ns = r->max_ns;
+		hist_add(&m->hist, &r->hist);
+	}
+	sre_rows_sort_by_total(&d->service_syscalls);
+	sre_map_free(&waits);
+}
+
+void sre_triage_service_name(const struct sre_triage_data *d, uint32_t service, const char *comm, char *buf,
+			     size_t len)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < d->nprocs; i++)
+		n += d->procs[i].service == service;
+	if (n > 1)
+		snprintf(buf, len, "%s (%d processes)", comm, n);
+	else
+		snprintf(buf, len, "%s (%u)", comm, service);
+}
+
 /* ---- helpers for evidence ---- */
 
 void sre_triage_human_ns(char *buf, size_t len, double ns)
@@ -700,6 +780,7 @@ void sre_triage_analyze(struct sre_triage_data *d, const struct sre_triage_thres
 {
 	d->floor_ns = (uint64_t)(th->min_share * d->elapsed_s * 1e9);
 	account(d);
+	service_syscalls(d);
 	find_cpu(d, th);
 	find_disk(d, th);
 	if (!find_loss(d, th))
@@ -713,6 +794,7 @@ void sre_triage_analyze(struct sre_triage_data *d, const struct sre_triage_thres
 void sre_triage_data_free(struct sre_triage_data *d)
 {
 	sre_rows_free(&d->syscalls);
+	sre_rows_free(&d->service_syscalls);
 	for (int p = 0; p < BIOLAT_NPARTS; p++)
 		sre_rows_free(&d->disk[p]);
 	free(d->flows);

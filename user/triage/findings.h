@@ -83,6 +83,10 @@ struct sre_triage_data {
 	struct sre_services *services; /* the processes' services, read while they lived */
 	struct sre_triage_proc *procs;
 	size_t nprocs;
+	/* Syscalls per service (key1 its root pid, key2 the number), idle
+	 * waits left out as in the time table; largest total first. */
+	struct sre_rows service_syscalls;
+	uint64_t idle_syscall_ns;      /* the time of the syscalls left out */
 	struct sre_triage_disk *disks; /* per disk and op, in row order */
 	size_t ndisks;
 	struct sre_triage_finding findings[SRE_TRIAGE_MAX_FINDINGS];
@@ -92,6 +96,9 @@ struct sre_triage_data {
 void sre_triage_analyze(struct sre_triage_data *d, const struct sre_triage_thresholds *th);
 void sre_triage_data_free(struct sre_triage_data *d);
 
+/* "postgres (8 processes)" or "app (pid 9)", for a service's row. */
+void sre_triage_service_name(const struct sre_triage_data *d, uint32_t service, const char *comm, char *buf,
+			     size_t len);
 /* Shared with the renderers, so numbers read the same everywhere. */
 void sre_triage_human_ns(char *buf, size_t len, double ns);
 double sre_triage_pct(uint64_t part, uint64_t whole);

@@ -65,13 +65,6 @@ static void end_block(FILE *f, const struct report_style *s)
 	fputs(s->block_end, f);
 }
 
-static int cmp_total_desc(const void *a, const void *b)
-{
-	const struct sre_row *x = *(const struct sre_row *const *)a, *y = *(const struct sre_row *const *)b;
-
-	return x->total_ns == y->total_ns ? 0 : x->total_ns > y->total_ns ? -1 : 1;
-}
-
 static void print_time(FILE *f, const struct sre_triage_data *d, const struct report_style *s)
 {
 	char t[32];
@@ -96,30 +89,25 @@ static void print_time(FILE *f, const struct sre_triage_data *d, const struct re
 
 static void print_syscalls(FILE *f, const struct sre_triage_data *d, const struct report_style *s)
 {
-	const struct sre_row **order = calloc(d->syscalls.n ? d->syscalls.n : 1, sizeof(*order));
+	const struct sre_rows *rs = &d->service_syscalls;
+	char idle[32];
 
 	heading(f, s, "Top syscalls by total latency");
-	if (!order) {
-		end_block(f, s);
-		return;
-	}
-	for (size_t i = 0; i < d->syscalls.n; i++)
-		order[i] = &d->syscalls.rows[i];
-	qsort(order, d->syscalls.n, sizeof(*order), cmp_total_desc);
-	fprintf(f, "  %-18s %-24s %10s %12s %12s\n", "SYSCALL", "PROCESS", "CALLS", "TOTAL", "P99");
-	for (size_t i = 0; i < d->syscalls.n && i < 10; i++) {
-		const struct sre_row *r = order[i];
+	fprintf(f, "  %-18s %-28s %10s %12s %12s\n", "SYSCALL", "PROCESS", "CALLS", "TOTAL", "P99");
+	for (size_t i = 0; i < rs->n && i < 10; i++) {
+		const struct sre_row *r = &rs->rows[i];
 		const char *name = sre_syscall_name((int)r->key2);
-		char proc[40], tot[32], p99[32];
+		char proc[48], tot[32], p99[32];
 
-		snprintf(proc, sizeof(proc), "%s (%u)", r->comm, r->key1);
+		sre_triage_service_name(d, r->key1, r->comm, proc, sizeof(proc));
 		sre_triage_human_ns(tot, sizeof(tot), (double)r->total_ns);
 		sre_triage_human_ns(p99, sizeof(p99), sre_row_quantile(r, 0.99));
-		fprintf(f, "  %-18s %-24s %10" PRIu64 " %12s %12s\n", name ? name : "?", proc, r->count, tot, p99);
+		fprintf(f, "  %-18s %-28s %10" PRIu64 " %12s %12s\n", name ? name : "?", proc, r->count, tot, p99);
 	}
-	if (!d->syscalls.n)
+	if (!rs->n)
 		fputs("  (none traced)\n", f);
-	free(order);
+	sre_triage_human_ns(idle, sizeof(idle), (double)d->idle_syscall_ns);
+	fprintf(f, "  (idle waits — epoll, poll, reads of a client's next request — %s, left out)\n", idle);
 	end_block(f, s);
 }
 
