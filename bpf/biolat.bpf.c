@@ -36,6 +36,32 @@ struct {
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
+/* Who submitted a request, by its first bio: requests are often issued
+ * from another context (kblockd, a loop worker, the flush machinery),
+ * and an empty preflush write never is. Recorded when the request is
+ * allocated, in the submitter's context. */
+struct submitter {
+	__u64 ts;
+	__u32 pid;
+	char comm[TASK_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BIOLAT_INFLIGHT_MAX);
+	__type(key, __u64);
+	__type(value, struct submitter);
+} submitters SEC(".maps");
+
+/* The last process that asked a disk for a cache flush: the flush
+ * machinery's own request (no bio) is sent for it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BIOLAT_DISKS_MAX * 4);
+	__type(key, __u32);
+	__type(value, struct submitter);
+} flushers SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -80,6 +106,14 @@ static __always_inline __u32 rq_dev(struct request *rq)
 	return ((__u32)BPF_CORE_READ(d, major) << 20) | (__u32)BPF_CORE_READ(d, first_minor);
 }
 
+static __always_inline bool preflush(__u32 flags)
+{
+	return flags & (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_PREFLUSH));
+}
+
+/* The operation as /sys/block/X/stat counts it: a flush request that
+ * carries a bio is an empty preflush write sent straight to the driver,
+ * counted as a write; the flush machinery's own request has no bio. */
 static __always_inline __u32 rq_op(struct request *rq)
 {
 	__u32 flags = BPF_CORE_READ(rq, cmd_flags);
@@ -88,10 +122,14 @@ static __always_inline __u32 rq_op(struct request *rq)
 	switch (op) {
 	case 0: out = BIOLAT_OP_READ; break;
 	case 1: out = BIOLAT_OP_WRITE; break;
-	case 2: out = BIOLAT_OP_FLUSH; break;
+	case 2: out = BPF_CORE_READ(rq, bio) ? BIOLAT_OP_WRITE | BIOLAT_OP_PREFLUSH : BIOLAT_OP_FLUSH; break;
 	case 3: out = BIOLAT_OP_DISCARD; break;
 	default: out = BIOLAT_OP_OTHER; break;
 	}
+	/* An empty write only asks for a flush (blk_insert_flush takes
+	 * REQ_PREFLUSH off the request, so the size tells). */
+	if (out == BIOLAT_OP_WRITE && !BPF_CORE_READ(rq, __data_len))
+		out |= BIOLAT_OP_PREFLUSH;
 	if (flags & (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_SYNC)))
 		out |= BIOLAT_OP_SYNC;
 	return out;
@@ -107,17 +145,50 @@ static __always_inline bool disk_wanted(struct request *rq)
 	return bpf_map_lookup_elem(&wanted_disks, &dev) != NULL;
 }
 
+/* Who submitted rq: recorded for its bio at allocation, or for its disk
+ * when it is the flush machinery's own; NULL when none was (then the
+ * context issuing it submitted it). */
+static __always_inline struct submitter *submitter_of(struct request *rq)
+{
+	__u64 bio = (__u64)BPF_CORE_READ(rq, bio);
+	__u32 dev;
+
+	if (bio)
+		return bpf_map_lookup_elem(&submitters, &bio);
+	if ((BPF_CORE_READ(rq, cmd_flags) & 0xff) != 2 /* REQ_OP_FLUSH */)
+		return NULL;
+	dev = rq_dev(rq);
+	return bpf_map_lookup_elem(&flushers, &dev);
+}
+
+static __always_inline void forget_submitter(struct request *rq)
+{
+	__u64 bio = (__u64)BPF_CORE_READ(rq, bio);
+
+	if (bio)
+		bpf_map_delete_elem(&submitters, &bio);
+}
+
 /* First sight of a request (insert, or issue when it bypassed the queue):
  * who submitted it. */
 static __always_inline struct inflight *track(struct request *rq)
 {
 	__u64 key = (__u64)rq;
 	struct inflight fresh = {}, *f;
+	struct submitter *s;
 
-	if (!disk_wanted(rq) || !current_wanted())
+	if (!disk_wanted(rq))
 		return NULL;
-	fresh.pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
+	s = submitter_of(rq);
+	if (s) {
+		fresh.pid = s->pid;
+		__builtin_memcpy(fresh.comm, s->comm, sizeof(fresh.comm));
+	} else if (current_wanted()) {
+		fresh.pid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
+	} else {
+		return NULL;
+	}
 	if (bpf_map_update_elem(&inflight, &key, &fresh, BPF_ANY)) {
 		count_event(SRE_CNT_MISSED);
 		return NULL;
@@ -198,21 +269,37 @@ static __always_inline int on_complete(struct request *rq, int error, unsigned i
 	__u64 key = (__u64)rq, now, queue, device, total;
 	struct biolat_key k = {};
 	struct biolat_stats *st;
-	struct inflight *f;
+	struct inflight *f, unissued = {};
 	__u32 op, gen = current_gen;
 
 	f = bpf_map_lookup_elem(&inflight, &key);
-	if (!f)
-		return 0;
-	if (!f->issue_ts) {
-		bpf_map_delete_elem(&inflight, &key);
-		return 0;
-	}
+	op = rq_op(rq);
 	now = bpf_ktime_get_ns();
+	/* The bio's submitter is read once more below, then forgotten: its
+	 * address will serve another bio, maybe one not wanted. */
+	if (!f || !f->issue_ts) {
+		/* An empty preflush write the flush machinery completes
+		 * without sending it: a write to the kernel's counters,
+		 * waiting from allocation, never on the device. */
+		struct submitter *s = (op & BIOLAT_OP_PREFLUSH) && disk_wanted(rq) ? submitter_of(rq) : NULL;
+
+		if (!s || (f && !f->insert_ts)) {
+			if (f)
+				bpf_map_delete_elem(&inflight, &key);
+			return 0;
+		}
+		if (!f) {
+			f = &unissued;
+			f->pid = s->pid;
+			__builtin_memcpy(f->comm, s->comm, sizeof(f->comm));
+			f->insert_ts = s->ts;
+		}
+		f->issue_ts = now;
+	}
+	forget_submitter(rq);
 	device = now - f->issue_ts;
 	queue = f->insert_ts ? f->issue_ts - f->insert_ts : 0;
 	total = now - (f->insert_ts ? f->insert_ts : f->issue_ts);
-	op = rq_op(rq);
 	count_event(SRE_CNT_EVENTS);
 
 	if (slow_ns >= 0) {
@@ -252,6 +339,45 @@ static __always_inline int on_complete(struct request *rq, int error, unsigned i
 	add_hist(st->hist_device, device);
 	add_hist(st->hist_size, nr_bytes);
 	bpf_map_delete_elem(&inflight, &key);
+	return 0;
+}
+
+struct bio___pre512 {
+	struct gendisk *bi_disk;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 bio_dev(struct bio *bio)
+{
+	struct bio___pre512 *old = (void *)bio;
+	struct gendisk *d;
+
+	if (bpf_core_field_exists(old->bi_disk))
+		d = BPF_CORE_READ(old, bi_disk);
+	else
+		d = BPF_CORE_READ(bio, bi_bdev, bd_disk);
+	return d ? ((__u32)BPF_CORE_READ(d, major) << 20) | (__u32)BPF_CORE_READ(d, first_minor) : 0;
+}
+
+/* A request is allocated for a bio, in its submitter's context (before
+ * 5.11 the bio is the second argument, as for insert and issue). */
+SEC("tp_btf/block_getrq")
+int BPF_PROG(rq_alloc_btf)
+{
+	struct bio *bio = (struct bio *)ctx[rq_second_arg ? 1 : 0];
+	struct submitter s = {};
+	__u64 key = (__u64)bio;
+	__u32 dev;
+
+	if (!current_wanted())
+		return 0;
+	s.ts = bpf_ktime_get_ns();
+	s.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(s.comm, sizeof(s.comm));
+	bpf_map_update_elem(&submitters, &key, &s, BPF_ANY);
+	if (preflush(BPF_CORE_READ(bio, bi_opf))) {
+		dev = bio_dev(bio);
+		bpf_map_update_elem(&flushers, &dev, &s, BPF_ANY);
+	}
 	return 0;
 }
 

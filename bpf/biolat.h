@@ -18,6 +18,12 @@ enum biolat_op {
 	BIOLAT_OP_ALL = 0x7f, /* rows not split by operation */
 };
 #define BIOLAT_OP_SYNC 0x80 /* flag on op: a synchronous request */
+/* Flag on a write: an empty one that only asks for a cache flush (what
+ * fsync sends). The kernel counts it among writes in /sys/block/X/stat,
+ * whether it reaches the driver as a flush request or completes inside
+ * the flush machinery; only the machinery's own flush requests count
+ * as flushes there. */
+#define BIOLAT_OP_PREFLUSH 0x40
 
 /* A row: (disk, op, process), each part 0 / BIOLAT_OP_ALL unless asked for. */
 struct biolat_key {

@@ -54,7 +54,7 @@ static const char *const op_names[] = { "read", "write", "flush", "discard", "ot
 
 const char *biolat_op_name(uint32_t op)
 {
-	op &= ~BIOLAT_OP_SYNC;
+	op &= ~(BIOLAT_OP_SYNC | BIOLAT_OP_PREFLUSH);
 	return op < sizeof(op_names) / sizeof(op_names[0]) ? op_names[op] : "all";
 }
 
@@ -327,8 +327,11 @@ void biolat_print_json(FILE *f, const struct biolat_cfg *cfg, struct sre_rows d[
 		sre_json_object(&j, NULL);
 		sre_json_string(&j, "disk", disk);
 		sre_json_string(&j, "op", biolat_op_name(op));
-		if (cfg->per_op)
+		if (cfg->per_op) {
 			sre_json_bool(&j, "sync", op & BIOLAT_OP_SYNC);
+			/* An empty write asking for a cache flush (counted as a write, as the kernel does). */
+			sre_json_bool(&j, "preflush", op & BIOLAT_OP_PREFLUSH);
+		}
 		if (cfg->per_process) {
 			sre_json_uint(&j, "pid", r->key2 >> 8);
 			sre_json_string(&j, "comm", r->comm);
@@ -381,7 +384,8 @@ static void print_text(struct biolat_run *run, struct sre_rows d[BIOLAT_NPARTS],
 		int n;
 
 		biolat_disk_name(r->key1, disk, sizeof(disk));
-		n = snprintf(label, sizeof(label), "%s %s%s", disk, biolat_op_name(op),
+		n = snprintf(label, sizeof(label), "%s %s%s%s", disk, biolat_op_name(op),
+			     run->cfg.per_op && (op & BIOLAT_OP_PREFLUSH) ? "-preflush" : "",
 			     run->cfg.per_op && (op & BIOLAT_OP_SYNC) ? "-sync" : "");
 		if (run->cfg.per_process && n > 0 && (size_t)n < sizeof(label))
 			snprintf(label + n, sizeof(label) - (size_t)n, " %u %s", r->key2 >> 8, r->comm);

@@ -68,6 +68,47 @@ stop_biolat() {
 	jq -e '[.rows[] | (.p50_ns <= .p95_ns and .p95_ns <= .p99_ns and .p99_ns <= .max_ns and ([.hist[].count] | add) == .count)] | all' <<<"$output"
 }
 
+# Reads, writes, discards, flushes: fields 1, 5, 12, 16 of the stat file.
+op_counts() { awk '{ print $1, $5, $12, $16 }' "/sys/block/$1/stat"; }
+
+# Per-op request counts from biolat's JSON in $output, in op_counts' order.
+biolat_counts() {
+	for op in read write discard flush; do
+		jq "[.rows[] | select(.op == \"$op\") | .count] | add // 0" <<<"$output"
+	done | tr '\n' ' ' | sed 's/ $//'
+}
+
+@test "biolat: O_DSYNC writes count as the kernel counts them (empty preflush writes, flushes), host-wide and -- COMMAND" {
+	# Each O_DSYNC write is a data write, then an empty write asking for
+	# a cache flush, which the block layer sends as a flush request: the
+	# kernel counts two writes and one flush. The flush is issued from a
+	# kernel worker, the empty write never reaches the driver.
+	start_biolat -d "$A" -D -O -f json
+	k0=$(op_counts "$A")
+	dd if=/dev/zero of="$LOOP_A" bs=4k count=100 oflag=dsync status=none
+	k1=$(op_counts "$A")
+	stop_biolat
+	read -r r0 w0 d0 f0 <<<"$k0"
+	read -r r1 w1 d1 f1 <<<"$k1"
+	want="$((r1 - r0)) $((w1 - w0)) $((d1 - d0)) $((f1 - f0))"
+	echo "host: kernel $want, biolat $(biolat_counts)" >&3
+	[ "$(biolat_counts)" = "$want" ]
+	[ $((w1 - w0)) -ge 200 ] && [ $((f1 - f0)) -ge 100 ]
+	# The empty writes are marked: the data writes are the others.
+	[ "$(jq '[.rows[] | select(.op == "write" and (.preflush | not)) | .count] | add' <<<"$output")" -eq 100 ]
+	# Traced as a command: its flushes are its own, though a worker sends them.
+	k0=$(op_counts "$A")
+	run --separate-stderr "$SRE" biolat -d "$A" -D -O -P -f json -- dd if=/dev/zero of="$LOOP_A" bs=4k count=100 oflag=dsync status=none
+	k1=$(op_counts "$A")
+	[ "$status" -eq 0 ]
+	read -r r0 w0 d0 f0 <<<"$k0"
+	read -r r1 w1 d1 f1 <<<"$k1"
+	want="$((r1 - r0)) $((w1 - w0)) $((d1 - d0)) $((f1 - f0))"
+	echo "-- dd: kernel $want, biolat $(biolat_counts)" >&3
+	[ "$(biolat_counts)" = "$want" ]
+	[ "$(jq -r '[.rows[].comm] | unique | join(",")' <<<"$output")" = dd ]
+}
+
 @test "biolat -d: other disks are excluded" {
 	start_biolat -d "$A" -D -f json
 	a0=$(stat_field "$A" 1)

@@ -464,8 +464,9 @@ static void disk_ops(const struct sre_triage_data *d, uint32_t dev, char *buf, s
 		if (k->dev != dev || !k->count)
 			continue;
 		sre_triage_human_ns(p99, sizeof(p99), hist_quantile(&k->hist, 0.99, 0));
-		at += (size_t)snprintf(buf + at, len - at, "%s %s%s %" PRIu64 " (%.0f/s) p99 %s", at > strlen(disk) ? "," : "",
-				       biolat_op_name(k->op), k->op & BIOLAT_OP_SYNC ? " sync" : "", k->count,
+		at += (size_t)snprintf(buf + at, len - at, "%s %s%s%s %" PRIu64 " (%.0f/s) p99 %s",
+				       at > strlen(disk) ? "," : "", biolat_op_name(k->op),
+				       k->op & BIOLAT_OP_PREFLUSH ? " preflush" : "", k->op & BIOLAT_OP_SYNC ? " sync" : "", k->count,
 				       (double)k->count / d->elapsed_s, p99);
 	}
 }
