@@ -52,6 +52,8 @@ declare -A cmd
 cmd[control]="sleep 3600"
 cmd[offcpu]="$sre offcpu -f folded"
 cmd[offcpu-fp]="$sre offcpu --unwind fp -f folded"
+# Who ended each wait, with the waker's stacks (triage records the waker only).
+cmd[offcpu-wakers]="$sre offcpu --wakers -f folded"
 cmd[profile]="$sre profile -f folded"
 cmd[triage]="$sre triage -o $PG_DIR/triage"
 # libbpf-tools 0.26 has no folded output (-f); the default report is printed at exit.

@@ -168,3 +168,12 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 	top_finding | grep -qE '^  1\. \[cpu\] java \(pid [0-9]+\) on CPU [0-9.]+ s'
 	jq -e '.time_ns["lock contention"] < .time_ns.on_cpu / 10' "$T/r/findings.json"
 }
+
+@test "triage: the first line names what was traced (the filter in force)" {
+	run --separate-stderr "$SRE" triage -o "$T/r" -c sretrace_none 1
+	[ "$status" -eq 0 ]
+	head -1 <<<"$output" | grep -qE '^sretrace triage: [0-9.]+ s on .*, processes named sretrace_none$'
+	[ "$(jq -r .traced "$T/r/findings.json")" = "processes named sretrace_none" ]
+	run --separate-stderr "$SRE" triage -o "$T/r2" -- true
+	head -1 <<<"$output" | grep -q ', true and its children$'
+}
