@@ -94,24 +94,50 @@ static void costs(void)
 static void cycles(void)
 {
 	const char *u[] = { "app_lock", "worker" };
-	/* 1 <-> 2 wait for each other (contention); 3 waits for 1 once and
-	 * often, but 1 never for 3 (a handoff); 4 waits for 5 once each way
-	 * (start-up and exit: single waits are no pattern). */
+	/* 1 <-> 2 wait for each other (contention); 3 waits for 1 often,
+	 * but 1 never for 3 (a handoff); 4 waits for 5 once each way
+	 * (start-up and exit: single waits are no pattern); 6 waits for 7
+	 * briefly at start-up and once for 5 s, 7 for 6 often: the long one
+	 * alone is an event. */
 	struct sre_stack_row rows[] = {
 		row(1, u, N(u), 2, SRE_WAKER_SEEN), row(2, u, N(u), 1, SRE_WAKER_SEEN),
 		row(3, u, N(u), 1, SRE_WAKER_SEEN), row(4, u, N(u), 5, SRE_WAKER_SEEN),
-		row(5, u, N(u), 4, SRE_WAKER_SEEN),
+		row(5, u, N(u), 4, SRE_WAKER_SEEN), row(6, u, N(u), 7, SRE_WAKER_SEEN),
+		row(6, u, N(u), 7, SRE_WAKER_SEEN), row(7, u, N(u), 6, SRE_WAKER_SEEN),
 	};
 	struct sre_stack_rows rs = { .rows = rows, .n = N(rows) };
 	struct sre_wait_cost c[N(rows)];
 
 	rows[3].count = rows[4].count = 1;
+	rows[5].count = 1;
+	rows[6].count = 1;
+	rows[6].value = 5000000000ULL;
 	for (int i = 0; i < N(rows); i++)
 		sre_wait_cost(&rows[i], SRE_WAIT_IDLE, true, &c[i]);
 	CHECK(!sre_wait_keep_cycles(&rs, c), "keep_cycles");
 	CHECK(c[0].contention && c[1].contention, "1 <-> 2 is contention");
 	CHECK(!c[2].contention && c[2].own == SRE_WAIT_IDLE, "3 -> 1 is a handoff");
 	CHECK(!c[3].contention && !c[4].contention, "single waits are not contention");
+	CHECK(c[5].contention && !c[6].contention && c[7].contention, "a single long wait is an event");
+}
+
+/* Two threads that wake each other, each waiting in the same primitive
+ * but called from different places (a VM thread waiting for work, the
+ * thread handing it work waiting at a safepoint): no contention. */
+static void sites(void)
+{
+	const char *work[] = { "libc.so.6+0x85f16", "Monitor::wait", "VMThread::wait_for_operations", "thread_main" };
+	const char *safepoint[] = { "libc.so.6+0x85f16", "Monitor::wait", "SafepointSynchronize::block", "main" };
+	struct sre_stack_row rows[] = {
+		row(1, work, N(work), 2, SRE_WAKER_SEEN), row(2, safepoint, N(safepoint), 1, SRE_WAKER_SEEN),
+	};
+	struct sre_stack_rows rs = { .rows = rows, .n = N(rows) };
+	struct sre_wait_cost c[N(rows)];
+
+	for (int i = 0; i < N(rows); i++)
+		sre_wait_cost(&rows[i], SRE_WAIT_IDLE, true, &c[i]);
+	CHECK(!sre_wait_keep_cycles(&rs, c), "keep_cycles");
+	CHECK(!c[0].contention && !c[1].contention && c[0].own == SRE_WAIT_IDLE, "different sites: not contention");
 }
 
 /* A /proc of our own: pid/stat and pid/exe (a symlink). */
@@ -169,6 +195,7 @@ int main(void)
 	lock_names();
 	costs();
 	cycles();
+	sites();
 	services();
 	if (failures)
 		return 1;

@@ -197,10 +197,32 @@ struct wait_graph {
 	bool *on_stack;
 };
 
-static int node_of(struct wait_graph *g, uint32_t tid, uint32_t *node)
+/* A node: a thread waiting at one site, the lock function and its
+ * caller. Runtimes wait in one generic primitive (a JVM's
+ * PlatformMonitor::wait) for everything; the caller tells a VM thread
+ * waiting for work from a thread waiting at a safepoint. */
+struct wait_node {
+	uint64_t tid;
+	const char *fn, *caller;
+};
+
+/* The site a row waits at (frame names are interned: pointers compare). */
+static void wait_site(const struct sre_stack_row *r, const char **fn, const char **caller)
 {
+	*fn = sre_lock_frame(r);
+	*caller = NULL;
+	for (int i = 0; *fn && i + 1 < r->nu; i++)
+		if (r->uframes[i] == *fn) {
+			*caller = r->uframes[i + 1];
+			break;
+		}
+}
+
+static int node_of(struct wait_graph *g, uint32_t tid, const char *fn, const char *caller, uint32_t *node)
+{
+	struct wait_node key = { .tid = tid, .fn = fn, .caller = caller };
 	bool added;
-	uint32_t *v = sre_map_put(&g->index, &tid, &added);
+	uint32_t *v = sre_map_put(&g->index, &key, &added);
 
 	if (!v)
 		return -ENOMEM;
@@ -278,12 +300,16 @@ static int count_pairs(const struct sre_stack_rows *rs, const struct sre_wait_co
 	return 0;
 }
 
+/* A single long wait is an event (a launcher thread waiting for the
+ * program to end, woken once), not a pattern. */
+#define ONE_OFF_NS 100000000ULL
+
 static bool repeated(const struct sre_map *pairs, const struct sre_stack_row *r)
 {
 	uint32_t key[2] = { r->pid, r->waker.pid };
 	const uint64_t *n = sre_map_get(pairs, key);
 
-	return n && *n >= 2;
+	return n && *n >= 2 && !(r->count == 1 && r->value >= ONE_OFF_NS);
 }
 
 int sre_wait_keep_cycles(const struct sre_stack_rows *rs, struct sre_wait_cost *costs)
@@ -292,9 +318,10 @@ int sre_wait_keep_cycles(const struct sre_stack_rows *rs, struct sre_wait_cost *
 	struct sre_map pairs;
 	size_t *row_of;
 	bool *in_graph;
+	const char *fn, *caller;
 	int err;
 
-	sre_map_init(&g.index, sizeof(uint32_t), sizeof(uint32_t), NULL, NULL);
+	sre_map_init(&g.index, sizeof(struct wait_node), sizeof(uint32_t), NULL, NULL);
 	sre_map_init(&pairs, 2 * sizeof(uint32_t), sizeof(uint64_t), NULL, NULL);
 	err = count_pairs(rs, costs, &pairs);
 	in_graph = calloc(rs->n + 1, sizeof(*in_graph));
@@ -309,9 +336,12 @@ int sre_wait_keep_cycles(const struct sre_stack_rows *rs, struct sre_wait_cost *
 		if (!costs[i].contention || !repeated(&pairs, &rs->rows[i]))
 			continue;
 		in_graph[i] = true;
-		err = node_of(&g, rs->rows[i].pid, &g.edge_from[g.nedges]);
+		/* Both ends at the sleeper's wait site: a waker that never waits
+		 * there itself closes no cycle. */
+		wait_site(&rs->rows[i], &fn, &caller);
+		err = node_of(&g, rs->rows[i].pid, fn, caller, &g.edge_from[g.nedges]);
 		if (!err)
-			err = node_of(&g, rs->rows[i].waker.pid, &g.edge_to[g.nedges]);
+			err = node_of(&g, rs->rows[i].waker.pid, fn, caller, &g.edge_to[g.nedges]);
 		row_of[g.nedges++] = i;
 	}
 	if (!err && g.n) {

@@ -31,12 +31,16 @@ struct sre_wait_cost {
  * another thread of the sleeper's service. */
 void sre_wait_cost(const struct sre_stack_row *r, enum sre_wait_reason by_stack, bool same_service,
 		   struct sre_wait_cost *c);
-/* Contention is mutual: threads of a service that wait for each other,
- * in a cycle of the wait-for graph (a lock's waiters are its holders at
- * other times). A wait ended by a thread that no cycle leads back from
- * (a JVM's idle GC workers woken by the VM thread, a pipeline stage by
- * the one before it) is waiting for that thread's work: idle. Rewrites
- * costs (one per row of rs) in place; -ENOMEM leaves them as they were. */
+/* Contention is mutual: threads of a service that wait for each other
+ * at the same site, on a cycle of the wait-for graph (a lock's waiters
+ * are its holders at other times; the graph's nodes are a thread at a
+ * site: the lock function and its caller). A wait ended by a thread that no such
+ * cycle leads back from is waiting for that thread's work: idle (a JVM's
+ * VM thread waiting for work while the thread that hands it work waits
+ * at a safepoint elsewhere, idle GC workers, a pipeline stage and the one
+ * before it). So is a single wait of 100 ms or more: an event (a launcher
+ * thread waiting for the program to end), not a pattern. Rewrites costs
+ * (one per row of rs) in place; -ENOMEM leaves them as they were. */
 int sre_wait_keep_cycles(const struct sre_stack_rows *rs, struct sre_wait_cost *costs);
 /* A waker a thread: not an interrupt, not the idle task, not a kernel thread. */
 bool sre_waker_is_thread(const struct sre_stack_waker *w);
