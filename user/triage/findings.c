@@ -356,7 +356,8 @@ static const char *hottest_leaf(const struct sre_triage_data *d, uint32_t pid, u
 
 static void find_cpu(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
 {
-	qsort(d->procs, d->nprocs, sizeof(*d->procs), cmp_proc_on);
+	if (d->nprocs)
+		qsort(d->procs, d->nprocs, sizeof(*d->procs), cmp_proc_on);
 	for (size_t i = 0; i < d->nprocs && i < 2; i++) {
 		const struct sre_triage_proc *p = &d->procs[i];
 		const char *hot = NULL;
@@ -678,7 +679,8 @@ static void find_lock(struct sre_triage_data *d, const struct sre_triage_thresho
 							.name = fn, .comm = (const char *)(uintptr_t)i,
 							.ns = r->value - d->offcpu_cost[i].via_ns };
 	}
-	qsort(waits, n, sizeof(*waits), cmp_lock_wait);
+	if (n)
+		qsort(waits, n, sizeof(*waits), cmp_lock_wait);
 	for (size_t i = 0, j; i < n; i = j) {
 		struct lock_group g = { .service = waits[i].pid, .fn = waits[i].name };
 
