@@ -16,6 +16,7 @@
 #include "check.h"
 #include "lib/sym/ksyms.h"
 #include "lib/sym/elfsyms.h"
+#include "lib/sym/perfmap.h"
 #include "lib/sym/usyms.h"
 
 
@@ -83,7 +84,7 @@ static int write_file(const char *path, const void *data, size_t len)
 static void test_self(uint64_t *target_file_off)
 {
 	struct usyms *u = usyms_new();
-	uint64_t addr = (uint64_t)(uintptr_t)&sym_target, named, module_only, unknown;
+	uint64_t addr = (uint64_t)(uintptr_t)&sym_target, named, jit, module_only, unknown;
 	uint32_t pid = (uint32_t)getpid();
 	int local = 0;
 	struct usym s;
@@ -126,7 +127,7 @@ static void test_self(uint64_t *target_file_off)
 	CHECK(usyms_resolve(u, pid, 1, addr, &s) == 0 && s.name && !strcmp(s.name, "sym_target"),
 	      "after recapture: %s", str(s.name));
 
-	usyms_stats(u, &named, &module_only, &unknown);
+	usyms_stats(u, &named, &jit, &module_only, &unknown);
 	CHECK(named >= 4 && module_only >= 1 && unknown == 3, "stats %" PRIu64 "/%" PRIu64 "/%" PRIu64,
 	      named, module_only, unknown);
 	usyms_free(u);
@@ -459,6 +460,27 @@ static void test_generations(void)
 	usyms_free(u);
 }
 
+/* perf map lines as the JVM, Node and perf-map-agent write them, and junk. */
+static void test_perfmap_lines(void)
+{
+	uint64_t start, size;
+	const char *name;
+	int len;
+
+	CHECK(perfmap_parse_line("0x00007fb964ec7600 0x00000000000000b8 long Chain.hot(long)\n", &start, &size, &name,
+				 &len) && start == 0x7fb964ec7600ULL && size == 0xb8 &&
+	      !strncmp(name, "long Chain.hot(long)", (size_t)len) && len == 20, "jvm line");
+	CHECK(perfmap_parse_line("3f1c2a40 1c0 JS:*hot /x/burn.js:2:13", &start, &size, &name, &len) &&
+	      start == 0x3f1c2a40 && size == 0x1c0 && len == 23, "node line, no 0x");
+	CHECK(perfmap_parse_line("10\t20\tname with\ttab\r\n", &start, &size, &name, &len) && len == 13, "tabs, CRLF");
+	CHECK(!perfmap_parse_line("", &start, &size, &name, &len), "empty");
+	CHECK(!perfmap_parse_line("zz 10 x", &start, &size, &name, &len), "not hex");
+	CHECK(!perfmap_parse_line("10 0 x", &start, &size, &name, &len), "size 0");
+	CHECK(!perfmap_parse_line("10 20", &start, &size, &name, &len), "no name");
+	CHECK(!perfmap_parse_line("ffffffffffffffff 20 x", &start, &size, &name, &len), "wraps");
+	CHECK(!perfmap_parse_line("10x 20 x", &start, &size, &name, &len), "junk after a number");
+}
+
 int main(void)
 {
 	uint64_t target_off = 0;
@@ -481,6 +503,7 @@ int main(void)
 	}
 	free(img);
 	test_ksyms();
+	test_perfmap_lines();
 	rmdir(tmpdir);
 	printf("%s test_syms\n", failures ? "not ok" : "ok");
 	return failures ? 1 : 0;

@@ -59,13 +59,14 @@ void sre_symbolizer_user_name(const struct sre_symbolizer *sym, uint32_t tgid, u
 
 void sre_symbolizer_summary(const struct sre_symbolizer *sym, const char *tool, uint64_t procs_gone)
 {
-	uint64_t named, module_only, unknown;
+	uint64_t named, jit, module_only, unknown;
 
 	if (!sym->usyms)
 		return;
-	usyms_stats(sym->usyms, &named, &module_only, &unknown);
-	fprintf(stderr, "%s: user frames: %" PRIu64 " named, %" PRIu64 " module+offset, %" PRIu64
+	usyms_stats(sym->usyms, &named, &jit, &module_only, &unknown);
+	fprintf(stderr, "%s: user frames: %" PRIu64 " named (%" PRIu64 " from perf maps), %" PRIu64
+			" module+offset or JIT region, %" PRIu64
 			" unknown; %" PRIu64 " processes gone before their maps were read, %" PRIu64
 			" ended ones dropped (cap)\n",
-		tool, named, module_only, unknown, procs_gone, usyms_evicted(sym->usyms));
+		tool, named, jit, module_only, unknown, procs_gone, usyms_evicted(sym->usyms));
 }

@@ -19,6 +19,7 @@
 #include "lib/core/sorted.h"
 #include "lib/sym/cfi.h"
 #include "lib/sym/elfsyms.h"
+#include "lib/sym/perfmap.h"
 #include "lib/sym/usyms.h"
 
 /* Address spaces of processes that ended, kept for their stacks; beyond
@@ -52,6 +53,8 @@ struct uproc {
 	bool evict;
 	size_t n;
 	struct umap *maps;
+	struct perfmap *jit;	/* names of JIT code (perf map), read when first needed */
+	bool jit_tried;
 };
 
 struct proc_key {
@@ -69,7 +72,7 @@ struct usyms {
 	uint64_t vdso_size;
 	bool vdso_tried;
 	struct sre_interner pool; /* module names repeat across every process */
-	uint64_t named, module_only, unknown;
+	uint64_t named, module_only, unknown, jit;
 	bool want_cfi;
 };
 
@@ -119,6 +122,7 @@ static void evict_dead(struct usyms *u)
 	u->procs = kept;
 	for (size_t d = 0; d < k; d++) {
 		free(u->dead[d]->maps);
+		perfmap_free(u->dead[d]->jit);
 		free(u->dead[d]);
 	}
 	memmove(u->dead, u->dead + k, (u->ndead - k) * sizeof(*u->dead));
@@ -183,6 +187,7 @@ void usyms_free(struct usyms *u)
 		struct uproc *p = *(struct uproc **)val;
 
 		free(p->maps);
+		perfmap_free(p->jit);
 		free(p);
 	}
 	sre_map_free(&u->procs);
@@ -526,6 +531,38 @@ int usyms_frame_pointers(const struct usyms *u, uint32_t pid, uint32_t gen)
 	return 0;
 }
 
+/* JIT code: anonymous executable memory, or memory mapped after the
+ * process's mappings were read. Named from the process's perf map, read
+ * (again, when it grew) while the process lives. */
+static const char *jit_name(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, uint64_t *offset)
+{
+	struct uproc *p = find_proc(u, pid, gen);
+	const char *name;
+
+	if (!p)
+		return NULL;
+	if (!p->jit && !p->jit_tried) {
+		p->jit_tried = true;
+		p->jit = perfmap_new(&u->pool);
+	}
+	if (!p->jit)
+		return NULL;
+	name = perfmap_lookup(p->jit, addr, offset);
+	if (!name && !p->dead && !perfmap_refresh(p->jit, pid))
+		name = perfmap_lookup(p->jit, addr, offset);
+	return name;
+}
+
+/* Anonymous code no perf map names: one frame per mapping, not one per
+ * instruction ("[jit@0x7f3a1c000000]"). */
+static const char *jit_region(struct usyms *u, const struct umap *m)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), "[jit@0x%" PRIx64 "]", m->start);
+	return sre_intern(&u->pool, buf);
+}
+
 int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, struct usym *out)
 {
 	const struct umap *m;
@@ -537,8 +574,25 @@ int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, st
 		u->unknown++;
 		return -ENOENT;
 	}
+	if (!m || !m->file) {
+		/* No file to name it: JIT code, if the process has a perf map. */
+		out->name = jit_name(u, pid, gen, addr, &out->offset);
+		if (out->name) {
+			u->jit++;
+			out->module = m ? m->module : "[jit]";
+			return 0;
+		}
+	}
 	if (!m) {
 		u->unknown++;
+		return 0;
+	}
+	if (!m->file && m->pgoff == 0 && !strcmp(m->module, "[anon]")) {
+		out->module = m->module;
+		out->map_start = m->start;
+		out->map_end = m->end;
+		out->name = jit_region(u, m);
+		u->module_only++;
 		return 0;
 	}
 	out->module = m->module;
@@ -557,9 +611,10 @@ int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, st
 	return 0;
 }
 
-void usyms_stats(const struct usyms *u, uint64_t *named, uint64_t *module_only, uint64_t *unknown)
+void usyms_stats(const struct usyms *u, uint64_t *named, uint64_t *jit, uint64_t *module_only, uint64_t *unknown)
 {
-	*named = u->named;
+	*named = u->named + u->jit;
+	*jit = u->jit;
 	*module_only = u->module_only;
 	*unknown = u->unknown;
 }

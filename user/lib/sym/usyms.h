@@ -57,8 +57,9 @@ int usyms_find_cfi(const struct usyms *u, uint32_t pid, uint32_t gen, uint64_t a
  * its CFI; usyms_set_cfi must be on), 0 when not or unknown, -ENOENT when
  * never captured. */
 int usyms_frame_pointers(const struct usyms *u, uint32_t pid, uint32_t gen);
-/* Resolutions so far: to a name, to module+offset only, to nothing. */
-void usyms_stats(const struct usyms *u, uint64_t *named, uint64_t *module_only, uint64_t *unknown);
+/* Resolutions so far: to a name (jit of them from perf maps), to
+ * module+offset or a JIT region only, to nothing. */
+void usyms_stats(const struct usyms *u, uint64_t *named, uint64_t *jit, uint64_t *module_only, uint64_t *unknown);
 
 /* Last component of path (a pointer into it); "" when path ends in '/'. */
 const char *usyms_module_basename(const char *path);
