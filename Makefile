@@ -11,7 +11,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -I$(BUILD)/skel -Iuser -I.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ibpf
-LDLIBS := -lbpf -lelf -lz -lm
+LDLIBS := -lbpf -lelf -lz -liberty -lm
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_HDRS := $(wildcard bpf/*.h)
@@ -79,7 +79,7 @@ $(BUILD)/flamegraph: tools/flamegraph.c $(BUILD)/obj/flamegraph.o $(BUILD)/obj/l
 # Unit tests link the pure layers only: no libbpf, no skeletons, no clang.
 $(BUILD)/tests/%: tests/unit/%.c $(PURE_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -o $@ $(filter %.c %.o,$^) -lelf -lz -lm
+	$(CC) $(USER_CFLAGS) -o $@ $(filter %.c %.o,$^) -lelf -lz -liberty -lm
 
 # Like Debian's binaries: no frame pointers (the unwinding ground truth).
 $(BUILD)/workload/nofp: tests/workload/nofp.c
@@ -172,7 +172,7 @@ $(ASAN)/sretrace: $(ASAN_OBJS)
 
 $(ASAN)/tests/%: tests/unit/%.c $(patsubst user/%.c,$(ASAN)/obj/%.o,$(PURE_SRCS)) $(ASAN)/obj/gen/names.o
 	@mkdir -p $(@D)
-	$(CC) $(ASAN_CFLAGS) -o $@ $(filter %.c %.o,$^) -lelf -lz -lm
+	$(CC) $(ASAN_CFLAGS) -o $@ $(filter %.c %.o,$^) -lelf -lz -liberty -lm
 
 asan: $(ASAN)/sretrace $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS)) $(WORKLOADS) $(BUILD)/flamegraph
 

@@ -81,6 +81,7 @@ static const struct option triage_long[] = {
 	{ "disk-p99", required_argument, NULL, OPT_DISK_P99 },
 	{ "unwind", required_argument, NULL, SRE_OPT_UNWIND },
 	{ "stack-bytes", required_argument, NULL, SRE_OPT_STACK_BYTES },
+	{ "no-demangle", no_argument, NULL, SRE_OPT_NO_DEMANGLE },
 	{ 0 },
 };
 
@@ -93,6 +94,7 @@ static int triage_option(int key, const char *arg, void *ctx)
 	switch (key) {
 	case SRE_OPT_UNWIND:
 	case SRE_OPT_STACK_BYTES:
+	case SRE_OPT_NO_DEMANGLE:
 		return sre_stack_option("triage", &run->stack, key, arg);
 	case OPT_MIN_SHARE:
 		if (sre_opt_uint("triage", "--min-share", arg, 1, 100, &v))
@@ -122,7 +124,8 @@ static const struct sre_tool_spec triage_spec = {
 		"      --retrans-rate BP   retransmit rate for a loss finding, in basis points (default 100 = 1%)\n"
 		"      --disk-p99 USEC     disk p99 that is a finding whatever its share (default 50000)\n"
 		"      --unwind MODE       user stacks by fp, dwarf or auto (default; see offcpu --help)\n"
-		"      --stack-bytes N     user stack copied per event with dwarf (default 8192)\n",
+		"      --stack-bytes N     user stack copied per event with dwarf (default 8192)\n"
+		"      --no-demangle       C++ and Rust names as mangled in the symbol table\n",
 	.examples =
 		"  sudo sretrace triage                 10 s on the whole host\n"
 		"  sudo sretrace triage 30 -o /tmp/t    30 s, report in /tmp/t\n"
@@ -614,6 +617,10 @@ static int triage_main(int argc, char **argv)
 	 * copy ids and process generations. */
 	sre_symbolizer_init(&run.offcpu_sym, true, true);
 	sre_symbolizer_init(&run.profile_sym, true, true);
+	if (run.stack.mangled) {
+		sre_symbolizer_keep_mangled(&run.offcpu_sym);
+		sre_symbolizer_keep_mangled(&run.profile_sym);
+	}
 	sre_stack_sink_init(&run.offcpu_sink, &run.offcpu_sym, &run.stack, run.offcpu->obj, false);
 	sre_stack_sink_init(&run.profile_sink, &run.profile_sym, &run.stack, run.profile->skel->obj, true);
 	stack_reports(&run);

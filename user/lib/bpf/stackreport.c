@@ -17,6 +17,8 @@ int sre_stack_run_start(struct sre_stack_run *r, struct sre_session *s, const st
 	int err;
 
 	sre_symbolizer_init(&r->sym, sre_stack_kernel(o), sre_stack_user(o));
+	if (o->mangled)
+		sre_symbolizer_keep_mangled(&r->sym);
 	sre_stack_sink_init(&r->sink, &r->sym, o, obj, counts_samples);
 	r->rb = sre_session_ring_buffer(s, bpf_object__find_map_fd_by_name(obj, "proc_events"), sre_stack_sink_on_event,
 					&r->sink, &err);

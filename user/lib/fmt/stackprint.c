@@ -33,9 +33,11 @@ static char *fold_row(const struct sre_stack_row *r)
 	for (int i = 0; i < n; i++) {
 		if (i)
 			fputc(';', m);
-		/* Semicolons and spaces are the format's own separators. */
+		/* Semicolons separate frames; a space is fine inside one (readers
+		 * split the count off at the last space), and C++ names have them
+		 * ("app::Index::lookupMany(int, unsigned int&) const"). */
 		for (const char *p = frames[i]; *p; p++)
-			fputc(*p == ';' || *p == ' ' || *p == '\n' ? '_' : *p, m);
+			fputc(*p == ';' || *p == '\n' || *p == '\r' ? '_' : *p, m);
 	}
 	fclose(m);
 	return buf;

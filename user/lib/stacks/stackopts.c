@@ -41,6 +41,9 @@ int sre_stack_option(const char *tool, struct sre_stack_opts *s, int key, const 
 		return sre_opt_uint(tool, "--stack-bytes", arg, USTACK_MIN_BYTES, USTACK_MAX_BYTES, &s->stack_bytes);
 	case SRE_OPT_ROWS:
 		return sre_opt_uint(tool, "--rows", arg, 1, SRE_ROWS_MAX, &s->rows);
+	case SRE_OPT_NO_DEMANGLE:
+		s->mangled = true;
+		return 0;
 	}
 	return 1;
 }

@@ -21,12 +21,14 @@ struct sre_stack_opts {
 	enum sre_unwind_mode unwind;
 	uint64_t stack_bytes; /* copied per stack with dwarf */
 	uint64_t rows;	      /* rows of the kernel's aggregation map; 0: the tool's default */
+	bool mangled;	      /* --no-demangle: C++ and Rust names as the symbol table has them */
 };
 
 #define SRE_OPT_STACK_STORAGE 2000
 #define SRE_OPT_UNWIND 2001
 #define SRE_OPT_STACK_BYTES 2002
 #define SRE_OPT_ROWS 2003
+#define SRE_OPT_NO_DEMANGLE 2004
 #define SRE_ROWS_MAX (1u << 22)
 #define SRE_STACK_LONG_OPTS                                                  \
 	{ "user-stacks-only", no_argument, NULL, 'U' },                      \
@@ -34,7 +36,8 @@ struct sre_stack_opts {
 	{ "stack-storage-size", required_argument, NULL, SRE_OPT_STACK_STORAGE }, \
 	{ "unwind", required_argument, NULL, SRE_OPT_UNWIND },               \
 	{ "stack-bytes", required_argument, NULL, SRE_OPT_STACK_BYTES },     \
-	{ "rows", required_argument, NULL, SRE_OPT_ROWS }
+	{ "rows", required_argument, NULL, SRE_OPT_ROWS },                   \
+	{ "no-demangle", no_argument, NULL, SRE_OPT_NO_DEMANGLE }
 #define SRE_STACK_SHORT_OPTS "UK"
 #define SRE_STACK_HELP                                                       \
 	"  -U, --user-stacks-only  user stacks only\n"                      \
@@ -48,7 +51,8 @@ struct sre_stack_opts {
 	"                          default 8192)\n"                          \
 	"      --rows N            (thread, stack) rows the kernel keeps (default\n" \
 	"                          32768); rows past it go to userspace, counted as\n" \
-	"                          spilled_rows\n"
+	"                          spilled_rows\n"                          \
+	"      --no-demangle       C++ and Rust names as mangled in the symbol table\n"
 
 void sre_stack_opts_init(struct sre_stack_opts *s);
 /* 0 or -EINVAL (reported) when key is a stack option, 1 when it is not. */

@@ -1,5 +1,6 @@
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "lib/sym/ksyms.h"
 #include "lib/sym/symbolizer.h"
@@ -11,6 +12,16 @@ void sre_symbolizer_init(struct sre_symbolizer *sym, bool kernel, bool user)
 	sym->kernel_wanted = kernel;
 	if (user)
 		sym->usyms = usyms_new();
+	if ((sym->demangler = calloc(1, sizeof(*sym->demangler))))
+		sre_demangler_init(sym->demangler);
+}
+
+void sre_symbolizer_keep_mangled(struct sre_symbolizer *sym)
+{
+	if (sym->demangler)
+		sre_demangler_free(sym->demangler);
+	free(sym->demangler);
+	sym->demangler = NULL;
 }
 
 void sre_symbolizer_free(struct sre_symbolizer *sym)
@@ -19,6 +30,7 @@ void sre_symbolizer_free(struct sre_symbolizer *sym)
 		ksyms_free(sym->ksyms);
 	if (sym->usyms)
 		usyms_free(sym->usyms);
+	sre_symbolizer_keep_mangled(sym);
 	memset(sym, 0, sizeof(*sym));
 }
 
@@ -46,7 +58,7 @@ void sre_symbolizer_user_name(const struct sre_symbolizer *sym, uint32_t tgid, u
 
 	if (sym->usyms && !usyms_resolve(sym->usyms, tgid, gen, ip, &u)) {
 		if (u.name) {
-			snprintf(buf, len, "%s", u.name);
+			snprintf(buf, len, "%s", sym->demangler ? sre_demangle(sym->demangler, u.name) : u.name);
 			return;
 		}
 		if (u.module) {

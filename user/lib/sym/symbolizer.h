@@ -11,13 +11,18 @@
 struct ksyms;
 struct usyms;
 
+#include "lib/sym/demangle.h"
+
 struct sre_symbolizer {
 	struct ksyms *ksyms; /* loaded at the first report (sre_symbolizer_load_kernel) */
 	bool kernel_wanted;
 	struct usyms *usyms; /* NULL: user frames are not wanted */
+	struct sre_demangler *demangler; /* C++ and Rust names; NULL with --no-demangle */
 };
 
 void sre_symbolizer_init(struct sre_symbolizer *sym, bool kernel, bool user);
+/* Names as the symbol tables have them (--no-demangle); on by default. */
+void sre_symbolizer_keep_mangled(struct sre_symbolizer *sym);
 void sre_symbolizer_free(struct sre_symbolizer *sym);
 /* Kernel symbols are read only when the first report is made:
  * /proc/kallsyms takes MBs, and loading it after the BPF objects (and
