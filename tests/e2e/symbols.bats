@@ -59,3 +59,49 @@ same_as_cxxfilt() {
 	grep -qE '^burn\[[0-9a-f]+\]::work::hot$' "$T/got"
 	grep -qE '^burn\[[0-9a-f]+\]::work::middle::<u64>$' "$T/got"
 }
+
+@test "symbols: stripped libraries are named from their installed debug files (libc6-dbg), as perf names them" {
+	bid=$(readelf -n /lib/x86_64-linux-gnu/libc.so.6 2>/dev/null | awk '/Build ID/ { print $3 }')
+	[ -n "$bid" ] && [ -f "/usr/lib/debug/.build-id/${bid:0:2}/${bid:2}.debug" ] || skip "libc6-dbg not installed"
+	command -v g++ >/dev/null || skip "g++ not installed"
+	g++ -O2 -o "$T/index" "$ROOT/tests/workload/cxx/index.cc"
+	run --separate-stderr "$SRE" profile -f folded -- "$T/index" 25
+	[ "$status" -eq 0 ]
+	# Innermost frames, summed.
+	awk '{ st = $0; sub(/ [0-9]+$/, "", st); n = split(st, f, ";"); s[f[n]] += $NF; t += $NF }
+		END { for (k in s) printf "%d %s\n", s[k] * 100 / t, k }' <<<"$output" | sort -rn >"$T/ours"
+	head -5 "$T/ours" >&3
+	# libc's internal functions have names now (.dynsym has only memcmp's IFUNC).
+	! grep -qE '^([5-9]|[1-9][0-9]) libc\.so\.6\+0x' "$T/ours"
+	command -v perf >/dev/null || skip "perf not installed"
+	perf record -q -e cpu-clock -F 499 -o "$T/perf.data" -- "$T/index" 25 >/dev/null 2>&1
+	perf report -i "$T/perf.data" --stdio --no-children --sort dso,sym -q 2>/dev/null |
+		sed -nE 's/^ *([0-9]+)\.[0-9]+% +libc\.so\.6 +\[\.\] (.*[^ ]) *$/\1 \2/p' >"$T/perf"
+	head -3 "$T/perf" >&3
+	# Every libc function perf puts at 5% or more is one of our innermost frames.
+	n=0
+	while read -r pct name; do
+		[ "$pct" -ge 5 ] || continue
+		grep -qE "^[0-9]+ ${name//./\\.}\$" "$T/ours" || { echo "perf's $name missing" >&3; return 1; }
+		n=$((n + 1))
+	done <"$T/perf"
+	[ "$n" -ge 1 ]
+}
+
+@test "symbols: a function no symbol covers is one frame, at its start from .eh_frame (stripped binary)" {
+	gcc -O2 -fno-omit-frame-pointer -o "$T/full" "$ROOT/tests/workload/cxx/hotstatic.c"
+	strip --strip-all -o "$T/hotstatic" "$T/full"
+	# Ground truth: the function's address in the unstripped copy, and the
+	# segment holding it (file offset = vaddr - p_vaddr + p_offset).
+	addr=$((0x$(nm "$T/full" | awk '/ spin_static/ { print $1 }')))
+	while read -r o v fsz; do
+		if [ $((v)) -le "$addr" ] && [ "$addr" -lt $((v + fsz)) ]; then off=$((o)) vaddr=$((v)); fi
+	done < <(readelf -lW "$T/full" | awk '$1 == "LOAD" { print $2, $3, $5 }')
+	want=$(printf 'hotstatic+0x%x' $((addr - vaddr + off)))
+	run --separate-stderr "$SRE" profile -f folded -- "$T/hotstatic" 2
+	[ "$status" -eq 0 ]
+	read -r hot all < <(awk -v w="$want" '{ st = $0; sub(/ [0-9]+$/, "", st); n = split(st, f, ";"); t += $NF; if (f[n] == w) s += $NF }
+		END { print s + 0, t + 0 }' <<<"$output")
+	echo "$want innermost in $hot of $all samples" >&3
+	[ $((hot * 100)) -ge $((all * 90)) ]
+}

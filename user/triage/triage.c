@@ -82,6 +82,7 @@ static const struct option triage_long[] = {
 	{ "unwind", required_argument, NULL, SRE_OPT_UNWIND },
 	{ "stack-bytes", required_argument, NULL, SRE_OPT_STACK_BYTES },
 	{ "no-demangle", no_argument, NULL, SRE_OPT_NO_DEMANGLE },
+	{ "debug-dir", required_argument, NULL, SRE_OPT_DEBUG_DIR },
 	{ 0 },
 };
 
@@ -95,6 +96,7 @@ static int triage_option(int key, const char *arg, void *ctx)
 	case SRE_OPT_UNWIND:
 	case SRE_OPT_STACK_BYTES:
 	case SRE_OPT_NO_DEMANGLE:
+	case SRE_OPT_DEBUG_DIR:
 		return sre_stack_option("triage", &run->stack, key, arg);
 	case OPT_MIN_SHARE:
 		if (sre_opt_uint("triage", "--min-share", arg, 1, 100, &v))
@@ -125,7 +127,8 @@ static const struct sre_tool_spec triage_spec = {
 		"      --disk-p99 USEC     disk p99 that is a finding whatever its share (default 50000)\n"
 		"      --unwind MODE       user stacks by fp, dwarf or auto (default; see offcpu --help)\n"
 		"      --stack-bytes N     user stack copied per event with dwarf (default 8192)\n"
-		"      --no-demangle       C++ and Rust names as mangled in the symbol table\n",
+		"      --no-demangle       C++ and Rust names as mangled in the symbol table\n"
+		"      --debug-dir DIR     also look for separate debug files under DIR\n",
 	.examples =
 		"  sudo sretrace triage                 10 s on the whole host\n"
 		"  sudo sretrace triage 30 -o /tmp/t    30 s, report in /tmp/t\n"

@@ -1,9 +1,11 @@
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <linux/types.h>
 #include "bpf/stack.h"
 #include "bpf/ustack.h"
 #include "lib/stacks/stackopts.h"
+#include "lib/sym/elfsyms.h"
 
 void sre_stack_opts_init(struct sre_stack_opts *s)
 {
@@ -44,6 +46,16 @@ int sre_stack_option(const char *tool, struct sre_stack_opts *s, int key, const 
 	case SRE_OPT_NO_DEMANGLE:
 		s->mangled = true;
 		return 0;
+	case SRE_OPT_DEBUG_DIR: {
+		struct stat st;
+
+		if (stat(arg, &st) || !S_ISDIR(st.st_mode)) {
+			sre_tool_error(tool, "--debug-dir %s: not a directory", arg);
+			return -EINVAL;
+		}
+		usym_set_debug_dir(arg);
+		return 0;
+	}
 	}
 	return 1;
 }

@@ -29,6 +29,7 @@ struct sre_stack_opts {
 #define SRE_OPT_STACK_BYTES 2002
 #define SRE_OPT_ROWS 2003
 #define SRE_OPT_NO_DEMANGLE 2004
+#define SRE_OPT_DEBUG_DIR 2005
 #define SRE_ROWS_MAX (1u << 22)
 #define SRE_STACK_LONG_OPTS                                                  \
 	{ "user-stacks-only", no_argument, NULL, 'U' },                      \
@@ -37,7 +38,8 @@ struct sre_stack_opts {
 	{ "unwind", required_argument, NULL, SRE_OPT_UNWIND },               \
 	{ "stack-bytes", required_argument, NULL, SRE_OPT_STACK_BYTES },     \
 	{ "rows", required_argument, NULL, SRE_OPT_ROWS },                   \
-	{ "no-demangle", no_argument, NULL, SRE_OPT_NO_DEMANGLE }
+	{ "no-demangle", no_argument, NULL, SRE_OPT_NO_DEMANGLE },          \
+	{ "debug-dir", required_argument, NULL, SRE_OPT_DEBUG_DIR }
 #define SRE_STACK_SHORT_OPTS "UK"
 #define SRE_STACK_HELP                                                       \
 	"  -U, --user-stacks-only  user stacks only\n"                      \
@@ -52,7 +54,9 @@ struct sre_stack_opts {
 	"      --rows N            (thread, stack) rows the kernel keeps (default\n" \
 	"                          32768); rows past it go to userspace, counted as\n" \
 	"                          spilled_rows\n"                          \
-	"      --no-demangle       C++ and Rust names as mangled in the symbol table\n"
+	"      --no-demangle       C++ and Rust names as mangled in the symbol table\n" \
+	"      --debug-dir DIR     also look for separate debug files under DIR (as\n" \
+	"                          /usr/lib/debug: .build-id/xx/rest.debug, debuglink)\n"
 
 void sre_stack_opts_init(struct sre_stack_opts *s);
 /* 0 or -EINVAL (reported) when key is a stack option, 1 when it is not. */

@@ -387,6 +387,19 @@ size_t cfi_table_fdes(const struct cfi_table *t)
 	return t ? t->nfdes : 0;
 }
 
+bool cfi_fde_start(const struct cfi_table *t, uint64_t pc, uint64_t *start)
+{
+	size_t lo;
+
+	if (!t || !t->nfdes)
+		return false;
+	lo = SRE_COUNT_LE(t->fdes, t->nfdes, start, pc);
+	if (!lo || pc >= t->fdes[lo - 1].end)
+		return false;
+	*start = t->fdes[lo - 1].start;
+	return true;
+}
+
 /* True when an FDE's instructions make rbp the CFA register: the
  * function keeps a frame pointer. */
 static bool fde_uses_rbp(const struct cfi_table *t, uint32_t off)

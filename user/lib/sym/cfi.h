@@ -56,6 +56,9 @@ void cfi_table_free(struct cfi_table *t);
 /* Start address of the i-th FDE in address order (0 past the end). */
 uint64_t cfi_table_fde_start(const struct cfi_table *t, size_t i);
 size_t cfi_table_fdes(const struct cfi_table *t);
+/* The start of the FDE covering pc (a function's first address, when no
+ * symbol names it); false when none does. */
+bool cfi_fde_start(const struct cfi_table *t, uint64_t pc, uint64_t *start);
 /* Share of functions that make rbp their CFA register (0..1): near 1 in a
  * program built with frame pointers, near 0 without. */
 double cfi_table_fp_share(const struct cfi_table *t);

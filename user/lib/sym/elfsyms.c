@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "lib/core/sorted.h"
 #include "lib/sym/cfi.h"
 #include "lib/sym/elfsyms.h"
@@ -36,6 +38,7 @@ struct usym_table {
 	char *names;
 	size_t names_len, names_cap;
 	char build_id[41];	/* GNU build ID in hex, "" when the file has none */
+	char *debug_file;	/* where .symtab came from, when not the file itself */
 	struct cfi_table *cfi;	/* .eh_frame, when unwinding wants it */
 	bool frame_pointers;	/* judged from cfi once, when it is loaded */
 };
@@ -51,7 +54,9 @@ bool usym_elf_ready(void)
 
 static int add_fn(struct usym_table *t, const GElf_Sym *s, const char *name, size_t *cap)
 {
-	size_t len = strlen(name);
+	/* A versioned definition ("__libc_start_main@@GLIBC_2.34" in a debug
+	 * file's .symtab) by its name alone, as in .dynsym. */
+	size_t len = strcspn(name, "@");
 	static const uint8_t bind_rank[] = { [STB_GLOBAL] = 0, [STB_WEAK] = 1, [STB_LOCAL] = 2 };
 	unsigned int bind = GELF_ST_BIND(s->st_info);
 
@@ -78,7 +83,8 @@ static int add_fn(struct usym_table *t, const GElf_Sym *s, const char *name, siz
 		t->names = n;
 		t->names_cap = c;
 	}
-	memcpy(t->names + t->names_len, name, len + 1);
+	memcpy(t->names + t->names_len, name, len);
+	t->names[t->names_len + len] = '\0';
 	t->fns[t->nfns].start = s->st_value;
 	t->fns[t->nfns].size = s->st_size;
 	t->fns[t->nfns].name = (uint32_t)t->names_len;
@@ -159,11 +165,12 @@ static int load_segs(Elf *e, struct usym_table *t)
 }
 
 /* The GNU build ID note, which profile stores use to find the file again. */
-static void load_build_id(Elf *e, struct usym_table *t)
+static void read_build_id(Elf *e, char out[41])
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
 
+	out[0] = '\0';
 	while ((scn = elf_nextscn(e, scn))) {
 		Elf_Data *d;
 		GElf_Nhdr nh;
@@ -180,10 +187,136 @@ static void load_build_id(Elf *e, struct usym_table *t)
 			    nh.n_descsz > 20)
 				continue;
 			for (size_t i = 0; i < nh.n_descsz; i++)
-				snprintf(t->build_id + 2 * i, 3, "%02x", desc[i]);
+				snprintf(out + 2 * i, 3, "%02x", desc[i]);
 			return;
 		}
 	}
+}
+
+static void load_build_id(Elf *e, struct usym_table *t)
+{
+	read_build_id(e, t->build_id);
+}
+
+/* ---- separate debug files ---- */
+
+static char debug_dirs[2][PATH_MAX] = { "/usr/lib/debug" };
+
+void usym_set_debug_dir(const char *extra)
+{
+	snprintf(debug_dirs[1], sizeof(debug_dirs[1]), "%s", extra ? extra : "");
+}
+
+/* .gnu_debuglink: the debug file's name and the CRC-32 of its contents. */
+static bool read_debuglink(Elf *e, char *name, size_t len, uint32_t *crc)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(e, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(e, scn))) {
+		const char *sname;
+		Elf_Data *d;
+		size_t n;
+
+		if (!gelf_getshdr(scn, &sh) || !(sname = elf_strptr(e, shstrndx, sh.sh_name)) ||
+		    strcmp(sname, ".gnu_debuglink") || !(d = elf_getdata(scn, NULL)) || !d->d_size)
+			continue;
+		n = strnlen(d->d_buf, d->d_size);
+		/* The name, NUL, padding to 4, then the CRC. */
+		if (n == 0 || n >= len || ((n + 4) & ~3UL) + 4 > d->d_size || strchr(d->d_buf, '/'))
+			return false;
+		memcpy(name, d->d_buf, n + 1);
+		memcpy(crc, (const char *)d->d_buf + ((n + 4) & ~3UL), 4);
+		return true;
+	}
+	return false;
+}
+
+static uint32_t file_crc(int fd)
+{
+	unsigned char buf[65536];
+	uLong crc = crc32(0L, Z_NULL, 0);
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		crc = crc32(crc, buf, (uInt)n);
+	return (uint32_t)crc;
+}
+
+/* Opens path as the debug file of a file with build ID want (or, without
+ * one, debuglink CRC crc); NULL unless it is one. */
+static Elf *open_debug(const char *path, const char *want, bool by_crc, uint32_t crc, int *fd)
+{
+	char got[41];
+	Elf *e;
+
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	if (by_crc && file_crc(*fd) != crc)
+		goto fail;
+	e = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+	if (!e)
+		goto fail;
+	read_build_id(e, got);
+	if (elf_kind(e) == ELF_K_ELF && (by_crc ? (!*want || !strcmp(got, want)) : !strcmp(got, want)))
+		return e;
+	elf_end(e);
+fail:
+	close(*fd);
+	*fd = -1;
+	return NULL;
+}
+
+/* The debug file of t (opened from path), as an ELF handle, or NULL. */
+static Elf *find_debug(Elf *e, const struct usym_table *t, const char *path, char *found, size_t found_len, int *fd)
+{
+	char name[256], dir[PATH_MAX], try[2 * PATH_MAX + 300];
+	uint32_t crc = 0;
+	Elf *d;
+
+	for (int i = 0; i < 2 && t->build_id[0]; i++) {
+		if (!debug_dirs[i][0])
+			continue;
+		snprintf(try, sizeof(try), "%s/.build-id/%.2s/%s.debug", debug_dirs[i], t->build_id, t->build_id + 2);
+		if ((d = open_debug(try, t->build_id, false, 0, fd))) {
+			if (strlen(try) < found_len)
+				memcpy(found, try, strlen(try) + 1);
+			else
+				found[0] = '\0';
+			return d;
+		}
+	}
+	if (!path || !read_debuglink(e, name, sizeof(name), &crc))
+		return NULL;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (!strrchr(dir, '/'))
+		return NULL;
+	*strrchr(dir, '/') = '\0';
+	for (int i = 0; i < 4; i++) {
+		if (i == 0)
+			snprintf(try, sizeof(try), "%s/%s", dir, name);
+		else if (i == 1)
+			snprintf(try, sizeof(try), "%s/.debug/%s", dir, name);
+		else if (debug_dirs[i - 2][0])
+			snprintf(try, sizeof(try), "%s%s/%s", debug_dirs[i - 2], dir, name);
+		else
+			continue;
+		/* Not the file itself (its debuglink may name it). */
+		if (!strcmp(try, path))
+			continue;
+		if ((d = open_debug(try, t->build_id, true, crc, fd))) {
+			if (strlen(try) < found_len)
+				memcpy(found, try, strlen(try) + 1);
+			else
+				found[0] = '\0';
+			return d;
+		}
+	}
+	return NULL;
 }
 
 static int cmp_fn(const void *a, const void *b)
@@ -197,7 +330,7 @@ static int cmp_fn(const void *a, const void *b)
 	return x->name < y->name ? -1 : x->name > y->name;
 }
 
-struct usym_table *usym_table_from_elf(Elf *e, bool want_cfi)
+static struct usym_table *table_from_elf(Elf *e, bool want_cfi, const char *path)
 {
 	struct usym_table *t;
 	Elf_Scn *scn;
@@ -219,6 +352,22 @@ struct usym_table *usym_table_from_elf(Elf *e, bool want_cfi)
 	scn = find_section(e, SHT_SYMTAB, &sh);
 	if (!err && scn)
 		err = load_syms(e, scn, &sh, t);
+	/* Stripped: the separate debug file's .symtab, when installed, names
+	 * the static functions .dynsym lacks (libc's __new_sem_wait_slow64). */
+	if (!err && !t->nfns && path) {
+		char found[PATH_MAX];
+		int dfd = -1;
+		Elf *d = find_debug(e, t, path, found, sizeof(found), &dfd);
+		GElf_Shdr dsh;
+		Elf_Scn *dscn = d ? find_section(d, SHT_SYMTAB, &dsh) : NULL;
+
+		if (dscn && !(err = load_syms(d, dscn, &dsh, t)) && t->nfns)
+			t->debug_file = strdup(found);
+		if (d)
+			elf_end(d);
+		if (dfd >= 0)
+			close(dfd);
+	}
 	if (!err && !t->nfns) {
 		scn = find_section(e, SHT_DYNSYM, &sh);
 		if (scn)
@@ -247,7 +396,17 @@ struct usym_table *usym_table_from_elf(Elf *e, bool want_cfi)
 	return t;
 }
 
+struct usym_table *usym_table_from_elf(Elf *e, bool want_cfi)
+{
+	return table_from_elf(e, want_cfi, NULL);
+}
+
 struct usym_table *usym_table_open(int fd, bool want_cfi)
+{
+	return usym_table_open_path(fd, want_cfi, NULL);
+}
+
+struct usym_table *usym_table_open_path(int fd, bool want_cfi, const char *path)
 {
 	struct usym_table *t;
 	struct stat st;
@@ -269,7 +428,8 @@ struct usym_table *usym_table_open(int fd, bool want_cfi)
 		errno = ENOEXEC;
 		return NULL;
 	}
-	t = usym_table_from_elf(e, want_cfi);
+	/* The debug file is looked for by build ID even without a path. */
+	t = table_from_elf(e, want_cfi, path ? path : "");
 	elf_end(e);
 	return t;
 }
@@ -284,6 +444,7 @@ void usym_table_free(struct usym_table *t)
 	if (!t)
 		return;
 	cfi_table_free(t->cfi);
+	free(t->debug_file);
 	free(t->fns);
 	free(t->segs);
 	free(t->names);
@@ -325,6 +486,22 @@ const char *usym_table_lookup(const struct usym_table *t, uint64_t file_off, uin
 	if (offset)
 		*offset = vaddr - f->start;
 	return t->names + f->name;
+}
+
+const char *usym_table_debug_file(const struct usym_table *t)
+{
+	return t ? t->debug_file : NULL;
+}
+
+bool usym_table_file_offset(const struct usym_table *t, uint64_t vaddr, uint64_t *file_off)
+{
+	for (size_t i = 0; t && i < t->nsegs; i++) {
+		if (vaddr >= t->segs[i].vaddr && vaddr - t->segs[i].vaddr < t->segs[i].filesz) {
+			*file_off = vaddr - t->segs[i].vaddr + t->segs[i].off;
+			return true;
+		}
+	}
+	return false;
 }
 
 const char *usym_table_build_id(const struct usym_table *t)

@@ -24,8 +24,22 @@ const char *usym_table_lookup(const struct usym_table *t, uint64_t file_off, uin
 /* Number of function symbols in t. */
 size_t usym_table_count(const struct usym_table *t);
 
-/* The same, with the file's .eh_frame too when want_cfi (DWARF unwinding). */
+/* The same, with the file's .eh_frame too when want_cfi (DWARF unwinding).
+ * A file without .symtab (stripped, as distributions ship them) takes the
+ * .symtab of its separate debug file when one is installed: by build ID
+ * under each debug directory (DIR/.build-id/xx/rest.debug, Debian's -dbg
+ * and -dbgsym packages), else by .gnu_debuglink next to path (the file's
+ * path, may be NULL), in its .debug/ or under DIR/<its directory>; the
+ * debug file's build ID (or, by debuglink, CRC) must match. */
 struct usym_table *usym_table_open(int fd, bool want_cfi);
+struct usym_table *usym_table_open_path(int fd, bool want_cfi, const char *path);
+/* Where debug files are looked for: "/usr/lib/debug" and extra (--debug-dir,
+ * NULL for none), for every table opened afterwards. */
+void usym_set_debug_dir(const char *extra);
+/* The debug file the table's names came from, or NULL. */
+const char *usym_table_debug_file(const struct usym_table *t);
+/* The file offset of ELF virtual address vaddr; false outside PT_LOAD. */
+bool usym_table_file_offset(const struct usym_table *t, uint64_t vaddr, uint64_t *file_off);
 /* From an ELF image already open (the vDSO, copied from memory). */
 struct usym_table *usym_table_from_elf(Elf *e, bool want_cfi);
 /* The ELF virtual address of file offset file_off, through the PT_LOAD

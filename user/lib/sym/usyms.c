@@ -334,6 +334,7 @@ static struct ufile *get_file(struct usyms *u, uint32_t pid, const struct maps_l
 {
 	struct file_key k = { .dev = makedev(ml->major, ml->minor), .ino = ml->ino };
 	struct ufile **slot = sre_map_get(&u->files, &k), *f;
+	char proc_path[PATH_MAX + 64];
 	int fd;
 
 	if (slot)
@@ -350,7 +351,9 @@ static struct ufile *get_file(struct usyms *u, uint32_t pid, const struct maps_l
 		close(fd);
 		return NULL;
 	}
-	f->tab = usym_table_open(fd, u->want_cfi);
+	/* The path as the process sees it, for its debug file's debuglink. */
+	snprintf(proc_path, sizeof(proc_path), "/proc/%u/root%.*s", pid, (int)path_len, path);
+	f->tab = usym_table_open_path(fd, u->want_cfi, proc_path);
 	close(fd);
 	slot = sre_map_put(&u->files, &k, NULL);
 	if (!slot) {
@@ -563,6 +566,19 @@ static const char *jit_region(struct usyms *u, const struct umap *m)
 	return sre_intern(&u->pool, buf);
 }
 
+/* No symbol covers it: name the function by where its FDE starts, so
+ * every address in one function is one frame (libc.so.6+0x163940), not
+ * one per instruction. The function is known from .eh_frame, loaded when
+ * stacks are unwound by it (--unwind dwarf, auto). */
+static void to_function_start(const struct usym_table *tab, struct usym *out)
+{
+	uint64_t vaddr, start, off;
+
+	if (usym_table_vaddr(tab, out->module_offset, &vaddr) && cfi_fde_start(usym_table_cfi(tab), vaddr, &start) &&
+	    usym_table_file_offset(tab, start, &off))
+		out->module_offset = off;
+}
+
 int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, struct usym *out)
 {
 	const struct umap *m;
@@ -604,10 +620,13 @@ int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, st
 	out->module_offset = addr - m->start + m->pgoff;
 	if (m->file)
 		out->name = usym_table_lookup(m->file->tab, out->module_offset, &out->offset);
-	if (out->name)
+	if (out->name) {
 		u->named++;
-	else
-		u->module_only++;
+		return 0;
+	}
+	u->module_only++;
+	if (m->file)
+		to_function_start(m->file->tab, out);
 	return 0;
 }
 
