@@ -121,7 +121,6 @@ static const struct sre_tool_spec triage_spec = {
 	.name = "triage",
 	.summary = "All tools at once for a while: where the time goes, ranked findings, a report directory.",
 	.options_help =
-		"  -o, --output DIR        report directory (default sretrace-triage-HOST-TIME)\n"
 		"      --min-share PCT     a finding needs this share of busy thread time (default 5)\n"
 		"      --retrans-rate BP   retransmit rate for a loss finding, in basis points (default 100 = 1%)\n"
 		"      --disk-p99 USEC     disk p99 that is a finding whatever its share (default 50000)\n"
@@ -563,6 +562,7 @@ static bool dir_writable(const char *dir)
 static void default_dir(char *buf, size_t len)
 {
 	char host[64] = "host", stamp[32];
+	const char *tmp;
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -572,7 +572,10 @@ static void default_dir(char *buf, size_t len)
 			*p = '_';
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	snprintf(buf, len, "sretrace-triage-%s-%s", host, stamp);
+	/* In the temporary directory, not the current one: a run started in
+	 * a source tree or /etc leaves nothing there. */
+	tmp = getenv("TMPDIR");
+	snprintf(buf, len, "%s/sretrace-triage-%s-%s", tmp && *tmp == '/' ? tmp : "/tmp", host, stamp);
 }
 
 static int triage_main(int argc, char **argv)

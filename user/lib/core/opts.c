@@ -34,7 +34,10 @@ static const struct option common_long[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 };
-#define COMMON_SHORT "+:p:t:c:C:f:o:Tmvh"
+/* No "+": options are taken anywhere before "--" (getopt moves the
+ * positionals after them), as BCC's and libbpf-tools' users type them:
+ * "sretrace triage 30 -o /tmp/t". */
+#define COMMON_SHORT ":p:t:c:C:f:o:Tmvh"
 #define N_COMMON_LONG ((int)(sizeof(common_long) / sizeof(common_long[0])))
 #define MAX_TOOL_LONG 32
 
@@ -121,9 +124,14 @@ static void print_help(const struct sre_tool_spec *spec)
 			first = false;
 		}
 	}
-	printf(" (default text)\n"
-	       "  -o, --output FILE       write output to FILE (atomically, at exit)\n"
-	       "  -T, --timestamp         print a timestamp with each report\n"
+	printf(" (default text)\n");
+	/* One -o line: triage's is a directory, listed here and not twice. */
+	if (spec->output_is_dir)
+		printf("  -o, --output DIR        report directory (default $TMPDIR or /tmp/\n"
+		       "                          sretrace-%s-HOST-TIME)\n", spec->name);
+	else
+		printf("  -o, --output FILE       write output to FILE (atomically, at exit)\n");
+	printf("  -T, --timestamp         print a timestamp with each report\n"
 	       "  -m, --milliseconds      report times in milliseconds\n"
 	       "  -v, --verbose           libbpf debug messages on stderr\n"
 	       "  -h, --help              this help\n"
@@ -375,15 +383,6 @@ int sre_parse_options(int argc, char **argv, const struct sre_tool_spec *spec,
 			err = spec->on_option ? spec->on_option(key, optarg, ctx) : -EINVAL;
 		if (err)
 			return -EINVAL;
-	}
-	/* "+" in the short options stops at the first positional: mixing
-	 * options after positionals is not allowed, so anything option-like
-	 * left here is reported rather than silently taken as a number. */
-	for (int i = optind; i < nargs; i++) {
-		if (argv[i][0] == '-' && argv[i][1]) {
-			sre_error(o, "option '%s' after positional arguments (put options first)", argv[i]);
-			return -EINVAL;
-		}
 	}
 	if (parse_positionals(o, nargs - optind, argv + optind))
 		return -EINVAL;
