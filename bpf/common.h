@@ -23,6 +23,10 @@ enum sre_counter {
  * every skeleton (bpf/filter.bpf.h), set before load by
  * sre_filter_configure (user/lib/bpf/load.c). Knobs left 0 are pruned by
  * the verifier. */
+/* Values in wanted_tgids. */
+#define SRE_WANTED 1
+#define SRE_WANTED_AFTER_EXEC 2 /* "-- COMMAND"'s process, until its exec succeeds */
+
 struct sre_filter_cfg {
 	__u8 tgid, tid, comm, cgroup;
 	char comm_name[TASK_COMM_LEN];

@@ -61,8 +61,9 @@ static __always_inline bool current_wanted(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
+	__u8 *w;
 
-	if (filter_cfg.tgid && !bpf_map_lookup_elem(&wanted_tgids, &tgid))
+	if (filter_cfg.tgid && (!(w = bpf_map_lookup_elem(&wanted_tgids, &tgid)) || *w != SRE_WANTED))
 		return false;
 	if (filter_cfg.tid && !bpf_map_lookup_elem(&wanted_tids, &tid))
 		return false;
@@ -79,15 +80,29 @@ static __always_inline bool current_wanted(void)
 }
 
 /* "-- COMMAND" traces the command and everything it starts: children of a
- * wanted process become wanted. Userspace loads these only in that mode. */
+ * wanted process become wanted. Userspace loads these only in that mode.
+ * The command's own process is wanted from its successful exec on: before
+ * it, it is sretrace's launcher (waiting for the go, trying each PATH
+ * entry), whose calls and waits are not the command's. */
 static __always_inline int follow_fork(struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
-	__u8 one = 1;
+	__u8 one = SRE_WANTED, *w = bpf_map_lookup_elem(&wanted_tgids, &ptgid);
 
-	if (bpf_map_lookup_elem(&wanted_tgids, &ptgid))
+	if (w && *w == SRE_WANTED)
 		bpf_map_update_elem(&wanted_tgids, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(follow_exec_btf)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u8 *w = bpf_map_lookup_elem(&wanted_tgids, &tgid);
+
+	if (w && *w == SRE_WANTED_AFTER_EXEC)
+		*w = SRE_WANTED;
 	return 0;
 }
 

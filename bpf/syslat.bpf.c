@@ -107,6 +107,15 @@ struct {
 
 static const struct syslat_proc_val zero_proc;
 
+/* "-- COMMAND"'s launcher, not yet the command (bpf/filter.bpf.h). */
+static __always_inline bool current_before_exec(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u8 *w;
+
+	return filter_cfg.tgid && (w = bpf_map_lookup_elem(&wanted_tgids, &tgid)) && *w == SRE_WANTED_AFTER_EXEC;
+}
+
 static __always_inline int on_enter(long id)
 {
 	struct syscall_start *s;
@@ -116,7 +125,9 @@ static __always_inline int on_enter(long id)
 		return 0;
 	if (filter_syscall && !syscall_wanted[id])
 		return 0;
-	if (!current_wanted())
+	/* The launcher's execve that succeeds is the command's first call (as
+	 * strace -f counts it); the ones that fail, trying PATH, are not. */
+	if (!current_wanted() && !((id == 59 /* execve */ || id == 322 /* execveat */) && current_before_exec()))
 		return 0;
 	weight = sample_weight();
 	if (!weight)
@@ -188,6 +199,11 @@ static __always_inline int on_exit(long ret)
 	s = current_start(false);
 	if (!s || !s->ts)
 		return 0;
+	/* An execve by the launcher that failed: it is still the launcher. */
+	if (current_before_exec()) {
+		s->ts = 0;
+		return 0;
+	}
 	now = bpf_ktime_get_ns();
 	lat = now - s->ts;
 	nr = s->nr;

@@ -6,7 +6,7 @@
 #   (the kernel matrix's qemu, busybox-static, xz-utils and zstd are always
 #   installed: CI runs it)
 set -eu
-pkgs="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool bats jq util-linux iproute2 procps nftables libxml2-utils chromium golang-go prometheus qemu-system-x86 busybox-static xz-utils zstd curl python3 binutils postgresql e2fsprogs openjdk-17-jdk-headless nodejs linux-perf libiberty-dev g++"
+pkgs="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev linux-libc-dev bpftool bats jq util-linux iproute2 procps nftables libxml2-utils chromium golang-go prometheus qemu-system-x86 busybox-static xz-utils zstd curl python3 binutils postgresql e2fsprogs openjdk-17-jdk-headless nodejs linux-perf libiberty-dev g++ strace git"
 if [ "${1:-}" = "--bench" ]; then
 	pkgs="$pkgs libbpf-tools bpftrace linux-perf"
 fi

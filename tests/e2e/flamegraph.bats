@@ -93,7 +93,7 @@ attr() { sed -n "s/.* $1=\"\\([^\"]*\\)\".*/\\1/p" <<<"$2"; }
 	[ "$b" -gt "$r" ]
 	"$FG" --colors hot "$BATS_TEST_TMPDIR/off" >"$BATS_TEST_TMPDIR/h.svg"
 	f=$(attr fill "$(rect_of main "$BATS_TEST_TMPDIR/h.svg")")
-	[ "$(sed 's/rgb(\([0-9]*\),.*/\1/' <<<"$f")" -ge 205 ]
+	[ "$(sed 's/rgb(\([0-9]*\),.*/\1/' <<<"$f")" -ge 200 ]
 	"$FG" --inverted "$BATS_TEST_TMPDIR/off" >"$BATS_TEST_TMPDIR/i.svg"
 	[ "$(attr y "$(rect_of all "$BATS_TEST_TMPDIR/i.svg")")" = "60" ]
 }
@@ -126,4 +126,26 @@ attr() { sed -n "s/.* $1=\"\\([^\"]*\\)\".*/\\1/p" <<<"$2"; }
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -s "$BATS_TEST_TMPDIR/b.png" ]
+}
+
+@test "flamegraph: kernel and user frames never share a hue; the separators are gaps, not frames" {
+	# 300 user and 300 kernel names, each under its own root.
+	for i in $(seq 300); do echo "app;u_$i;-;k_$i 1"; done >"$BATS_TEST_TMPDIR/mix"
+	for pal in hot io; do
+		"$FG" --colors "$pal" "$BATS_TEST_TMPDIR/mix" >"$BATS_TEST_TMPDIR/m.svg"
+		# name r g b, one line per frame
+		sed -nE 's/.*<title>([^ ]+) \(.*fill="rgb\(([0-9]+),([0-9]+),([0-9]+)\)".*/\1 \2 \3 \4/p' "$BATS_TEST_TMPDIR/m.svg" >"$BATS_TEST_TMPDIR/c"
+		[ "$(grep -c '^u_' "$BATS_TEST_TMPDIR/c")" -eq 300 ] && [ "$(grep -c '^k_' "$BATS_TEST_TMPDIR/c")" -eq 300 ]
+		if [ "$pal" = hot ]; then
+			# user: red, blue >= 50; kernel: orange, blue <= 20 and green >= 140
+			run awk '/^u_/ && $4 < 50 { print "user", $0 } /^k_/ && ($4 > 20 || $3 < 140) { print "kernel", $0 }' "$BATS_TEST_TMPDIR/c"
+		else
+			# user: blue, green <= red + 20; kernel: teal, green >= red + 80
+			run awk '/^u_/ && $3 > $2 + 20 { print "user", $0 } /^k_/ && $3 < $2 + 80 { print "kernel", $0 }' "$BATS_TEST_TMPDIR/c"
+		fi
+		[ -z "$output" ] || { echo "$pal: $output" | head -3 >&3; false; }
+		# "-" is drawn without fill or text.
+		grep -qE '<title>- \([^<]*</title><rect [^>]*fill="none"' "$BATS_TEST_TMPDIR/m.svg"
+		! grep -qE '<title>- \([^<]*</title><rect [^>]*/><text [^>]*>-</text>' "$BATS_TEST_TMPDIR/m.svg"
+	done
 }

@@ -179,3 +179,30 @@ setup() {
 	output=$(cat "$BATS_TEST_TMPDIR/out")
 	[ "$(row_field getppid count)" -eq 321 ]
 }
+
+# Calls and errors per syscall from strace -c -f's summary in $1, sorted.
+strace_counts() {
+	awk 'NR > 2 && $NF != "total" && $1 ~ /^[0-9]/ { if (NF == 6) print $6, $4, $5; else print $5, $4, 0 }' "$1" | sort
+}
+
+@test "syslat -- COMMAND counts each syscall as strace -c -f does: from the command's exec on (tar, git status)" {
+	command -v strace >/dev/null || skip "strace not installed"
+	T=$BATS_TEST_TMPDIR
+	mkdir -p "$T/src" && for i in 1 2 3; do head -c 100000 /dev/urandom >"$T/src/f$i"; done
+	cd "$T/src"
+	# Not the launcher's calls: no failed execve per PATH entry, no waiting for the go.
+	"$SRE" syslat --top 1000 -f json -o "$T/ours.json" -- tar cf "$T/a.tar" . 2>/dev/null
+	strace -c -f -o "$T/st" tar cf "$T/b.tar" .
+	diff <(jq -r '.rows[] | "\(.syscall) \(.count) \(.errors)"' "$T/ours.json" | sort) <(strace_counts "$T/st") >&3
+	command -v git >/dev/null || return 0
+	git init -q "$T/repo" && cd "$T/repo" && for i in 1 2 3; do echo "$i" >"f$i"; done
+	git add . && git -c user.email=t@t -c user.name=t commit -qm x && echo 4 >f4
+	# Once before both: the first status after a change refreshes the index.
+	git status --porcelain >/dev/null
+	"$SRE" syslat --top 1000 -f json -o "$T/ours.json" -- git status --porcelain >/dev/null 2>&1
+	strace -c -f -o "$T/st" git status --porcelain >/dev/null
+	diff <(jq -r '.rows[] | "\(.syscall) \(.count) \(.errors)"' "$T/ours.json" | sort) <(strace_counts "$T/st") >&3
+	# A command found late in PATH: the failed execve calls are the launcher's.
+	"$SRE" syslat --top 1000 -f json -o "$T/ours.json" -- true
+	[ "$(jq '[.rows[] | select(.syscall == "execve")] | .[0] | [.count, .errors]' -c "$T/ours.json")" = "[1,0]" ]
+}

@@ -138,10 +138,9 @@ int sre_unwind_configure(struct sre_unwind_cfg *cfg, struct bpf_object *obj, con
 
 static void vmlinux_btf_release(void);
 
-static int fill_ids(struct bpf_object *obj, const char *map_name, const uint32_t *ids, int n)
+static int fill_ids(struct bpf_object *obj, const char *map_name, const uint32_t *ids, int n, uint8_t one)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, map_name);
-	uint8_t one = 1;
 
 	if (!m)
 		return -ENOENT;
@@ -156,11 +155,12 @@ static int fill_filters(struct bpf_object *obj, const struct sre_opts *o, pid_t 
 	uint32_t cmd = (uint32_t)command_pid;
 	int err;
 
-	err = fill_ids(obj, "wanted_tgids", o->pids, o->npids);
+	err = fill_ids(obj, "wanted_tgids", o->pids, o->npids, SRE_WANTED);
+	/* Wanted once the launcher's exec of the command succeeds (follow_exec). */
 	if (!err && command_pid > 0)
-		err = fill_ids(obj, "wanted_tgids", &cmd, 1);
+		err = fill_ids(obj, "wanted_tgids", &cmd, 1, SRE_WANTED_AFTER_EXEC);
 	if (!err)
-		err = fill_ids(obj, "wanted_tids", o->tids, o->ntids);
+		err = fill_ids(obj, "wanted_tids", o->tids, o->ntids, SRE_WANTED);
 	if (err) {
 		sre_error(o, "cannot set pid filters: %s", strerror(-err));
 		return err;

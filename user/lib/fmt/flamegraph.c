@@ -134,7 +134,7 @@ static bool is_kernel_name(const char *s)
 int fg_add(struct fg_graph *g, const char *const *frames, int n, double value, bool diff_before)
 {
 	uint32_t cur = 0;
-	bool kernel = false;
+	bool kernel = false, waker = false;
 
 	if (diff_before) {
 		g->has_before = true;
@@ -147,8 +147,13 @@ int fg_add(struct fg_graph *g, const char *const *frames, int n, double value, b
 		const char *name;
 		int64_t c;
 
-		if (!strcmp(frames[i], "-"))
-			kernel = true; /* frames after the separator are the kernel's */
+		/* Frames after "-" are the kernel's; after "--" (offcpu --wakers)
+		 * come the waker's kernel frames, then "-", then its user ones. */
+		if (!strcmp(frames[i], "--")) {
+			waker = kernel = true;
+		} else if (!strcmp(frames[i], "-")) {
+			kernel = !waker;
+		}
 		name = sre_intern(&g->names, frames[i]);
 		if (!name)
 			return -ENOMEM;

@@ -84,14 +84,14 @@ static void frame_colour(const struct fg_node *n, enum fg_palette pal, bool diff
 			snprintf(buf, len, "rgb(250,250,250)");
 		return;
 	}
-	if (!strcmp(n->name, "-")) {
-		snprintf(buf, len, "rgb(160,160,160)");
-		return;
-	}
+	/* Kernel and user frames take hues that never meet, so the boundary
+	 * shows at a glance: hot: user red (blue channel >= 50), kernel orange
+	 * (blue <= 20, green >= 140); io: user blue (green <= red + 20),
+	 * kernel teal (green >= red + 80). */
 	switch (pal) {
 	case FG_IO:
 		if (n->kernel)
-			snprintf(buf, len, "rgb(%d,%d,%d)", 60 + (int)(40 * v1), 120 + (int)(60 * v2), 190 + (int)(50 * v3));
+			snprintf(buf, len, "rgb(%d,%d,%d)", 30 + (int)(40 * v1), 150 + (int)(50 * v2), 160 + (int)(50 * v3));
 		else
 			snprintf(buf, len, "rgb(%d,%d,%d)", 80 + (int)(60 * v1), 80 + (int)(60 * v1), 190 + (int)(55 * v2));
 		break;
@@ -100,9 +100,9 @@ static void frame_colour(const struct fg_node *n, enum fg_palette pal, bool diff
 		break;
 	default:
 		if (n->kernel)
-			snprintf(buf, len, "rgb(%d,%d,%d)", 230 + (int)(25 * v1), 130 + (int)(70 * v2), 40 + (int)(20 * v3));
+			snprintf(buf, len, "rgb(%d,%d,%d)", 235 + (int)(20 * v1), 140 + (int)(60 * v2), (int)(20 * v3));
 		else
-			snprintf(buf, len, "rgb(%d,%d,%d)", 205 + (int)(50 * v3), (int)(230 * v1), (int)(55 * v2));
+			snprintf(buf, len, "rgb(%d,%d,%d)", 200 + (int)(55 * v3), 50 + (int)(80 * v1), 50 + (int)(60 * v2));
 		break;
 	}
 }
@@ -175,11 +175,15 @@ static void draw(struct fg_layout *l, uint32_t id, int depth, double x)
 	if (l->diff)
 		fprintf(l->out, "; before %.15g, %+.2f%%", n->before,
 			n->before > 0 ? 100.0 * (n->value - n->before) / n->before : 100.0);
+	/* The separators ("-" user|kernel, "--" sleeper|waker) are a gap, not
+	 * a frame: no fill, no text; the tooltip still says what they are. */
+	if (!strcmp(n->name, "-") || !strcmp(n->name, "--"))
+		snprintf(colour, sizeof(colour), "none");
 	fprintf(l->out, ")</title><rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\" rx=\"2\" ry=\"2\"/>",
 		x, y, w, FG_FRAME_HEIGHT - 1, colour);
 	fit = (size_t)((w - 6) / (FG_FONT_SIZE * FG_FONT_WIDTH));
 	fprintf(l->out, "<text x=\"%.2f\" y=\"%.1f\">", x + 3, y + FG_FRAME_HEIGHT - 4.5);
-	if (fit >= 3) {
+	if (fit >= 3 && strcmp(colour, "none")) {
 		size_t len = strlen(n->name);
 
 		if (len <= fit) {

@@ -90,6 +90,18 @@ static void print_waker_text(FILE *f, const struct sre_stack_waker *w)
 			w->flags & SRE_WAKER_IRQ ? " [in an interrupt]" : "");
 }
 
+/* A kernel thread (or the idle task) has no user stack by nature: none
+ * is missing. Every kernel thread starts in kthread(). */
+static bool kernel_thread(const struct sre_stack_row *r)
+{
+	if (!r->tgid)
+		return true;
+	for (int k = r->nk - 1; k >= 0 && k >= r->nk - 4; k--)
+		if (!strcmp(r->kframes[k], "kthread"))
+			return true;
+	return false;
+}
+
 void sre_stack_rows_print_text(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div, const char *unit)
 {
 	for (size_t i = 0; i < rs->n; i++) {
@@ -103,11 +115,16 @@ void sre_stack_rows_print_text(FILE *f, const struct sre_stack_rows *rs, uint64_
 			fprintf(f, "    --\n");
 		for (int u = 0; u < r->nu; u++)
 			fprintf(f, "    %s\n", r->uframes[u]);
-		if (r->user_wanted && !r->nu)
+		if (r->user_wanted && !r->nu && !kernel_thread(r))
 			fprintf(f, "    [missing user stack]\n");
 		fprintf(f, "    -                %s (%u/%u)\n", r->comm, r->tgid, r->pid);
 		print_waker_text(f, &r->waker);
-		fprintf(f, "        %" PRIu64 " %s (%" PRIu64 " times)\n\n", r->value / value_div, unit, r->count);
+		/* A count of samples is its own count: "3 samples", "1 sample". */
+		if (value_div == 1 && r->value == r->count)
+			fprintf(f, "        %" PRIu64 " %.*s\n\n", r->value,
+				(int)strlen(unit) - (r->value == 1 && unit[0] && unit[strlen(unit) - 1] == 's'), unit);
+		else
+			fprintf(f, "        %" PRIu64 " %s (%" PRIu64 " times)\n\n", r->value / value_div, unit, r->count);
 	}
 }
 
