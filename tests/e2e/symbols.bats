@@ -73,6 +73,9 @@ same_as_cxxfilt() {
 	head -5 "$T/ours" >&3
 	# libc's internal functions have names now (.dynsym has only memcmp's IFUNC).
 	! grep -qE '^([5-9]|[1-9][0-9]) libc\.so\.6\+0x' "$T/ours"
+	# -v says which files took their names from debug files.
+	run --separate-stderr "$SRE" profile -v -f folded -- "$T/index" 2
+	grep -E 'profile: symbols of [0-9]+ files loaded \([0-9.]+ MB; [1-9][0-9]* named from debug files\)' <<<"$stderr" >&3
 	command -v perf >/dev/null || skip "perf not installed"
 	perf record -q -e cpu-clock -F 499 -o "$T/perf.data" -- "$T/index" 25 >/dev/null 2>&1
 	perf report -i "$T/perf.data" --stdio --no-children --sort dso,sym -q 2>/dev/null |

@@ -387,6 +387,11 @@ size_t cfi_table_fdes(const struct cfi_table *t)
 	return t ? t->nfdes : 0;
 }
 
+size_t cfi_table_bytes(const struct cfi_table *t)
+{
+	return t ? sizeof(*t) + t->len + t->nfdes * sizeof(*t->fdes) : 0;
+}
+
 bool cfi_fde_start(const struct cfi_table *t, uint64_t pc, uint64_t *start)
 {
 	size_t lo;

@@ -56,6 +56,8 @@ void cfi_table_free(struct cfi_table *t);
 /* Start address of the i-th FDE in address order (0 past the end). */
 uint64_t cfi_table_fde_start(const struct cfi_table *t, size_t i);
 size_t cfi_table_fdes(const struct cfi_table *t);
+/* Bytes the table holds (its copy of .eh_frame, the FDE index). */
+size_t cfi_table_bytes(const struct cfi_table *t);
 /* The start of the FDE covering pc (a function's first address, when no
  * symbol names it); false when none does. */
 bool cfi_fde_start(const struct cfi_table *t, uint64_t pc, uint64_t *start);

@@ -488,6 +488,14 @@ const char *usym_table_lookup(const struct usym_table *t, uint64_t file_off, uin
 	return t->names + f->name;
 }
 
+size_t usym_table_bytes(const struct usym_table *t)
+{
+	if (!t)
+		return 0;
+	return sizeof(*t) + t->nfns * sizeof(*t->fns) + t->names_cap + t->nsegs * sizeof(*t->segs) +
+	       cfi_table_bytes(t->cfi);
+}
+
 const char *usym_table_debug_file(const struct usym_table *t)
 {
 	return t ? t->debug_file : NULL;

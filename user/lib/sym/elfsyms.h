@@ -36,6 +36,8 @@ struct usym_table *usym_table_open_path(int fd, bool want_cfi, const char *path)
 /* Where debug files are looked for: "/usr/lib/debug" and extra (--debug-dir,
  * NULL for none), for every table opened afterwards. */
 void usym_set_debug_dir(const char *extra);
+/* Bytes the table holds in memory (symbols, names, CFI). */
+size_t usym_table_bytes(const struct usym_table *t);
 /* The debug file the table's names came from, or NULL. */
 const char *usym_table_debug_file(const struct usym_table *t);
 /* The file offset of ELF virtual address vaddr; false outside PT_LOAD. */

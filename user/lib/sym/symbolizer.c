@@ -71,10 +71,13 @@ void sre_symbolizer_user_name(const struct sre_symbolizer *sym, uint32_t tgid, u
 
 void sre_symbolizer_summary(const struct sre_symbolizer *sym, const char *tool, uint64_t procs_gone)
 {
-	uint64_t named, jit, module_only, unknown;
+	uint64_t named, jit, module_only, unknown, files, bytes, debug, over;
 
 	if (!sym->usyms)
 		return;
+	usyms_files(sym->usyms, &files, &bytes, &debug, &over);
+	fprintf(stderr, "%s: symbols of %" PRIu64 " files loaded (%.1f MB; %" PRIu64 " named from debug files), %" PRIu64
+			" not loaded over the cap\n", tool, files, (double)bytes / 1e6, debug, over);
 	usyms_stats(sym->usyms, &named, &jit, &module_only, &unknown);
 	fprintf(stderr, "%s: user frames: %" PRIu64 " named (%" PRIu64 " from perf maps), %" PRIu64
 			" module+offset or JIT region, %" PRIu64

@@ -25,8 +25,11 @@
 /* Address spaces of processes that ended, kept for their stacks; beyond
  * this the oldest half goes (their frames become module+offset). */
 #define USYMS_MAX_DEAD 512
-/* Cap on distinct files with symbol tables; more are named module+offset. */
+/* Cap on distinct files with symbol tables, and on the bytes they hold
+ * (symbols, names, CFI: libjvm.so alone is ~20 MB with its CFI); past
+ * either, further files are named module+offset, counted (-v). */
 #define USYMS_MAX_FILES 4096
+#define USYMS_MAX_BYTES (256ULL << 20)
 
 /* Allocated on its own: mappings point at it while the files map grows. */
 struct ufile {
@@ -73,6 +76,7 @@ struct usyms {
 	bool vdso_tried;
 	struct sre_interner pool; /* module names repeat across every process */
 	uint64_t named, module_only, unknown, jit;
+	uint64_t file_bytes, files_loaded, files_debug, files_over_budget;
 	bool want_cfi;
 };
 
@@ -340,8 +344,10 @@ static struct ufile *get_file(struct usyms *u, uint32_t pid, const struct maps_l
 	if (slot)
 		return *slot;
 	/* Checked before loading: a table past the cap would only be dropped. */
-	if (u->files.n >= u->files.max)
+	if (u->files.n >= u->files.max || u->file_bytes >= USYMS_MAX_BYTES) {
+		u->files_over_budget++;
 		return NULL;
+	}
 	fd = open_mapped(pid, ml, path, path_len, deleted);
 	/* Not cached: another process may let us open it. */
 	if (fd < 0)
@@ -355,6 +361,11 @@ static struct ufile *get_file(struct usyms *u, uint32_t pid, const struct maps_l
 	snprintf(proc_path, sizeof(proc_path), "/proc/%u/root%.*s", pid, (int)path_len, path);
 	f->tab = usym_table_open_path(fd, u->want_cfi, proc_path);
 	close(fd);
+	if (f->tab) {
+		u->file_bytes += usym_table_bytes(f->tab);
+		u->files_loaded++;
+		u->files_debug += usym_table_debug_file(f->tab) != NULL;
+	}
 	slot = sre_map_put(&u->files, &k, NULL);
 	if (!slot) {
 		usym_table_free(f->tab);
@@ -628,6 +639,14 @@ int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, st
 	if (m->file)
 		to_function_start(m->file->tab, out);
 	return 0;
+}
+
+void usyms_files(const struct usyms *u, uint64_t *loaded, uint64_t *bytes, uint64_t *from_debug, uint64_t *over)
+{
+	*loaded = u->files_loaded;
+	*bytes = u->file_bytes;
+	*from_debug = u->files_debug;
+	*over = u->files_over_budget;
 }
 
 void usyms_stats(const struct usyms *u, uint64_t *named, uint64_t *jit, uint64_t *module_only, uint64_t *unknown)

@@ -57,6 +57,10 @@ int usyms_find_cfi(const struct usyms *u, uint32_t pid, uint32_t gen, uint64_t a
  * its CFI; usyms_set_cfi must be on), 0 when not or unknown, -ENOENT when
  * never captured. */
 int usyms_frame_pointers(const struct usyms *u, uint32_t pid, uint32_t gen);
+/* Files whose symbols were loaded, the bytes they hold, how many took
+ * their names from a separate debug file, and files not loaded because
+ * the cap on files or bytes was reached. */
+void usyms_files(const struct usyms *u, uint64_t *loaded, uint64_t *bytes, uint64_t *from_debug, uint64_t *over);
 /* Resolutions so far: to a name (jit of them from perf maps), to
  * module+offset or a JIT region only, to nothing. */
 void usyms_stats(const struct usyms *u, uint64_t *named, uint64_t *jit, uint64_t *module_only, uint64_t *unknown);
