@@ -97,13 +97,17 @@ static __always_inline struct gendisk *rq_disk(struct request *rq)
 	return BPF_CORE_READ(rq, q, disk);
 }
 
-static __always_inline __u32 rq_dev(struct request *rq)
+/* A disk as rows name it: major << 20 | minor; 0 for none. */
+static __always_inline __u32 disk_dev(struct gendisk *d)
 {
-	struct gendisk *d = rq_disk(rq);
-
 	if (!d)
 		return 0;
 	return ((__u32)BPF_CORE_READ(d, major) << 20) | (__u32)BPF_CORE_READ(d, first_minor);
+}
+
+static __always_inline __u32 rq_dev(struct request *rq)
+{
+	return disk_dev(rq_disk(rq));
 }
 
 static __always_inline bool preflush(__u32 flags)
@@ -349,13 +353,10 @@ struct bio___pre512 {
 static __always_inline __u32 bio_dev(struct bio *bio)
 {
 	struct bio___pre512 *old = (void *)bio;
-	struct gendisk *d;
 
 	if (bpf_core_field_exists(old->bi_disk))
-		d = BPF_CORE_READ(old, bi_disk);
-	else
-		d = BPF_CORE_READ(bio, bi_bdev, bd_disk);
-	return d ? ((__u32)BPF_CORE_READ(d, major) << 20) | (__u32)BPF_CORE_READ(d, first_minor) : 0;
+		return disk_dev(BPF_CORE_READ(old, bi_disk));
+	return disk_dev(BPF_CORE_READ(bio, bi_bdev, bd_disk));
 }
 
 /* A request is allocated for a bio, in its submitter's context (before

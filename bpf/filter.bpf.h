@@ -56,14 +56,21 @@ static __always_inline bool comm_matches(const char *comm)
 	return true;
 }
 
+/* wanted_tgids' value for process tgid (SRE_WANTED...); 0: not there. */
+static __always_inline __u8 tgid_wanted(__u32 tgid)
+{
+	__u8 *w = bpf_map_lookup_elem(&wanted_tgids, &tgid);
+
+	return w ? *w : 0;
+}
+
 /* Whether the current task is one the user asked about. */
 static __always_inline bool current_wanted(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
-	__u8 *w;
 
-	if (filter_cfg.tgid && (!(w = bpf_map_lookup_elem(&wanted_tgids, &tgid)) || *w != SRE_WANTED))
+	if (filter_cfg.tgid && tgid_wanted(tgid) != SRE_WANTED)
 		return false;
 	if (filter_cfg.tid && !bpf_map_lookup_elem(&wanted_tids, &tid))
 		return false;
@@ -88,11 +95,17 @@ static __always_inline int follow_fork(struct task_struct *parent, struct task_s
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
-	__u8 one = SRE_WANTED, *w = bpf_map_lookup_elem(&wanted_tgids, &ptgid);
+	__u8 one = SRE_WANTED;
 
-	if (w && *w == SRE_WANTED)
+	if (tgid_wanted(ptgid) == SRE_WANTED)
 		bpf_map_update_elem(&wanted_tgids, &ctgid, &one, BPF_ANY);
 	return 0;
+}
+
+/* "-- COMMAND"'s process while it is still sretrace's launcher. */
+static __always_inline bool current_before_exec(void)
+{
+	return filter_cfg.tgid && tgid_wanted(bpf_get_current_pid_tgid() >> 32) == SRE_WANTED_AFTER_EXEC;
 }
 
 SEC("tp_btf/sched_process_exec")

@@ -96,10 +96,7 @@ struct block_start {
 	__u32 exe_dev;
 	__u32 wake_keep; /* with waker stacks: 1 keep, 2 drop, decided at wake-up; 0: not woken */
 	__u64 wake_delta; /* blocked this long when woken */
-	/* Who woke it (wakers), in the stack_key's terms. */
-	__u32 waker_pid, waker_tgid, waker_flags, waker_gen;
-	__u64 waker_kstack, waker_ustack;
-	char waker_comm[16];
+	struct stack_waker waker; /* who woke it (wakers), as the row is keyed */
 	/* With wakers: this thread's last block (to tell a thread it wakes
 	 * how long it was itself blocked during that one's wait), and for
 	 * this block how long its waker was. */
@@ -107,8 +104,6 @@ struct block_start {
 	__u32 state, last_state; /* OFFCPU_STATE_* of this block and the last */
 	__u32 syscall, last_syscall; /* the syscall it blocked in + 1; 0: none */
 	__u64 waker_blocked_ns;
-	__u32 waker_blocked; /* the waker's overlapping block: SRE_WAKER_BLOCKED() */
-	__u32 pad2;
 };
 
 SRE_TASK_SLOT_MAPS(blocks, struct block_start);
@@ -268,10 +263,9 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 	}
 	b->ts = now;
 	b->ustack = 0;
-	b->waker_flags = 0;
+	b->waker.flags = 0;
 	b->wake_keep = 0;
 	b->state = state;
-	b->waker_blocked = 0;
 	if (wakers)
 		b->syscall = blocked_syscall(prev);
 	/* Kernel threads have no user stack: nothing to walk, copy or announce
@@ -328,16 +322,9 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 	key.kstack = kernel_stacks ? task_kernel_stack(next) : 0;
 	if (wakers)
 		key.syscall = b->syscall;
-	if (b->waker_flags) {
-		key.waker_flags = b->waker_flags;
-		key.waker_pid = b->waker_pid;
-		key.waker_tgid = b->waker_tgid;
-		key.waker_gen = b->waker_gen;
-		key.waker_kstack = b->waker_kstack;
-		key.waker_ustack = b->waker_ustack;
-		__builtin_memcpy(key.waker_comm, b->waker_comm, sizeof(key.waker_comm));
-		if (b->waker_blocked) {
-			key.waker_blocked = b->waker_blocked;
+	if (b->waker.flags) {
+		key.waker = b->waker;
+		if (b->waker.blocked) {
 			/* Scaled as the block's own time is. */
 			blocked = b->waker_blocked_ns < delta ? b->waker_blocked_ns : delta;
 			blocked = weight == delta ? blocked : blocked * weight / delta;
@@ -389,20 +376,20 @@ int BPF_PROG(offcpu_waking, struct task_struct *p)
 	b = task_slot(&blocks, &blocks_by_tid, p, p->pid, false, &zero_block);
 	if (!b || !b->ts)
 		return 0;
-	b->waker_flags = waker_context(cur);
-	b->waker_pid = cur->pid;
-	b->waker_tgid = cur->tgid;
-	b->waker_gen = 0;
-	b->waker_kstack = b->waker_ustack = 0;
-	bpf_get_current_comm(b->waker_comm, sizeof(b->waker_comm));
+	b->waker.flags = waker_context(cur);
+	b->waker.pid = cur->pid;
+	b->waker.tgid = cur->tgid;
+	b->waker.gen = 0;
+	b->waker.kstack = b->waker.ustack = 0;
+	bpf_get_current_comm(b->waker.comm, sizeof(b->waker.comm));
 	/* The waker's own last block, as far as it overlapped this wait:
 	 * the lock holder that blocked on the disk before releasing. */
-	b->waker_blocked = 0;
-	if (!(b->waker_flags & (SRE_WAKER_IRQ | SRE_WAKER_IDLE)) &&
+	b->waker.blocked = 0;
+	if (!(b->waker.flags & (SRE_WAKER_IRQ | SRE_WAKER_IDLE)) &&
 	    (wb = task_slot(&blocks, &blocks_by_tid, cur, cur->pid, false, &zero_block)) && wb->last_end > b->ts) {
 		start = wb->last_start > b->ts ? wb->last_start : b->ts;
 		b->waker_blocked_ns = wb->last_end - start;
-		b->waker_blocked = SRE_WAKER_BLOCKED(wb->last_state, wb->last_syscall);
+		b->waker.blocked = SRE_WAKER_BLOCKED(wb->last_state, wb->last_syscall);
 	}
 	if (wakers != OFFCPU_WAKERS_STACKS)
 		return 0;
@@ -412,11 +399,11 @@ int BPF_PROG(offcpu_waking, struct task_struct *p)
 	if (b->wake_keep != 1)
 		return 0;
 	if (kernel_stacks)
-		b->waker_kstack = current_kernel_stack(ctx);
+		b->waker.kstack = current_kernel_stack(ctx);
 	/* A user stack only for a wake-up from the task's own context. */
-	if (user_stacks && cur->mm && !(b->waker_flags & SRE_WAKER_IRQ)) {
-		b->waker_gen = announce_process(cur->tgid);
-		b->waker_ustack = current_user_stack(ctx);
+	if (user_stacks && cur->mm && !(b->waker.flags & SRE_WAKER_IRQ)) {
+		b->waker.gen = announce_process(cur->tgid);
+		b->waker.ustack = current_user_stack(ctx);
 	}
 	return 0;
 }

@@ -38,6 +38,18 @@ struct stack_trace {
 #define SRE_WAKER_IDLE (1 << 3)    /* the idle task: an interrupt on an idle CPU */
 #define SRE_WAKER_EXITING (1 << 4) /* a thread on its way out: a join or a child's exit ends */
 
+/* Who ended a wait, as offcpu records it at wake-up and keys its rows. */
+struct stack_waker {
+	__u32 pid, tgid;
+	__u32 flags;   /* SRE_WAKER_*; 0 without wakers */
+	__u32 gen;     /* its address space, for its user stack */
+	__u64 kstack, ustack;
+	char comm[16];
+	__u32 blocked; /* its own last block, when it overlapped this wait:
+			* SRE_WAKER_BLOCKED(state, syscall + 1); 0: it did not */
+	__u32 pad;
+};
+
 /* Stack tools aggregate by thread and stack pair; offcpu with wakers also
  * by the thread (or interrupt) that woke it and that one's stacks. */
 struct stack_key {
@@ -47,16 +59,8 @@ struct stack_key {
 	__u64 ustack;
 	char comm[16];
 	__u32 gen;    /* the process's address space (bpf/procs.bpf.h); 0: unknown */
-	__u32 waker_pid;
-	__u32 waker_tgid;
-	__u32 waker_flags; /* SRE_WAKER_*; 0 without wakers */
-	__u64 waker_kstack, waker_ustack;
-	char waker_comm[16];
-	__u32 waker_gen;
-	__u32 waker_blocked; /* the waker's own last block, when it overlapped this wait:
-			      * SRE_WAKER_BLOCKED(state, syscall + 1); 0: it did not */
-	__u32 syscall;       /* with wakers: the syscall the thread blocked in + 1; 0: none */
-	__u32 pad;
+	__u32 syscall; /* with wakers: the syscall the thread blocked in + 1; 0: none */
+	struct stack_waker waker;
 };
 
 /* The waker's block: its OFFCPU_STATE_* and the syscall it was in + 1. */

@@ -107,15 +107,6 @@ struct {
 
 static const struct syslat_proc_val zero_proc;
 
-/* "-- COMMAND"'s launcher, not yet the command (bpf/filter.bpf.h). */
-static __always_inline bool current_before_exec(void)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u8 *w;
-
-	return filter_cfg.tgid && (w = bpf_map_lookup_elem(&wanted_tgids, &tgid)) && *w == SRE_WANTED_AFTER_EXEC;
-}
-
 static __always_inline int on_enter(long id)
 {
 	struct syscall_start *s;

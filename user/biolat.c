@@ -58,6 +58,16 @@ const char *biolat_op_name(uint32_t op)
 	return op < sizeof(op_names) / sizeof(op_names[0]) ? op_names[op] : "all";
 }
 
+void biolat_op_label(uint32_t op, char sep, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "%s", biolat_op_name(op));
+
+	if ((op & BIOLAT_OP_PREFLUSH) && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%cpreflush", sep);
+	if ((op & BIOLAT_OP_SYNC) && n < len)
+		snprintf(buf + n, len - n, "%csync", sep);
+}
+
 /* Whole disks only: /sys/block/NAME/dev holds "major:minor". */
 int biolat_disk_dev(const char *name, uint32_t *dev)
 {
@@ -366,7 +376,7 @@ static void print_text(struct biolat_run *run, struct sre_rows d[BIOLAT_NPARTS],
 	FILE *f = run->session->out.f;
 	uint64_t unit = o->millis ? 1000000 : 1000;
 	const char *u = o->millis ? "ms" : "us";
-	char ts[16], disk[64], label[96];
+	char ts[16], disk[64], label[96], oplabel[32];
 
 	if (o->timestamp) {
 		sre_timestamp(ts, sizeof(ts));
@@ -384,9 +394,9 @@ static void print_text(struct biolat_run *run, struct sre_rows d[BIOLAT_NPARTS],
 		int n;
 
 		biolat_disk_name(r->key1, disk, sizeof(disk));
-		n = snprintf(label, sizeof(label), "%s %s%s%s", disk, biolat_op_name(op),
-			     run->cfg.per_op && (op & BIOLAT_OP_PREFLUSH) ? "-preflush" : "",
-			     run->cfg.per_op && (op & BIOLAT_OP_SYNC) ? "-sync" : "");
+		/* The flags are set only with -O (per op). */
+		biolat_op_label(op, '-', oplabel, sizeof(oplabel));
+		n = snprintf(label, sizeof(label), "%s %s", disk, oplabel);
 		if (run->cfg.per_process && n > 0 && (size_t)n < sizeof(label))
 			snprintf(label + n, sizeof(label) - (size_t)n, " %u %s", r->key2 >> 8, r->comm);
 		text_line(f, label, r, secs, (double)unit);

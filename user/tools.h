@@ -80,6 +80,8 @@ void biolat_disk_name(uint32_t dev, char *buf, size_t len);
 /* dev (major << 20 | minor) of a disk named as in /sys/block; 0 or -ENOENT. */
 int biolat_disk_dev(const char *name, uint32_t *dev);
 const char *biolat_op_name(uint32_t op);
+/* The op with its flags, sep between the words: "write-preflush-sync". */
+void biolat_op_label(uint32_t op, char sep, char *buf, size_t len);
 void biolat_print_json(FILE *f, const struct biolat_cfg *cfg, struct sre_rows d[BIOLAT_NPARTS], double secs,
 		       const uint64_t *cnt);
 

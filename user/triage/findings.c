@@ -154,17 +154,6 @@ static void service_label(const struct sre_triage_data *d, uint32_t service, cha
 		snprintf(buf, len, "%s's thread time (pid %u)", p ? p->comm : "?", service);
 }
 
-/* The syscall a row blocked in (BPF's, else its kernel frames'); -1. */
-static int row_syscall(const struct sre_stack_row *r)
-{
-	if (r->syscall >= 0)
-		return r->syscall;
-	for (int i = 0; i < r->nk; i++)
-		if (!strncmp(r->kframes[i], "__x64_sys_", 10))
-			return sre_syscall_number(r->kframes[i] + 10);
-	return -1;
-}
-
 struct syscall_wait {
 	uint64_t idle_ns, busy_ns;
 };
@@ -181,7 +170,7 @@ static void service_syscalls(struct sre_triage_data *d)
 	for (size_t i = 0; i < d->offcpu.n && d->offcpu_cost; i++) {
 		const struct sre_stack_row *r = &d->offcpu.rows[i];
 		const struct sre_wait_cost *c = &d->offcpu_cost[i];
-		int nr = row_syscall(r);
+		int nr = sre_row_syscall(r);
 		uint32_t key[2] = { sre_service_of(d->services, r->tgid, r->comm), (uint32_t)nr };
 		struct syscall_wait *w;
 		uint64_t idle = (c->own == SRE_WAIT_IDLE ? r->value - c->via_ns : 0) +
@@ -384,18 +373,6 @@ static void find_cpu(struct sre_triage_data *d, const struct sre_triage_threshol
 	}
 }
 
-/* The syscall a thread blocked in ("fdatasync"), or NULL: as BPF saw it,
- * else from its kernel stack (where the call is not inlined). */
-static const char *stack_syscall(const struct sre_stack_row *r)
-{
-	if (r->syscall >= 0 && sre_syscall_name(r->syscall))
-		return sre_syscall_name(r->syscall);
-	for (int i = 0; i < r->nk; i++)
-		if (!strncmp(r->kframes[i], "__x64_sys_", 10))
-			return r->kframes[i] + 10;
-	return NULL;
-}
-
 /* Disk waits by service, syscall and application frame: the path the
  * waiting threads are on, not the device's busiest issuer (background
  * writeback, a loop device's worker). */
@@ -454,7 +431,7 @@ static uint32_t sync_disk(struct sre_triage_data *d, uint32_t service)
 /* "loop0 flush 11076 p99 490 us, write sync 11079 p99 345 us" */
 static void disk_ops(const struct sre_triage_data *d, uint32_t dev, char *buf, size_t len)
 {
-	char disk[32], p99[32];
+	char disk[32], p99[32], op[32];
 	size_t at;
 
 	biolat_disk_name(dev, disk, sizeof(disk));
@@ -465,10 +442,9 @@ static void disk_ops(const struct sre_triage_data *d, uint32_t dev, char *buf, s
 		if (k->dev != dev || !k->count)
 			continue;
 		sre_triage_human_ns(p99, sizeof(p99), hist_quantile(&k->hist, 0.99, 0));
-		at += (size_t)snprintf(buf + at, len - at, "%s %s%s%s %" PRIu64 " (%.0f/s) p99 %s",
-				       at > strlen(disk) ? "," : "", biolat_op_name(k->op),
-				       k->op & BIOLAT_OP_PREFLUSH ? " preflush" : "", k->op & BIOLAT_OP_SYNC ? " sync" : "", k->count,
-				       (double)k->count / d->elapsed_s, p99);
+		biolat_op_label(k->op, ' ', op, sizeof(op));
+		at += (size_t)snprintf(buf + at, len - at, "%s %s %" PRIu64 " (%.0f/s) p99 %s",
+				       at > strlen(disk) ? "," : "", op, k->count, (double)k->count / d->elapsed_s, p99);
 	}
 }
 
@@ -498,7 +474,7 @@ static void find_disk(struct sre_triage_data *d, const struct sre_triage_thresho
 
 		/* Kernel threads' waits (jbd2, writeback) serve the others'. */
 		if ((own || by) && r->nu)
-			disk_paths_add(paths, &n, sre_service_of(d->services, r->tgid, r->comm), stack_syscall(r),
+			disk_paths_add(paths, &n, sre_service_of(d->services, r->tgid, r->comm), sre_syscall_name(sre_row_syscall(r)),
 				       by ? sre_lock_frame(r) : sre_app_frame(r), own, by, r->count);
 	}
 	/* The path that touches the disk: the most direct waits (else the

@@ -124,8 +124,7 @@ static void print_disks(FILE *f, const struct sre_triage_data *d, const struct r
 		if (!k->count)
 			continue;
 		/* Synchronous requests apart: a process waits for those. */
-		snprintf(op, sizeof(op), "%s%s%s", biolat_op_name(k->op), k->op & BIOLAT_OP_PREFLUSH ? " preflush" : "",
-			 k->op & BIOLAT_OP_SYNC ? " sync" : "");
+		biolat_op_label(k->op, ' ', op, sizeof(op));
 		biolat_disk_name(k->dev, disk, sizeof(disk));
 		sre_triage_human_ns(p95, sizeof(p95), hist_quantile(&k->hist, 0.95, 0));
 		sre_triage_human_ns(p99, sizeof(p99), hist_quantile(&k->hist, 0.99, 0));

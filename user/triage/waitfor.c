@@ -102,23 +102,26 @@ bool sre_system_frame(const char *f)
 	return false;
 }
 
+int sre_row_syscall(const struct sre_stack_row *r)
+{
+	if (r->syscall >= 0)
+		return r->syscall;
+	for (int i = 0; i < r->nk; i++)
+		if (!strncmp(r->kframes[i], "__x64_sys_", 10))
+			return sre_syscall_number(r->kframes[i] + 10);
+	return -1;
+}
+
 /* libc's wrapper of the syscall a thread blocked in ("fdatasync",
  * "__libc_pread64" for pread64): named after it, not the application. */
 static bool syscall_wrapper(const struct sre_stack_row *r, const char *f)
 {
-	const char *name = r->syscall >= 0 ? sre_syscall_name(r->syscall) : NULL;
+	int nr = sre_row_syscall(r);
+	const char *name = nr >= 0 ? sre_syscall_name(nr) : NULL;
 
 	while (*f == '_')
 		f++;
-	if (name && strstr(f, name))
-		return true;
-	for (int i = 0; i < r->nk; i++) {
-		const char *k = r->kframes[i];
-
-		if (!strncmp(k, "__x64_sys_", 10) && (!strcmp(f, k + 10) || strstr(f, k + 10)))
-			return true;
-	}
-	return false;
+	return name && strstr(f, name);
 }
 
 const char *sre_app_frame(const struct sre_stack_row *r)
@@ -186,7 +189,7 @@ const char *sre_lock_frame(const struct sre_stack_row *r)
 /* ---- cycles of the wait-for graph between threads ---- */
 
 struct wait_graph {
-	struct sre_map index;     /* tid -> node number */
+	struct sre_map index;     /* struct wait_node -> node number */
 	uint32_t n;
 	uint32_t *edge_from, *edge_to; /* one per contention row */
 	size_t nedges;

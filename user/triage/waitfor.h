@@ -48,6 +48,9 @@ bool sre_waker_is_thread(const struct sre_stack_waker *w);
  * block has no stack here). */
 enum sre_wait_reason sre_blocked_reason(uint32_t state, int syscall_nr);
 
+/* The syscall a row's thread blocked in, as BPF read it, else from its
+ * kernel frames (__x64_sys_NAME, where the call is not inlined); -1. */
+int sre_row_syscall(const struct sre_stack_row *r);
 /* Frames of system libraries, libc internals and unsymbolized addresses. */
 bool sre_system_frame(const char *f);
 /* The innermost named application frame (above libc and the syscall's

@@ -45,16 +45,16 @@ static int add_row(struct sre_stack_rows *rs, struct sre_symbolizer *sym, struct
 	nk = read_stack(src->stacks_fd, key->kstack, kips);
 	nu = read_stack(src->stacks_fd, user_stack_id(src, key->ustack), uips);
 	base.waker = (struct sre_stack_waker){
-		.pid = key->waker_pid, .tgid = key->waker_tgid, .gen = key->waker_gen, .flags = key->waker_flags,
-		.blocked = key->waker_blocked, .blocked_ns = val->waker_blocked_ns,
+		.pid = key->waker.pid, .tgid = key->waker.tgid, .gen = key->waker.gen, .flags = key->waker.flags,
+		.blocked = key->waker.blocked, .blocked_ns = val->waker_blocked_ns,
 	};
-	memcpy(base.waker.comm, key->waker_comm, sizeof(base.waker.comm));
-	if ((err = sre_stack_rows_add(rs, sym, &base, kips, nk, uips, nu)) || !key->waker_flags)
+	memcpy(base.waker.comm, key->waker.comm, sizeof(base.waker.comm));
+	if ((err = sre_stack_rows_add(rs, sym, &base, kips, nk, uips, nu)) || !key->waker.flags)
 		return err;
-	if (procs && key->waker_ustack)
-		sre_procs_ensure(procs, key->waker_tgid, key->waker_gen);
-	nk = read_stack(src->stacks_fd, key->waker_kstack, kips);
-	nu = read_stack(src->stacks_fd, key->waker_ustack, uips);
+	if (procs && key->waker.ustack)
+		sre_procs_ensure(procs, key->waker.tgid, key->waker.gen);
+	nk = read_stack(src->stacks_fd, key->waker.kstack, kips);
+	nu = read_stack(src->stacks_fd, key->waker.ustack, uips);
 	return sre_stack_rows_add_waker(rs, sym, kips, nk, uips, nu);
 }
 

@@ -392,17 +392,24 @@ size_t cfi_table_bytes(const struct cfi_table *t)
 	return t ? sizeof(*t) + t->len + t->nfdes * sizeof(*t->fdes) : 0;
 }
 
-bool cfi_fde_start(const struct cfi_table *t, uint64_t pc, uint64_t *start)
+/* The FDE covering pc, or NULL. */
+static const struct cfi_fde *fde_covering(const struct cfi_table *t, uint64_t pc)
 {
 	size_t lo;
 
 	if (!t || !t->nfdes)
-		return false;
+		return NULL;
 	lo = SRE_COUNT_LE(t->fdes, t->nfdes, start, pc);
-	if (!lo || pc >= t->fdes[lo - 1].end)
-		return false;
-	*start = t->fdes[lo - 1].start;
-	return true;
+	return lo && pc < t->fdes[lo - 1].end ? &t->fdes[lo - 1] : NULL;
+}
+
+bool cfi_fde_start(const struct cfi_table *t, uint64_t pc, uint64_t *start)
+{
+	const struct cfi_fde *f = fde_covering(t, pc);
+
+	if (f)
+		*start = f->start;
+	return f != NULL;
 }
 
 /* True when an FDE's instructions make rbp the CFA register: the
@@ -654,15 +661,12 @@ static int find_row(const struct cfi_table *t, uint64_t pc, struct cfi_row *row)
 	struct cfi_row init;
 	struct cie cie;
 	uint64_t start, end;
-	size_t lo;
+	const struct cfi_fde *f = fde_covering(t, pc);
 	int err;
 
-	if (!t || !t->nfdes)
+	if (!f)
 		return -ENOENT;
-	lo = SRE_COUNT_LE(t->fdes, t->nfdes, start, pc);
-	if (!lo || pc >= t->fdes[lo - 1].end)
-		return -ENOENT;
-	if (!parse_fde(t, t->fdes[lo - 1].off, &cie, &start, &end, &insns, &insns_end))
+	if (!parse_fde(t, f->off, &cie, &start, &end, &insns, &insns_end))
 		return -EINVAL;
 	if (cie.ra_reg != CFI_REG_RA)
 		return -EINVAL;

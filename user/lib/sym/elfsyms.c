@@ -271,22 +271,22 @@ fail:
 	return NULL;
 }
 
-/* The debug file of t (opened from path), as an ELF handle, or NULL. */
-static Elf *find_debug(Elf *e, const struct usym_table *t, const char *path, char *found, size_t found_len, int *fd)
+/* Room for a debug directory, a file's directory and a debuglink name. */
+#define DEBUG_PATH_MAX (2 * PATH_MAX + 300)
+
+/* The debug file of t (opened from path), as an ELF handle, or NULL;
+ * its path in try (DEBUG_PATH_MAX bytes). */
+static Elf *find_debug(Elf *e, const struct usym_table *t, const char *path, char *try, int *fd)
 {
-	char name[256], dir[PATH_MAX], try[2 * PATH_MAX + 300];
+	char name[256], dir[PATH_MAX];
 	uint32_t crc = 0;
 	Elf *d;
 
 	for (int i = 0; i < 2 && t->build_id[0]; i++) {
 		if (!debug_dirs[i][0])
 			continue;
-		snprintf(try, sizeof(try), "%s/.build-id/%.2s/%s.debug", debug_dirs[i], t->build_id, t->build_id + 2);
+		snprintf(try, DEBUG_PATH_MAX, "%s/.build-id/%.2s/%s.debug", debug_dirs[i], t->build_id, t->build_id + 2);
 		if ((d = open_debug(try, t->build_id, false, 0, fd))) {
-			if (strlen(try) < found_len)
-				memcpy(found, try, strlen(try) + 1);
-			else
-				found[0] = '\0';
 			return d;
 		}
 	}
@@ -298,21 +298,17 @@ static Elf *find_debug(Elf *e, const struct usym_table *t, const char *path, cha
 	*strrchr(dir, '/') = '\0';
 	for (int i = 0; i < 4; i++) {
 		if (i == 0)
-			snprintf(try, sizeof(try), "%s/%s", dir, name);
+			snprintf(try, DEBUG_PATH_MAX, "%s/%s", dir, name);
 		else if (i == 1)
-			snprintf(try, sizeof(try), "%s/.debug/%s", dir, name);
+			snprintf(try, DEBUG_PATH_MAX, "%s/.debug/%s", dir, name);
 		else if (debug_dirs[i - 2][0])
-			snprintf(try, sizeof(try), "%s%s/%s", debug_dirs[i - 2], dir, name);
+			snprintf(try, DEBUG_PATH_MAX, "%s%s/%s", debug_dirs[i - 2], dir, name);
 		else
 			continue;
 		/* Not the file itself (its debuglink may name it). */
 		if (!strcmp(try, path))
 			continue;
 		if ((d = open_debug(try, t->build_id, true, crc, fd))) {
-			if (strlen(try) < found_len)
-				memcpy(found, try, strlen(try) + 1);
-			else
-				found[0] = '\0';
 			return d;
 		}
 	}
@@ -355,9 +351,9 @@ static struct usym_table *table_from_elf(Elf *e, bool want_cfi, const char *path
 	/* Stripped: the separate debug file's .symtab, when installed, names
 	 * the static functions .dynsym lacks (libc's __new_sem_wait_slow64). */
 	if (!err && !t->nfns && path) {
-		char found[PATH_MAX];
+		char found[DEBUG_PATH_MAX];
 		int dfd = -1;
-		Elf *d = find_debug(e, t, path, found, sizeof(found), &dfd);
+		Elf *d = find_debug(e, t, path, found, &dfd);
 		GElf_Shdr dsh;
 		Elf_Scn *dscn = d ? find_section(d, SHT_SYMTAB, &dsh) : NULL;
 

@@ -614,14 +614,6 @@ int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, st
 		u->unknown++;
 		return 0;
 	}
-	if (!m->file && m->pgoff == 0 && !strcmp(m->module, "[anon]")) {
-		out->module = m->module;
-		out->map_start = m->start;
-		out->map_end = m->end;
-		out->name = jit_region(u, m);
-		u->module_only++;
-		return 0;
-	}
 	out->module = m->module;
 	out->map_start = m->start;
 	out->map_end = m->end;
@@ -631,6 +623,12 @@ int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, st
 	out->module_offset = addr - m->start + m->pgoff;
 	if (m->file)
 		out->name = usym_table_lookup(m->file->tab, out->module_offset, &out->offset);
+	else if (!strcmp(m->module, "[anon]"))
+		out->name = jit_region(u, m);
+	if (out->name && !m->file) {
+		u->module_only++;
+		return 0;
+	}
 	if (out->name) {
 		u->named++;
 		return 0;
