@@ -178,8 +178,10 @@ setup() {
 }
 
 @test "offcpu --wakers: pipe reads are ended by the other side's write; sleeps by a timer interrupt" {
-	run --separate-stderr "$SRE" offcpu --wakers -f json -- "$ROOT/build/workload/pingpong" 20000
+	# Into a file: pingpong prints its round-trip time on stdout.
+	run --separate-stderr "$SRE" offcpu --wakers -f json -o "$BATS_TEST_TMPDIR/w.json" -- "$ROOT/build/workload/pingpong" 20000
 	[ "$status" -eq 0 ]
+	output=$(cat "$BATS_TEST_TMPDIR/w.json")
 	pipe='.stacks[] | select((.kernel | map(test("pipe_read")) | any) and .waker)'
 	all=$(jq "[$pipe | .total_ns] | add // 0" <<<"$output")
 	other=$(jq "[$pipe | select(.waker.pid == .pid and .waker.tid != .tid and

@@ -10,25 +10,41 @@ setup() {
 	T=$BATS_TEST_TMPDIR
 }
 
+# profile "$@" with its folded stacks in $output: written to a file, apart
+# from what the traced command prints on stdout (a number is no stack).
+profile_folded() {
+	run --separate-stderr "$SRE" profile -f folded -o "$T/prof.folded" "$@"
+	[ "$status" -eq 0 ] || return 1
+	output=$(cat "$T/prof.folded")
+}
+
 # Distinct frames of the folded stacks in $output (frames may hold spaces:
 # the count is the last field), one per line.
 frames() {
 	sed -E 's/ [0-9]+$//' <<<"$output" | tr ';' '\n' | sort -u
 }
 
+# Frames of $output that hold at least 2% of its samples (counted once per
+# line they appear on), one per line.
+hot_frames() {
+	awk '{ st = $0; sub(/ [0-9]+$/, "", st); t += $NF; n = split(st, f, ";"); delete seen
+		for (i = 1; i <= n; i++) if (!(f[i] in seen)) { seen[f[i]] = 1; w[f[i]] += $NF } }
+		END { for (k in w) if (w[k] * 50 >= t) print k }' <<<"$output" | sort -u
+}
+
 # Profiles "$@" twice, mangled and not; checks that every mangled frame the
 # first run saw in the program's own code (matching $MATCH) is printed by the
 # second exactly as c++filt demangles it. Prints how many were compared.
 same_as_cxxfilt() {
-	run --separate-stderr "$SRE" profile --no-demangle -f folded -- "$@"
-	[ "$status" -eq 0 ]
-	frames | grep -E '^_[ZR]' | grep -E "$MATCH" >"$T/mangled"
+	profile_folded --no-demangle -- "$@"
+	# Frames holding 2% of the samples or more: present in both runs (a
+	# function sampled once in the first may not be sampled in the second).
+	hot_frames | grep -E '^_[ZR]' | grep -E "$MATCH" >"$T/mangled"
 	[ -s "$T/mangled" ]
 	c++filt <"$T/mangled" >"$T/want"
 	# c++filt changed them: they are mangled names.
 	! cmp -s "$T/mangled" "$T/want"
-	run --separate-stderr "$SRE" profile -f folded -- "$@"
-	[ "$status" -eq 0 ]
+	profile_folded -- "$@"
 	frames >"$T/got"
 	! grep -qE '^_[ZR]' <(grep -E "$MATCH" "$T/got")
 	while read -r want; do
@@ -65,8 +81,7 @@ same_as_cxxfilt() {
 	[ -n "$bid" ] && [ -f "/usr/lib/debug/.build-id/${bid:0:2}/${bid:2}.debug" ] || skip "libc6-dbg not installed"
 	command -v g++ >/dev/null || skip "g++ not installed"
 	g++ -O2 -o "$T/index" "$ROOT/tests/workload/cxx/index.cc"
-	run --separate-stderr "$SRE" profile -f folded -- "$T/index" 25
-	[ "$status" -eq 0 ]
+	profile_folded -- "$T/index" 25
 	# Innermost frames, summed.
 	awk '{ st = $0; sub(/ [0-9]+$/, "", st); n = split(st, f, ";"); s[f[n]] += $NF; t += $NF }
 		END { for (k in s) printf "%d %s\n", s[k] * 100 / t, k }' <<<"$output" | sort -rn >"$T/ours"
@@ -74,7 +89,7 @@ same_as_cxxfilt() {
 	# libc's internal functions have names now (.dynsym has only memcmp's IFUNC).
 	! grep -qE '^([5-9]|[1-9][0-9]) libc\.so\.6\+0x' "$T/ours"
 	# -v says which files took their names from debug files.
-	run --separate-stderr "$SRE" profile -v -f folded -- "$T/index" 2
+	profile_folded -v -- "$T/index" 2
 	grep -E 'profile: symbols of [0-9]+ files loaded \([0-9.]+ MB; [1-9][0-9]* named from debug files\)' <<<"$stderr" >&3
 	command -v perf >/dev/null || skip "perf not installed"
 	perf record -q -e cpu-clock -F 499 -o "$T/perf.data" -- "$T/index" 25 >/dev/null 2>&1
@@ -101,8 +116,7 @@ same_as_cxxfilt() {
 		if [ $((v)) -le "$addr" ] && [ "$addr" -lt $((v + fsz)) ]; then off=$((o)) vaddr=$((v)); fi
 	done < <(readelf -lW "$T/full" | awk '$1 == "LOAD" { print $2, $3, $5 }')
 	want=$(printf 'hotstatic+0x%x' $((addr - vaddr + off)))
-	run --separate-stderr "$SRE" profile -f folded -- "$T/hotstatic" 2
-	[ "$status" -eq 0 ]
+	profile_folded -- "$T/hotstatic" 2
 	read -r hot all < <(awk -v w="$want" '{ st = $0; sub(/ [0-9]+$/, "", st); n = split(st, f, ";"); t += $NF; if (f[n] == w) s += $NF }
 		END { print s + 0, t + 0 }' <<<"$output")
 	echo "$want innermost in $hot of $all samples" >&3

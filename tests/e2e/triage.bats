@@ -158,8 +158,8 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 
 @test "triage: a JVM running one CPU-bound thread: its idle VM threads are not lock contention" {
 	command -v javac >/dev/null || skip "openjdk not installed"
-	javac -d "$T" "$ROOT/tests/workload/java/Burn.java"
-	run --separate-stderr "$SRE" triage -o "$T/r" -- java -Xss1m -cp "$T" Burn 5
+	javac -d "$T" "$ROOT/tests/workload/java/Chain.java"
+	run --separate-stderr "$SRE" triage -o "$T/r" -- java -Xss1m -cp "$T" Chain 5
 	[ "$status" -eq 0 ]
 	top_finding >&3
 	# The JVM's threads wake each other at start-up and exit, once each:
