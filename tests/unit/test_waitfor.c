@@ -48,6 +48,14 @@ static void lock_names(void)
 	r = row(1, unnamed, N(unnamed), 2, SRE_WAKER_SEEN);
 	r.syscall = sre_syscall_number("fdatasync");
 	CHECK(!strcmp(sre_app_frame(&r), "XLogFlush"), "app frame: %s", sre_app_frame(&r));
+	{
+		/* A wrapper is its syscall's name, not a name that holds it. */
+		const char *rd[] = { "__libc_read", "thread_main", "main" };
+
+		r = row(1, rd, N(rd), 2, SRE_WAKER_SEEN);
+		r.syscall = sre_syscall_number("read");
+		CHECK(!strcmp(sre_app_frame(&r), "thread_main"), "read wrapper: %s", sre_app_frame(&r));
+	}
 }
 
 static void costs(void)

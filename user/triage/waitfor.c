@@ -121,7 +121,10 @@ static bool syscall_wrapper(const struct sre_stack_row *r, const char *f)
 
 	while (*f == '_')
 		f++;
-	return name && strstr(f, name);
+	if (!strncmp(f, "libc_", 5))
+		f += 5;
+	/* Exactly: "read" is not thread_main's wrapper. */
+	return name && !strcmp(f, name);
 }
 
 const char *sre_app_frame(const struct sre_stack_row *r)
