@@ -16,6 +16,7 @@ enum sre_counter {
 	SRE_CNT_MISSED,   /* events lost to a full map or failed storage */
 	SRE_CNT_STACK_LOST, /* stacks not stored: stack map full or walk failed */
 	SRE_CNT_COPY_DROPS, /* user stack copies lost (ring buffer full): --unwind dwarf */
+	SRE_CNT_UNCHECKED, /* offcpu: copies reused before userspace checked them (reader behind) */
 	SRE_CNT_MAX,
 };
 

@@ -38,10 +38,12 @@ const volatile bool by_comm = false;
 const volatile __u32 wakers = OFFCPU_WAKERS_NONE;
 
 /* A copy userspace has not unwound yet is reused for the same pc and sp
- * for this long: when the reader falls behind (loading a large program's
- * symbols), every block would otherwise send a copy of its own and fill
- * the ring. Past it an unchecked copy is not trusted (evicted, or never
- * unwound). */
+ * for this long, but only while the reader is behind (over half the ring
+ * unread: loading a large program's symbols), when every block would
+ * otherwise send a copy of its own and fill the ring. A reader keeping up
+ * gets a copy per block until it has checked one: an unchecked copy can
+ * belong to another caller of the same helper (twin callers moved whole
+ * 2 ms blocks between them). Each trusted unchecked reuse is counted. */
 #define OFFCPU_COPY_PENDING_MS 500
 
 /* A place threads block from: an address space's layout, and the user pc
@@ -152,6 +154,13 @@ static __always_inline __u64 return_address(__u64 bp, __u64 *ret, bool *have)
 	return *ret;
 }
 
+/* The reader has over half the ring left to read. */
+static __always_inline bool reader_behind(void)
+{
+	return bpf_ringbuf_query(&proc_events, BPF_RB_AVAIL_DATA) >
+	       bpf_ringbuf_query(&proc_events, BPF_RB_RING_SIZE) / 2;
+}
+
 /* The place's stack still holds: a walk's frame pointer and return
  * address are where they were; a copy's unwound return addresses are
  * (bp is often plain data in code without frame pointers). */
@@ -159,7 +168,8 @@ static __always_inline bool place_stack_holds(const struct place_stack *p, __u64
 					      __u64 *ret, bool *have_ret, __u64 *stored)
 {
 	if (p->copied)
-		return copy_still_valid(p->id, p->sp, now_ms - p->sent_ms < OFFCPU_COPY_PENDING_MS, stored);
+		return copy_still_valid(p->id, p->sp, now_ms - p->sent_ms < OFFCPU_COPY_PENDING_MS && reader_behind(),
+					stored);
 	return p->bp == bp && p->ret == return_address(bp, ret, have_ret);
 }
 

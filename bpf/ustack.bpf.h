@@ -68,8 +68,11 @@ static __always_inline bool copy_still_valid(__u64 id, __u64 sp, bool pending, _
 	__u64 v;
 
 	*stored = 0;
-	if (!c)
+	if (!c) {
+		if (pending)
+			count_event(SRE_CNT_UNCHECKED);
 		return pending;
+	}
 	*stored = c->stack_id;
 	if (c->cut)
 		return false;

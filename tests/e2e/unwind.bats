@@ -209,12 +209,11 @@ while time.time() < t: sum(i * i for i in range(1000))'
 	left=$(folded_sum ';main;sretrace_nofp_left;sretrace_nofp_nap;')
 	right=$(folded_sum ';main;sretrace_nofp_right;sretrace_nofp_nap;')
 	copies=$(grep -oE '[0-9]+ stack copies' <<<"$stderr" | cut -d' ' -f1)
-	echo "left $left us, right $right us, $copies copies for 200 blocks" >&3
-	[ "$left" -gt 0 ] && [ "$right" -gt 0 ]
-	# Each side owns about half. A copy reused across callers moves whole
-	# blocks to the wrong side (a share near 0 or 100%); wake-up delays on
-	# a busy host move up to ~20% of 2 ms naps (seen: 255 vs 218 ms).
-	share=$((left * 100 / (left + right)))
-	[ "$share" -ge 40 ] && [ "$share" -le 60 ]
+	read -r l_us r_us < <(sed -n 's/^twins //p' <<<"$stderr")
+	echo "left $left us, right $right us (workload: $l_us, $r_us), $copies copies for 200 blocks" >&3
+	# Each side against its own measure of its naps: a copy reused across
+	# callers moves whole 2 ms blocks to the wrong side.
+	within_pct "$left" "$l_us" 3
+	within_pct "$right" "$r_us" 3
 	[ "$copies" -le 20 ]
 }

@@ -4,13 +4,15 @@
  *   nofp burn SECONDS | nofp sleep COUNT MS | nofp signal SECONDS | nofp twins COUNT MS
  * twins: sretrace_nofp_left and sretrace_nofp_right take turns calling one
  * sleeping helper with identical frames (same pc, same stack depth): half
- * the time belongs to each.
+ * the time belongs to each. Each side's own measure of its naps (wall
+ * time around nanosleep, in us) goes to stderr: "twins LEFT_US RIGHT_US".
  * signal: _d spins until SIGALRM, whose handler sretrace_nofp_handler
  * burns SECONDS on the signal stack frame: unwinding must cross libc's
  * signal return trampoline back into _d.
  * Each function does work after its call, so none becomes a tail call
  * (which would drop its frame whatever the unwinder). */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -79,35 +81,44 @@ __attribute__((noinline)) unsigned long sretrace_nofp_a(unsigned long x)
 	return sretrace_nofp_b(x ^ 9) + 11;
 }
 
-__attribute__((noinline)) void sretrace_nofp_nap(long ms)
+__attribute__((noinline)) double sretrace_nofp_nap(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	double start = now_s();
 
 	nanosleep(&ts, NULL);
 	sink++;
+	return now_s() - start;
 }
 
-__attribute__((noinline)) void sretrace_nofp_left(long ms)
+__attribute__((noinline)) double sretrace_nofp_left(long ms)
 {
-	sretrace_nofp_nap(ms);
+	double t = sretrace_nofp_nap(ms);
+
 	sink += 1;
+	return t;
 }
 
-__attribute__((noinline)) void sretrace_nofp_right(long ms)
+__attribute__((noinline)) double sretrace_nofp_right(long ms)
 {
-	sretrace_nofp_nap(ms);
+	double t = sretrace_nofp_nap(ms);
+
 	sink += 2;
+	return t;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "twins")) {
+		double left = 0, right = 0;
+
 		for (long i = 0; i < atol(argv[2]); i++) {
 			if (i & 1)
-				sretrace_nofp_right(atol(argv[3]));
+				right += sretrace_nofp_right(atol(argv[3]));
 			else
-				sretrace_nofp_left(atol(argv[3]));
+				left += sretrace_nofp_left(atol(argv[3]));
 		}
+		fprintf(stderr, "twins %.0f %.0f\n", left * 1e6, right * 1e6);
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "burn")) {
