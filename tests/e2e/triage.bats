@@ -118,8 +118,10 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 			{ echo "missing $f" >&3; false; }
 	done
 	xmllint --noout "$T/r/oncpu.svg" "$T/r/offcpu.svg"
-	xmllint --html --noout "$T/r/report.html" 2>&1 | { ! grep -i error; }
-	[ "$(grep -c '<iframe' "$T/r/report.html")" -eq 2 ]
+	# A page, not Markdown in <pre>; checked in a browser by the next test.
+	grep -q '<ol class="findings">' "$T/r/report.html"
+	! grep -qE '<pre>|```' "$T/r/report.html"
+	[ "$(grep -c '<iframe class="fg"' "$T/r/report.html")" -eq 2 ]
 	grep -q '^## Findings' "$T/r/report.md"
 	grep -q 'sretrace_test_burn_here' "$T/r/oncpu.folded"
 	for f in syslat biolat offcpu profile findings; do jq -e . "$T/r/$f.json" >/dev/null; done
@@ -129,6 +131,24 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 	grep -qE 'BPF programs: [0-9]+ runs, .* of CPU = [0-9.]+% of the' <<<"$output"
 	# No temporary files left behind.
 	[ -z "$(ls -A "$T/r" | grep '^\.')" ]
+}
+
+@test "triage report.html in a real browser: findings, tables and time bar as in findings.json; flame graphs zoom and search" {
+	command -v node >/dev/null || skip "node not installed"
+	[ -x /usr/bin/chromium ] || skip "chromium not installed"
+	[ -d "$ROOT/tests/browser/node_modules/playwright-core" ] || skip "playwright-core not installed (scripts/setup.sh)"
+	run --separate-stderr "$SRE" triage -o "$T/r" -- sh -c "'$BURNER' 1 & '$BLOCKER' -k 10 -t 30; wait"
+	[ "$status" -eq 0 ]
+	# The search's ground truth: the share of on-CPU samples under the
+	# burner's function in oncpu.folded, the file the SVG was drawn from.
+	pct=$(awk '{ n = $NF; t += n; if ($0 ~ /;sretrace_test_burn_here( |;)/) m += n } END { printf "%.4f", 100 * m / t }' "$T/r/oncpu.folded")
+	run timeout 180 node "$ROOT/tests/browser/report.mjs" "$T/r/report.html" "$T/r/findings.json" \
+		"$BATS_TEST_TMPDIR/report.png" sretrace_test_burn_here '^sretrace_test_burn_here$' "$pct"
+	sed 's/^/# /' <<<"$output" >&3
+	[ "$status" -eq 0 ]
+	[ -s "$BATS_TEST_TMPDIR/report.png" ]
+	# Kept for a person to look at when SRE_SCREENSHOTS names a directory.
+	[ -z "${SRE_SCREENSHOTS:-}" ] || cp "$BATS_TEST_TMPDIR/report.png" "$SRE_SCREENSHOTS/triage-report.png"
 }
 
 @test "triage: bad input exits 2; a symlink as -o is refused; nothing stays attached" {

@@ -7,9 +7,11 @@
 #include "triage/findings.h"
 
 /* The summary: plain text for the terminal, Markdown for report.md. */
-void sre_triage_print_text(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th);
-void sre_triage_print_markdown(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th);
-/* One HTML file: the Markdown report and the two flame graphs from dir. */
+int sre_triage_print_text(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th);
+int sre_triage_print_markdown(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th);
+/* report.html: one self-contained page (no network): findings, a chart
+ * of where the time went, the tables, and the flame graphs from dir
+ * inline, zoomable and searchable (triage/report_html.c). */
 int sre_triage_print_html(FILE *f, const struct sre_triage_data *d, const struct sre_triage_thresholds *th,
 			  const char *dir);
 /* findings.json: the time accounting and the ranked findings, for tools. */

@@ -452,9 +452,7 @@ static int w_findings_json(FILE *f, struct triage_run *run, struct sre_triage_da
 
 static int w_report_md(FILE *f, struct triage_run *run, struct sre_triage_data *d)
 {
-	(void)run;
-	sre_triage_print_markdown(f, d, &run->th);
-	return sre_output_error(f);
+	return sre_triage_print_markdown(f, d, &run->th) ?: sre_output_error(f);
 }
 
 static int w_report_html(FILE *f, struct triage_run *run, struct sre_triage_data *d)
@@ -531,13 +529,13 @@ static int report(void *ctx, bool final)
 		describe_scope(&run->session.opts, scope, sizeof(scope));
 		d.scope = scope;
 		sre_triage_analyze(&d, &run->th);
-		sre_triage_print_text(stdout, &d, &run->th);
+		err = sre_triage_print_text(stdout, &d, &run->th);
 		fflush(stdout);
 		if (run->session.opts.verbose) {
 			sre_stack_sink_summary(&run->offcpu_sink, "triage offcpu");
 			sre_stack_sink_summary(&run->profile_sink, "triage profile");
 		}
-		err = write_dir(run, &d);
+		err = err ?: write_dir(run, &d);
 	}
 	sre_triage_data_free(&d);
 	return err;

@@ -202,7 +202,9 @@ static void draw(struct fg_layout *l, uint32_t id, int depth, double x)
 	}
 }
 /* The interactive part: tooltips in the details line, click to zoom, reset,
- * Ctrl-F / "Search" with a regular expression and "Matched: N%". */
+ * Ctrl-F / "Search" with a regular expression and "Matched: N%". A page
+ * holding the SVG in a frame (triage's report.html) searches and resets
+ * it by postMessage: only highlighting and zoom, nothing else. */
 static const char fg_script[] =
 	"<script type=\"text/ecmascript\"><![CDATA[\n"
 	"'use strict';\n"
@@ -223,6 +225,11 @@ static const char fg_script[] =
 	"  });\n"
 	"  window.addEventListener('keydown', function (e) {\n"
 	"    if ((e.ctrlKey || e.metaKey) && e.key === 'f') { e.preventDefault(); search(); }\n"
+	"  });\n"
+	"  window.addEventListener('message', function (e) {\n"
+	"    var m = e.data || {};\n"
+	"    if (m.sretrace === 'search' && typeof m.term === 'string') search(m.term);\n"
+	"    else if (m.sretrace === 'unzoom') unzoom();\n"
 	"  });\n"
 	"}\n"
 	"function place(g, x, w) {\n"
