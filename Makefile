@@ -35,7 +35,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workload/*.c)
 WORKLOADS := $(patsubst tests/workload/%.c,$(BUILD)/workload/%,$(WORKLOAD_SRCS))
 
-.PHONY: all test unit e2e install clean bench fuzz asan asan-test vmtest
+.PHONY: all test unit e2e install man clean bench fuzz asan asan-test vmtest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -181,11 +181,23 @@ asan-test: asan
 		if $$t >/dev/null 2>&1; then echo "ok asan unit $$(basename $$t)"; else echo "not ok asan unit $$(basename $$t)"; fi; done
 	SRE_BIN=$(CURDIR)/$(ASAN)/sretrace bats --tap $(ASAN_BATS)
 
-install: $(BUILD)/sretrace
-	install -d $(DESTDIR)$(PREFIX)/bin
+# Manual pages and the bash completion are made by the binary from the
+# definitions that print --help (user/docgen.c), so they cannot drift.
+MAN_TOOLS := $(TOOLS) flamegraph
+man: $(BUILD)/sretrace
+	@mkdir -p $(BUILD)/man
+	$(BUILD)/sretrace --man > $(BUILD)/man/sretrace.8
+	@for t in $(MAN_TOOLS); do $(BUILD)/sretrace --man $$t > $(BUILD)/man/sretrace-$$t.8 || exit 1; done
+	$(BUILD)/sretrace --completion bash > $(BUILD)/man/sretrace.bash
+
+install: $(BUILD)/sretrace man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -s -m 0755 $(BUILD)/sretrace $(DESTDIR)$(PREFIX)/bin/sretrace
-	for t in $(TOOLS); do ln -sf sretrace $(DESTDIR)$(PREFIX)/bin/sretrace-$$t; done
-	ln -sf sretrace $(DESTDIR)$(PREFIX)/bin/sretrace-flamegraph
+	for t in $(MAN_TOOLS); do ln -sf sretrace $(DESTDIR)$(PREFIX)/bin/sretrace-$$t; done
+	install -m 0644 $(BUILD)/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 $(BUILD)/man/sretrace.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sretrace
+	for t in $(MAN_TOOLS); do ln -sf sretrace $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sretrace-$$t; done
 
 clean:
 	rm -rf $(BUILD)

@@ -14,11 +14,23 @@
 #include "lib/fmt/flamegraph.h"
 #include "tools.h"
 
+enum { O_TITLE = 1000, O_SUB, O_COUNT, O_WIDTH, O_MINW, O_COLORS, O_INV, O_REV, O_DIFF, O_NORM };
+
+static const struct option flamegraph_longs[] = {
+	{ "output", required_argument, NULL, 'o' }, { "title", required_argument, NULL, O_TITLE },
+	{ "subtitle", required_argument, NULL, O_SUB }, { "countname", required_argument, NULL, O_COUNT },
+	{ "width", required_argument, NULL, O_WIDTH }, { "minwidth", required_argument, NULL, O_MINW },
+	{ "colors", required_argument, NULL, O_COLORS }, { "inverted", no_argument, NULL, O_INV },
+	{ "reverse", no_argument, NULL, O_REV }, { "diff", no_argument, NULL, O_DIFF },
+	{ "normalize", no_argument, NULL, O_NORM }, { "help", no_argument, NULL, 'h' }, { 0 },
+};
+
 static void usage(FILE *f)
 {
 	fputs("usage: sretrace flamegraph [options] [FILE...]          (stdin without FILE)\n"
 	      "       sretrace flamegraph --diff BEFORE.folded AFTER.folded\n\n"
 	      "Folded stacks (\"a;b;c 123\") to one self-contained interactive SVG on stdout.\n\n"
+	      "options:\n"
 	      "  -o, --output FILE       write the SVG to FILE\n"
 	      "      --title TEXT        title (default \"Flame Graph\")\n"
 	      "      --subtitle TEXT     second line\n"
@@ -46,15 +58,6 @@ static int fg_error(const char *fmt, const char *arg)
 
 int flamegraph_main(int argc, char **argv)
 {
-	enum { O_TITLE = 1000, O_SUB, O_COUNT, O_WIDTH, O_MINW, O_COLORS, O_INV, O_REV, O_DIFF, O_NORM };
-	static const struct option longs[] = {
-		{ "output", required_argument, NULL, 'o' }, { "title", required_argument, NULL, O_TITLE },
-		{ "subtitle", required_argument, NULL, O_SUB }, { "countname", required_argument, NULL, O_COUNT },
-		{ "width", required_argument, NULL, O_WIDTH }, { "minwidth", required_argument, NULL, O_MINW },
-		{ "colors", required_argument, NULL, O_COLORS }, { "inverted", no_argument, NULL, O_INV },
-		{ "reverse", no_argument, NULL, O_REV }, { "diff", no_argument, NULL, O_DIFF },
-		{ "normalize", no_argument, NULL, O_NORM }, { "help", no_argument, NULL, 'h' }, { 0 },
-	};
 	struct fg_options o = { .countname = "samples", .width = 1200, .minwidth = 0.1, .palette = FG_AUTO };
 	const char *output = NULL;
 	bool diff = false;
@@ -65,7 +68,8 @@ int flamegraph_main(int argc, char **argv)
 
 	optind = 0; /* 0, not 1: glibc then resets all of getopt's state */
 	opterr = 0;
-	while ((key = getopt_long(argc, argv, "+o:h", longs, NULL)) != -1) {
+	/* No "+": options anywhere, files among them, as with every tool. */
+	while ((key = getopt_long(argc, argv, "o:h", flamegraph_longs, NULL)) != -1) {
 		switch (key) {
 		case 'o':
 			output = optarg;
@@ -172,6 +176,8 @@ int flamegraph_main(int argc, char **argv)
 static const struct sre_tool_spec flamegraph_spec = {
 	.name = "flamegraph",
 	.summary = "Folded stacks to an interactive SVG flame graph (offline, no privileges).",
+	.short_opts = "o:h",
+	.long_opts = flamegraph_longs,
 };
 
-const struct sre_tool flamegraph_tool = { .spec = &flamegraph_spec, .main = flamegraph_main };
+const struct sre_tool flamegraph_tool = { .spec = &flamegraph_spec, .main = flamegraph_main, .help = usage };

@@ -3,6 +3,7 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include "docgen.h"
 #include "lib/bpf/tool.h"
 #include "tools.h"
 
@@ -18,7 +19,8 @@ static void usage(FILE *f)
 	for (const struct sre_tool *const *t = sre_tools; *t; t++)
 		if (!(*t)->hidden)
 			fprintf(f, "  %-12s %s\n", (*t)->spec->name, (*t)->spec->summary);
-	fprintf(f, "\n`sretrace TOOL --help` shows a tool's options and examples.\n");
+	fprintf(f, "\n`sretrace TOOL --help` shows a tool's options and examples; `sretrace --man [TOOL]`\n"
+		   "writes its manual page, `sretrace --completion bash` a bash completion script.\n");
 }
 
 int main(int argc, char **argv)
@@ -38,6 +40,20 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--man")) {
+		if (argc > 3 || sre_print_man(stdout, argc == 3 ? argv[2] : NULL)) {
+			fprintf(stderr, "sretrace: --man takes one tool name (see sretrace --help)\n");
+			return 2;
+		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "--completion")) {
+		if (argc != 3 || sre_print_completion(stdout, argv[2])) {
+			fprintf(stderr, "sretrace: --completion takes a shell: bash\n");
+			return 2;
+		}
 		return 0;
 	}
 	t = sre_tool_find(argv[1]);

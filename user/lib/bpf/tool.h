@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "lib/core/opts.h"
 
@@ -18,6 +19,9 @@ struct sre_tool {
 	bool hidden;			  /* benchmark helpers: not in --help */
 	/* A tool with a runner of its own (triage, serve, flamegraph). */
 	int (*main)(int argc, char **argv);
+	/* A tool with options of its own, not the shared ones (flamegraph):
+	 * its --help, which the man page is made from. */
+	void (*help)(FILE *f);
 
 	/* Everything below is what sre_tool_main runs. */
 	size_t run_size;   /* the tool's run state, zeroed */

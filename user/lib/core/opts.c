@@ -39,6 +39,13 @@ static const struct option common_long[] = {
  * "sretrace triage 30 -o /tmp/t". */
 #define COMMON_SHORT ":p:t:c:C:f:o:Tmvh"
 #define N_COMMON_LONG ((int)(sizeof(common_long) / sizeof(common_long[0])))
+
+const struct option *sre_common_options(int *n, const char **shorts)
+{
+	*n = N_COMMON_LONG;
+	*shorts = COMMON_SHORT + 1; /* without getopt's ':' */
+	return common_long;
+}
 #define MAX_TOOL_LONG 32
 
 static void verror(const char *tool, const char *fmt, va_list ap)
@@ -103,16 +110,16 @@ const char *sre_format_name(enum sre_format f)
 	return "?";
 }
 
-static void print_help(const struct sre_tool_spec *spec)
+void sre_print_help(FILE *f, const struct sre_tool_spec *spec)
 {
 	bool first = true;
 
-	printf("usage: sretrace %s [options] %s [-- COMMAND [ARGS...]]\n\n%s\n\n",
+	fprintf(f, "usage: sretrace %s [options] %s [-- COMMAND [ARGS...]]\n\n%s\n\n",
 	       spec->name, spec->positional == SRE_POS_INTERVAL_COUNT ? "[interval [count]]" : "[duration]",
 	       spec->summary);
 	if (spec->options_help)
-		printf("%s options:\n%s\n", spec->name, spec->options_help);
-	printf("common options:\n"
+		fprintf(f, "%s options:\n%s\n", spec->name, spec->options_help);
+	fprintf(f, "common options:\n"
 	       "  -p, --pid PID[,PID]     only these processes\n"
 	       "  -t, --tid TID[,TID]     only these threads\n"
 	       "  -c, --comm NAME         only tasks with this command name\n"
@@ -120,30 +127,30 @@ static void print_help(const struct sre_tool_spec *spec)
 	       "  -f, --format FMT        output format:");
 	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
 		if (spec->formats & format_names[i].fmt) {
-			printf("%s%s", first ? " " : "|", format_names[i].name);
+			fprintf(f, "%s%s", first ? " " : "|", format_names[i].name);
 			first = false;
 		}
 	}
-	printf(" (default text)\n");
+	fprintf(f, " (default text)\n");
 	/* One -o line: triage's is a directory, listed here and not twice. */
 	if (spec->output_is_dir)
-		printf("  -o, --output DIR        report directory (default $TMPDIR or /tmp/\n"
+		fprintf(f, "  -o, --output DIR        report directory (default $TMPDIR or /tmp/\n"
 		       "                          sretrace-%s-HOST-TIME)\n", spec->name);
 	else
-		printf("  -o, --output FILE       write output to FILE (atomically, at exit)\n");
-	printf("  -T, --timestamp         print a timestamp with each report\n"
+		fprintf(f, "  -o, --output FILE       write output to FILE (atomically, at exit)\n");
+	fprintf(f, "  -T, --timestamp         print a timestamp with each report\n"
 	       "  -m, --milliseconds      report times in milliseconds\n"
 	       "  -v, --verbose           libbpf debug messages on stderr\n"
 	       "  -h, --help              this help\n"
 	       "  -- COMMAND [ARGS...]    run COMMAND, trace only it and its children,\n"
 	       "                          stop when it exits and exit with its status\n");
 	if (spec->positional == SRE_POS_INTERVAL_COUNT)
-		printf("\n  interval   seconds between reports (default: one report at exit)\n"
+		fprintf(f, "\n  interval   seconds between reports (default: one report at exit)\n"
 		       "  count      number of reports (default: until Ctrl-C)\n");
 	else
-		printf("\n  duration   seconds to trace (default: until Ctrl-C)\n");
+		fprintf(f, "\n  duration   seconds to trace (default: until Ctrl-C)\n");
 	if (spec->examples)
-		printf("\nexamples:\n%s", spec->examples);
+		fprintf(f, "\nexamples:\n%s", spec->examples);
 }
 
 struct id_list {
@@ -352,7 +359,7 @@ int sre_parse_options(int argc, char **argv, const struct sre_tool_spec *spec,
 		int err;
 
 		if (key == 'h') {
-			print_help(spec);
+			sre_print_help(stdout, spec);
 			return 1;
 		}
 		if (key == '?') {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "bpf/common.h"
 
@@ -89,5 +90,9 @@ int sre_check_output_path(const char *tool, const char *path);
  * symlink). One line and -EINVAL. */
 int sre_check_output_dir(const char *tool, const char *path);
 const char *sre_format_name(enum sre_format f);
+/* --help of a tool that uses the shared options (man pages are made from it). */
+void sre_print_help(FILE *f, const struct sre_tool_spec *spec);
+/* The shared options, for shell completion: n long ones, and the letters. */
+const struct option *sre_common_options(int *n, const char **shorts);
 
 #endif
