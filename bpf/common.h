@@ -8,6 +8,8 @@
 
 #define TASK_COMM_LEN 16
 #define FILTER_MAX_PIDS 1024
+/* Processes "-- COMMAND" can follow: a fork storm of its children. */
+#define FILTER_FOLLOW_MAX 65536
 
 /* Slots of the per-CPU health counters every tool exports. */
 enum sre_counter {

@@ -8,15 +8,18 @@
 
 const volatile struct sre_filter_cfg filter_cfg = {};
 
+/* Allocated as used: -p's few pids, or every process "-- COMMAND" starts. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, FILTER_MAX_PIDS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, FILTER_FOLLOW_MAX);
 	__type(key, __u32);
 	__type(value, __u8);
 } wanted_tgids SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, FILTER_MAX_PIDS);
 	__type(key, __u32);
 	__type(value, __u8);
@@ -97,8 +100,9 @@ static __always_inline int follow_fork(struct task_struct *parent, struct task_s
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
 	__u8 one = SRE_WANTED;
 
-	if (tgid_wanted(ptgid) == SRE_WANTED)
-		bpf_map_update_elem(&wanted_tgids, &ctgid, &one, BPF_ANY);
+	/* A child that cannot be followed is lost to the trace: counted. */
+	if (tgid_wanted(ptgid) == SRE_WANTED && bpf_map_update_elem(&wanted_tgids, &ctgid, &one, BPF_ANY))
+		count_event(SRE_CNT_MISSED);
 	return 0;
 }
 

@@ -113,6 +113,7 @@ static const struct block_start zero_block;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory as rows are used */
 	__uint(max_entries, OFFCPU_MAX_ENTRIES);
 	__type(key, struct stack_key);
 	__type(value, struct stack_value);

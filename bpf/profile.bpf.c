@@ -17,6 +17,7 @@ const volatile bool include_idle = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory as rows are used */
 	__uint(max_entries, PROFILE_MAX_ENTRIES);
 	__type(key, struct stack_key);
 	__type(value, struct stack_value);

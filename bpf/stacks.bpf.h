@@ -11,6 +11,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory as stacks are stored */
 	__uint(max_entries, STACK_STORAGE_DEFAULT);
 	__type(key, __u64);
 	__type(value, struct stack_trace);

@@ -21,9 +21,20 @@ const volatile __s64 slow_ns = -1;           /* >=0: emit an event per call this
  * two clock reads, the largest part of a call's cost here (triage). */
 const volatile __u32 timed_per_tick = 0;
 
+/* Histogram shards (a power of two, SYSLAT_SHARDS_MAX at most). */
+const volatile __u32 hist_shards = 1;
+
 /* Report generation, advanced by userspace through the mmaped .bss at
  * every report so each row's maximum restarts per interval. */
 __u32 current_gen = 0;
+
+/* Which syscalls were counted since userspace last read them: a row is
+ * stamped with touch_gen, which the reader advances at every read and
+ * then looks up only rows stamped in the last two generations (a
+ * program that read touch_gen just before the advance stamps the older
+ * one). A read costs the rows that changed, not all rows times CPUs. */
+__u32 touch_gen = 1;
+__u32 touched[SYSLAT_NR_MAX];
 
 struct syscall_start {
 	__u64 ts;
@@ -83,13 +94,25 @@ static __always_inline struct syscall_start *current_start(bool create)
 			 (__u32)bpf_get_current_pid_tgid(), create, &zero_start);
 }
 
-/* Default mode: one per-CPU row per syscall, no atomics. */
+/* Default mode: the counters per CPU, no atomics (40 bytes a syscall). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SYSLAT_NR_MAX);
 	__type(key, __u32);
-	__type(value, struct syslat_stats);
-} stats SEC(".maps");
+	__type(value, struct syslat_counts);
+} counts SEC(".maps");
+
+/* ... and the histograms, a row per syscall that occurs and shard,
+ * allocated when first used (max_entries: SYSLAT_NR_MAX x shards). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYSLAT_NR_MAX);
+	__type(key, struct syslat_hist_key);
+	__type(value, struct syslat_hist);
+} hists SEC(".maps");
+
+static const struct syslat_hist zero_hist;
 
 /* -P mode: shared rows keyed by process, updated atomically. */
 struct {
@@ -159,6 +182,35 @@ static __always_inline void record_per_process(__u32 nr, __u64 lat, bool failed,
 	hist_max_update(&v->stats.max, lat, current_gen);
 }
 
+/* Default mode: this CPU's counters with plain increments, its shard's
+ * histogram atomically (shared with the CPUs of the same shard). */
+static __always_inline void record_syscall(__u32 nr, __u64 lat, bool failed, __u64 b, __u32 w)
+{
+	struct syslat_hist_key key = { .nr = nr, .shard = bpf_get_smp_processor_id() & (hist_shards - 1) };
+	struct syslat_counts *c = bpf_map_lookup_elem(&counts, &nr);
+	struct syslat_hist *h;
+
+	if (!c || nr >= SYSLAT_NR_MAX)
+		return;
+	c->count += w;
+	c->total_ns += lat * w;
+	c->errors += failed ? w : 0;
+	hist_max_update(&c->max, lat, current_gen);
+	if (touched[nr] != touch_gen)
+		touched[nr] = touch_gen;
+	h = bpf_map_lookup_elem(&hists, &key);
+	if (!h) {
+		bpf_map_update_elem(&hists, &key, &zero_hist, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (!h) {
+			count_event(SRE_CNT_MISSED);
+			return;
+		}
+	}
+	if (b < HIST_BUCKETS)
+		__sync_fetch_and_add(&h->b[b], w);
+}
+
 static __always_inline void emit_event(__u32 nr, __u64 lat, __u64 now, long ret)
 {
 	struct syslat_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -226,16 +278,7 @@ static __always_inline int on_exit(long ret)
 		return 0;
 	}
 
-	/* Default mode: this CPU's row, plain increments. */
-	struct syslat_stats *st = bpf_map_lookup_elem(&stats, &nr);
-
-	if (!st)
-		return 0;
-	st->count += w;
-	st->total_ns += lat * w;
-	st->errors += failed ? w : 0;
-	st->hist[b] += w;
-	hist_max_update(&st->max, lat, current_gen);
+	record_syscall(nr, lat, failed, b, w);
 	return 0;
 }
 

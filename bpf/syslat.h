@@ -20,6 +20,30 @@ struct syslat_stats {
 	__u32 hist[HIST_BUCKETS];
 };
 
+/* Default mode, split by how rows are shared: the hot counters per CPU
+ * (no atomics), the histogram in a few shards updated atomically (its
+ * size times every CPU of a large host was too much: 1.3 KB x 512
+ * syscalls x 256 CPUs = 169 MB). Rows exist for the syscalls that occur. */
+struct syslat_counts {
+	__u64 count;
+	__u64 errors;
+	__u64 total_ns;
+	struct hist_max max;
+};
+
+struct syslat_hist_key {
+	__u32 nr;
+	__u32 shard; /* CPU number & (shards - 1) */
+};
+
+struct syslat_hist {
+	__u32 b[HIST_BUCKETS];
+};
+
+/* Histogram shards: enough that CPUs rarely share one, few enough that a
+ * row stays small on a large host. A power of two. */
+#define SYSLAT_SHARDS_MAX 16
+
 /* -P rows. */
 struct syslat_proc_key {
 	__u32 pid;

@@ -39,6 +39,7 @@ struct owner {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory as sockets come */
 	__uint(max_entries, TCPRETRANS_OWNERS_MAX);
 	__type(key, __u64);
 	__type(value, struct owner);
@@ -46,6 +47,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, TCPRETRANS_FLOWS_MAX);
 	__type(key, struct tcp_flow);
 	__type(value, struct tcpretrans_flow_stats);

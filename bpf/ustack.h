@@ -14,14 +14,17 @@
 #define USTACK_JOIN_BYTES 1024
 #define USTACK_PAGE 4096
 #define USTACK_NREGS 17	/* DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15, rip */
-/* Ring size while copying stacks: 1 MiB per CPU, at least 4 MiB, at most
- * 64 MiB. A server blocking 30k times a second sends ~4k copies a second
- * (1 KiB each with frame pointers, more without); when every CPU is busy
- * the reader can be kept off one for tens of milliseconds (PostgreSQL with
- * 16 clients on 2 CPUs dropped copies with 1 MiB). */
-#define USTACK_RING_PER_CPU (1024 * 1024)
+/* Ring size while copying stacks: 256 KiB per CPU, at least 4 MiB, at
+ * most 8 MiB. A server blocking 30k times a second sends ~4k copies a
+ * second (1 KiB each with frame pointers, more without); when every CPU is
+ * busy the reader can be kept off one for tens of milliseconds (PostgreSQL
+ * with 16 clients on 2 CPUs dropped copies with 1 MiB). More CPUs send
+ * more, but one reader drains it: past 8 MiB a larger ring only delays
+ * the drops (counted), and a big host would pay for it (64 MiB at 64 CPUs
+ * before). While the reader is behind, offcpu reuses unchecked copies. */
+#define USTACK_RING_PER_CPU (256 * 1024)
 #define USTACK_RING_MIN (4 * 1024 * 1024)
-#define USTACK_RING_MAX (64 * 1024 * 1024)
+#define USTACK_RING_MAX (8 * 1024 * 1024)
 
 /* What userspace does with the unwound stack. */
 #define USTACK_COUNT_SAMPLE 1 /* profile: count one sample under it */

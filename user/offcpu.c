@@ -159,13 +159,16 @@ static int offcpu_check(const struct sre_opts *o, void *c)
 }
 
 /* Places threads block from (bpf/offcpu.bpf.c, places): busier hosts run
- * more programs; 512 a CPU, within 8192..65536 (~130 bytes each). */
+ * more programs; 512 a CPU, within 8192..16384 (~210 bytes each, an LRU
+ * map is allocated whole). Processes of one program share places, so a
+ * host's count follows its programs, not its CPUs; a place evicted costs
+ * one more walk or copy, nothing is lost. */
 static uint32_t place_entries(void)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint32_t n = ncpu > 0 ? (uint32_t)ncpu * 512 : 8192;
 
-	return n < 8192 ? 8192 : n > 65536 ? 65536 : n;
+	return n < 8192 ? 8192 : n > 16384 ? 16384 : n;
 }
 
 int offcpu_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *c)

@@ -34,8 +34,7 @@ struct syslat_run {
 	struct sre_session *session;
 	struct ring_buffer *rb;
 	struct sre_rows prev;     /* cumulative snapshot at the last report */
-	int ncpu;
-	void *percpu_buf;
+	struct syslat_reader reader;
 	double last_report_s;
 };
 
@@ -179,6 +178,11 @@ int syslat_load(void **probe, const struct sre_opts *o, pid_t command_pid, void 
 	memcpy((void *)skel->rodata->syscall_wanted, cfg->wanted, sizeof(cfg->wanted));
 	skel->rodata->slow_ns = cfg->slow_us >= 0 ? cfg->slow_us * 1000 : -1;
 	skel->rodata->timed_per_tick = cfg->timed_per_tick;
+	skel->rodata->hist_shards = syslat_hist_shards();
+	/* Rows for the syscalls that occur, per shard; -P has its own rows. */
+	bpf_map__set_max_entries(skel->maps.hists, cfg->per_process ? 1 : SYSLAT_NR_MAX * syslat_hist_shards());
+	if (cfg->per_process)
+		bpf_map__set_max_entries(skel->maps.counts, 1);
 	/* Only event mode needs a real ring buffer. */
 	if (cfg->slow_us < 0)
 		bpf_map__set_max_entries(skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
@@ -212,31 +216,123 @@ static void add_stats(struct sre_row *r, const struct syslat_stats *s, uint32_t 
 		r->hist.b[b] += s->hist[b];
 }
 
-int syslat_snapshot_syscalls(struct syslat_bpf *skel, const struct syslat_cfg *cfg, void *percpu_buf, int ncpu,
+int syslat_reader_init(struct syslat_reader *rd)
+{
+	memset(rd, 0, sizeof(*rd));
+	rd->ncpu = libbpf_num_possible_cpus();
+	if (rd->ncpu <= 0)
+		return -EINVAL;
+	rd->percpu = calloc((size_t)rd->ncpu, sizeof(*rd->percpu));
+	return rd->percpu ? 0 : -ENOMEM;
+}
+
+void syslat_reader_free(struct syslat_reader *rd)
+{
+	for (int nr = 0; nr < SYSLAT_NR_MAX; nr++)
+		free(rd->rows[nr]);
+	free(rd->percpu);
+	memset(rd, 0, sizeof(*rd));
+}
+
+uint32_t syslat_hist_shards(void)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint32_t n = 1;
+
+	while (n < SYSLAT_SHARDS_MAX && (int)n < ncpu)
+		n *= 2;
+	return n;
+}
+
+/* One syscall's cumulative row from the kernel: the CPUs' counters summed,
+ * their maxima of generation gen, the histogram shards added up. */
+static int read_row(struct syslat_reader *rd, struct syslat_bpf *skel, uint32_t nr, uint32_t gen, struct sre_row *r)
+{
+	uint32_t shards = skel->rodata->hist_shards;
+	struct syslat_hist h;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.counts), &nr, rd->percpu))
+		return -errno;
+	memset(r, 0, sizeof(*r));
+	r->key2 = nr;
+	for (int c = 0; c < rd->ncpu; c++) {
+		const struct syslat_counts *v = &rd->percpu[c];
+
+		r->count += v->count;
+		r->errors += v->errors;
+		r->total_ns += v->total_ns;
+		sre_row_add_max(r, &v->max, gen);
+	}
+	for (uint32_t sh = 0; sh < shards; sh++) {
+		struct syslat_hist_key key = { .nr = nr, .shard = sh };
+
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.hists), &key, &h))
+			continue; /* no call timed on this shard yet */
+		for (int b = 0; b < HIST_BUCKETS; b++)
+			r->hist.b[b] += h.b[b];
+	}
+	rd->rows_read++;
+	return 0;
+}
+
+/* Rows the kernel stamped in the last two touch generations changed since
+ * the last read (bpf/syslat.bpf.c); the reader advances the generation. */
+static bool changed(const struct syslat_bpf *skel, uint32_t nr, uint32_t before)
+{
+	uint32_t t = __atomic_load_n(&skel->bss->touched[nr], __ATOMIC_RELAXED);
+
+	return t && t + 1 >= before;
+}
+
+int syslat_snapshot_syscalls(struct syslat_bpf *skel, const struct syslat_cfg *cfg, struct syslat_reader *rd,
 			     struct sre_rows *cur, uint32_t gen)
 {
-	int fd = bpf_map__fd(skel->maps.stats);
-	size_t vsz = sizeof(struct syslat_stats);
+	uint32_t before = __atomic_load_n(&skel->data->touch_gen, __ATOMIC_RELAXED);
+	int err;
 
+	/* From here on the kernel stamps before + 1. */
+	__atomic_store_n(&skel->data->touch_gen, before + 1, __ATOMIC_SEQ_CST);
 	for (uint32_t nr = 0; nr < SYSLAT_NR_MAX; nr++) {
 		struct sre_row *r;
 
 		if (cfg->filter_syscall && !cfg->wanted[nr])
 			continue;
-		if (bpf_map_lookup_elem(fd, &nr, percpu_buf))
-			return -errno;
-		r = NULL;
-		for (int c = 0; c < ncpu; c++) {
-			const struct syslat_stats *s = (const void *)((char *)percpu_buf + c * vsz);
-
-			if (!s->count)
-				continue;
-			if (!r && !(r = sre_rows_add(cur, 0, nr)))
+		if (changed(skel, nr, before)) {
+			if (!rd->rows[nr] && !(rd->rows[nr] = calloc(1, sizeof(*rd->rows[nr]))))
 				return -ENOMEM;
-			add_stats(r, s, gen);
+			if ((err = read_row(rd, skel, nr, gen, rd->rows[nr])))
+				return err;
+			rd->max_gen[nr] = gen;
 		}
+		if (!rd->rows[nr] || !rd->rows[nr]->count)
+			continue;
+		if (!(r = sre_rows_add(cur, 0, nr)))
+			return -ENOMEM;
+		*r = *rd->rows[nr];
+		/* A row not read in this report generation had no call in it. */
+		if (rd->max_gen[nr] != gen)
+			r->max_ns = 0;
 	}
 	return 0;
+}
+
+uint64_t syslat_calls_so_far(struct syslat_bpf *skel, const struct syslat_cfg *cfg, struct syslat_reader *rd)
+{
+	uint32_t before = __atomic_load_n(&skel->data->touch_gen, __ATOMIC_RELAXED);
+	uint64_t n = 0;
+
+	for (uint32_t nr = 0; nr < SYSLAT_NR_MAX; nr++) {
+		if (cfg->filter_syscall && !cfg->wanted[nr])
+			continue;
+		if (changed(skel, nr, before) &&
+		    !bpf_map_lookup_elem(bpf_map__fd(skel->maps.counts), &nr, rd->percpu)) {
+			for (int c = 0; c < rd->ncpu; c++)
+				n += rd->percpu[c].count;
+		} else if (rd->rows[nr]) {
+			n += rd->rows[nr]->count;
+		}
+	}
+	return n;
 }
 
 static int snapshot_procs(struct syslat_bpf *skel, struct sre_rows *cur, uint32_t gen)
@@ -260,16 +356,15 @@ static int snapshot_procs(struct syslat_bpf *skel, struct sre_rows *cur, uint32_
 	return 0;
 }
 
-int syslat_snapshot(struct syslat_bpf *skel, const struct syslat_cfg *cfg, void *percpu_buf, int ncpu,
+int syslat_snapshot(struct syslat_bpf *skel, const struct syslat_cfg *cfg, struct syslat_reader *rd,
 		    struct sre_rows *cur, uint32_t gen)
 {
-	return cfg->per_process ? snapshot_procs(skel, cur, gen)
-				: syslat_snapshot_syscalls(skel, cfg, percpu_buf, ncpu, cur, gen);
+	return cfg->per_process ? snapshot_procs(skel, cur, gen) : syslat_snapshot_syscalls(skel, cfg, rd, cur, gen);
 }
 
 static int snapshot(struct syslat_run *run, struct sre_rows *cur, uint32_t gen)
 {
-	return syslat_snapshot(run->skel, &run->cfg, run->percpu_buf, run->ncpu, cur, gen);
+	return syslat_snapshot(run->skel, &run->cfg, &run->reader, cur, gen);
 }
 
 /* Calls counted so far, for the status line (aggregate mode counts no
@@ -280,6 +375,8 @@ static uint64_t events_so_far(void *ctx)
 	struct sre_rows cur = { 0 };
 	uint64_t n;
 
+	if (!run->cfg.per_process)
+		return syslat_calls_so_far(run->skel, &run->cfg, &run->reader);
 	snapshot(run, &cur, UINT32_MAX);
 	n = sre_rows_total_count(&cur);
 	sre_rows_free(&cur);
@@ -487,10 +584,9 @@ static int syslat_start(void *r, void *probe, struct sre_session *s, struct sre_
 
 	run->skel = probe;
 	run->session = s;
-	run->ncpu = libbpf_num_possible_cpus();
-	run->percpu_buf = calloc((size_t)run->ncpu, sizeof(struct syslat_stats));
-	if (!run->percpu_buf)
-		return -ENOMEM;
+	err = syslat_reader_init(&run->reader);
+	if (err)
+		return err;
 	run->last_report_s = sre_mono_now_s();
 	*l = (struct sre_loop){
 		.counters_fd = bpf_map__fd(run->skel->maps.sre_counters),
@@ -518,7 +614,7 @@ static void syslat_stop(void *r)
 
 	ring_buffer__free(run->rb);
 	sre_rows_free(&run->prev);
-	free(run->percpu_buf);
+	syslat_reader_free(&run->reader);
 }
 
 static int syslat_verdict(void *r)

@@ -49,13 +49,29 @@ struct syslat_cfg {
 void syslat_defaults(void *cfg);
 int syslat_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *cfg);
 void syslat_unload(void *probe);
-/* Cumulative rows per syscall (key2 = number), per-CPU values summed;
- * percpu_buf holds ncpu struct syslat_stats. */
-int syslat_snapshot_syscalls(struct syslat_bpf *skel, const struct syslat_cfg *cfg, void *percpu_buf, int ncpu,
+/* Reads syslat's kernel rows: each read looks up only the syscalls
+ * counted since the one before it (bpf/syslat.bpf.c, touched), the others
+ * come from its cache of cumulative rows. */
+struct syslat_reader {
+	int ncpu;
+	struct syslat_counts *percpu;        /* a lookup's per-CPU values */
+	struct sre_row *rows[SYSLAT_NR_MAX]; /* cumulative, as last read; NULL: never counted */
+	uint32_t max_gen[SYSLAT_NR_MAX];     /* the report generation of each row's maximum */
+	uint64_t rows_read;                  /* rows looked up so far (benchmarks) */
+};
+
+int syslat_reader_init(struct syslat_reader *rd);
+void syslat_reader_free(struct syslat_reader *rd);
+/* Histogram shards for this machine's CPUs (a power of two). */
+uint32_t syslat_hist_shards(void);
+/* Cumulative rows per syscall (key2 = number); maxima of generation gen. */
+int syslat_snapshot_syscalls(struct syslat_bpf *skel, const struct syslat_cfg *cfg, struct syslat_reader *rd,
 			     struct sre_rows *cur, uint32_t gen);
 /* Per (pid, syscall) rows with cfg->per_process, else per syscall. */
-int syslat_snapshot(struct syslat_bpf *skel, const struct syslat_cfg *cfg, void *percpu_buf, int ncpu,
+int syslat_snapshot(struct syslat_bpf *skel, const struct syslat_cfg *cfg, struct syslat_reader *rd,
 		    struct sre_rows *cur, uint32_t gen);
+/* Calls counted so far (per-syscall mode), without moving the reader on. */
+uint64_t syslat_calls_so_far(struct syslat_bpf *skel, const struct syslat_cfg *cfg, struct syslat_reader *rd);
 /* One JSON line (docs/json.md) for rows d covering secs. */
 void syslat_print_json(FILE *f, const struct syslat_cfg *cfg, struct sre_rows *d, double secs, const uint64_t *cnt);
 

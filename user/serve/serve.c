@@ -61,8 +61,7 @@ struct serve_run {
 	struct biolat_cfg biolat_cfg;
 	struct tcpretrans_cfg tcp_cfg;
 	struct offcpu_cfg offcpu_cfg;
-	int ncpu;
-	void *percpu_buf;
+	struct syslat_reader syslat_reader;
 	struct sre_rows syslat_prev, bio_prev;
 	struct prom_slots syscalls, disks, peers, comms;
 	struct lat_acc *syscall_acc, *disk_acc; /* cap + 1 ("other") each */
@@ -194,7 +193,7 @@ static void disk_label(const struct sre_row *r, char *buf, size_t len)
 static int refresh_syslat(struct serve_run *run)
 {
 	struct sre_rows cur = { 0 };
-	int err = syslat_snapshot_syscalls(run->syslat, &run->syslat_cfg, run->percpu_buf, run->ncpu, &cur,
+	int err = syslat_snapshot_syscalls(run->syslat, &run->syslat_cfg, &run->syslat_reader, &cur,
 					   run->syslat->bss->current_gen);
 
 	if (!err)
@@ -584,13 +583,13 @@ static int alloc_state(struct serve_run *run)
 	int cap = (int)run->cfg.max_series;
 
 	sre_map_init(&run->comm_seen, sizeof(struct stack_key), sizeof(struct stack_value), NULL, NULL);
-	run->ncpu = libbpf_num_possible_cpus();
-	run->percpu_buf = calloc((size_t)(run->ncpu > 0 ? run->ncpu : 1), sizeof(struct syslat_stats));
+	if (syslat_reader_init(&run->syslat_reader))
+		return -ENOMEM;
 	run->syscall_acc = calloc((size_t)cap + 1, sizeof(*run->syscall_acc));
 	run->disk_acc = calloc((size_t)cap + 1, sizeof(*run->disk_acc));
 	run->peer_segs = calloc((size_t)cap + 1, sizeof(*run->peer_segs));
 	run->comm_ns = calloc((size_t)cap + 1, sizeof(*run->comm_ns));
-	if (!run->percpu_buf || !run->syscall_acc || !run->disk_acc || !run->peer_segs || !run->comm_ns ||
+	if (!run->syscall_acc || !run->disk_acc || !run->peer_segs || !run->comm_ns ||
 	    prom_slots_init(&run->syscalls, cap) || prom_slots_init(&run->disks, cap) ||
 	    prom_slots_init(&run->peers, cap) || prom_slots_init(&run->comms, cap))
 		return -ENOMEM;
@@ -600,7 +599,7 @@ static int alloc_state(struct serve_run *run)
 static void free_state(struct serve_run *run)
 {
 	sre_map_free(&run->comm_seen);
-	free(run->percpu_buf);
+	syslat_reader_free(&run->syslat_reader);
 	free(run->syscall_acc);
 	free(run->disk_acc);
 	free(run->peer_segs);

@@ -67,7 +67,7 @@ struct triage_run {
 	struct sre_stack_sink offcpu_sink, profile_sink;
 	struct sre_stack_report offcpu_report, profile_report; /* what the JSON files and rows read */
 	int ncpu;
-	void *percpu_buf;
+	struct syslat_reader syslat_reader;
 	struct sre_selfcost selfcost; /* BPF run-time statistics, in windows */
 	double started;
 	struct rusage ru0;
@@ -324,7 +324,7 @@ static int collect(struct triage_run *run, struct sre_triage_data *d)
 	d->elapsed_s = sre_mono_now_s() - run->started;
 	d->ncpu = run->ncpu;
 	d->period_ns = 1000000000 / run->profile_cfg.hz;
-	err = syslat_snapshot(run->syslat, &run->syslat_cfg, run->percpu_buf, run->ncpu, &d->syscalls, 0);
+	err = syslat_snapshot(run->syslat, &run->syslat_cfg, &run->syslat_reader, &d->syscalls, 0);
 	if (!err)
 		err = biolat_snapshot(run->biolat, d->disk, 0);
 	if (!err)
@@ -606,8 +606,7 @@ static int triage_main(int argc, char **argv)
 		return 2;
 	}
 	run.ncpu = libbpf_num_possible_cpus();
-	run.percpu_buf = calloc((size_t)(run.ncpu > 0 ? run.ncpu : 1), sizeof(struct syslat_stats));
-	if (!run.percpu_buf)
+	if (syslat_reader_init(&run.syslat_reader))
 		return 1;
 	err = sre_session_start(ss);
 	if (err)
@@ -669,7 +668,7 @@ cleanup:
 	sre_stack_sink_free(&run.profile_sink);
 	sre_symbolizer_free(&run.offcpu_sym);
 	sre_symbolizer_free(&run.profile_sym);
-	free(run.percpu_buf);
+	syslat_reader_free(&run.syslat_reader);
 	return sre_session_end(ss, err);
 }
 
