@@ -139,6 +139,31 @@ value_of() { scrape | awk -v s="$1" 'index($0, s) == 1 { print $2; f = 1 } END {
 	scrape >/dev/null
 }
 
+@test "serve under hostile load: 1000 half-sent connections held open, a scrape still gets every metric within 2 s, SIGTERM ends it at once" {
+	start_serve --tools syslat
+	families() { sed -n 's/^# TYPE \([^ ]*\) .*/\1/p' | sort; }
+	want=$(scrape | families)
+	python3 "$ROOT/tests/rigs/hold_conns.py" 127.0.0.1 "$PORT" 1000 "$T/ready" & H=$!
+	for _ in $(seq 200); do [ -s "$T/ready" ] && break; sleep 0.05; done
+	[ -s "$T/ready" ]
+	sleep 0.5
+	t0=$(date +%s%N)
+	out=$(curl -sf -m 2 "http://$ADDR/metrics")
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	evicted=$(awk -F' ' '/^sretrace_http_dropped_connections_total\{reason="evicted"\}/ { print $2 }' <<<"$out")
+	echo "scrape in $ms ms with 1000 held; $evicted connections evicted so far" >&3
+	[ "$(families <<<"$out")" = "$want" ]
+	[ "$evicted" -ge 800 ]
+	t0=$(date +%s%N)
+	kill -TERM $SP
+	wait $SP || true
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "exit on SIGTERM in $ms ms" >&3
+	[ "$ms" -lt 1000 ]
+	SP=
+	kill $H; wait $H 2>/dev/null || true
+}
+
 @test "serve: bad input exits 2 with one line; a taken port exits 1; nothing stays attached" {
 	run --separate-stderr "$SRE" serve --listen nonsense
 	[ "$status" -eq 2 ] && [ "${#stderr_lines[@]}" -eq 1 ]

@@ -25,6 +25,14 @@ why() { tr '\n' ' ' <"$1" | cut -c1-160; }
 echo; echo "SRE-KERNEL $K"
 [ -e /sys/kernel/btf/vmlinux ] || echo "SRE-NOTE no /sys/kernel/btf/vmlinux"
 
+# sre_mode=mem (tests/vm/bighost.sh): each tool's map memory and peak RSS
+# under a fixed load, nothing else.
+if grep -q 'sre_mode=mem' /proc/cmdline; then
+	sh /mapmem.sh $S $W
+	echo "SRE-DONE"
+	poweroff -f
+fi
+
 # syslat: exactly 1234 getppid calls.
 if $S syslat -s getppid -f json -- $W/syscalls -g 1234 >/tmp/o 2>/tmp/e; then
 	n=$(sed -n 's/.*"syscall":"getppid","count":\([0-9]*\).*/\1/p' /tmp/o | head -1)

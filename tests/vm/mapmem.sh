@@ -12,16 +12,16 @@ cpus=$(grep -c '^processor' /proc/cpuinfo)
 tmp=${TMPDIR:-/tmp}/sre-mapmem.$$
 mkdir -p "$tmp"
 
-# The same load whatever the CPU count: syscalls, short sleeps from 16
-# threads, a CPU burner, for about two seconds.
+# The same load whatever the CPU count (and small enough for a TCG
+# guest): syscalls, short sleeps from 16 threads, a CPU burner.
 load() {
-	"$W/syscalls" -g 300000 >/dev/null &
+	"$W/syscalls" -g 30000 >/dev/null &
 	l1=$!
-	"$W/syscalls" -f 100000 -s 200 -u 1000 >/dev/null &
+	"$W/syscalls" -f 10000 -s 50 -u 1000 >/dev/null &
 	l2=$!
-	"$W/blocker" -p 16 -k 100 -u 2000 >/dev/null &
+	"$W/blocker" -p 16 -k 20 -u 2000 >/dev/null &
 	l3=$!
-	"$W/burner" 1 >/dev/null &
+	"$W/burner" 0.5 >/dev/null &
 	wait $l1 $l2 $l3 $!
 }
 
@@ -47,6 +47,13 @@ measure() { # name args...
 	load
 	sleep 1
 	bytes=$(map_bytes $pid)
+	# With sre_detail (kernel command line) or SRE_MAPMEM_DETAIL: each map.
+	if [ -n "${SRE_MAPMEM_DETAIL:-}" ] || grep -qs sre_detail /proc/cmdline; then
+		for f in /proc/$pid/fdinfo/*; do
+			awk -v n="$name" '/^map_type:/ { t = $2 } /^value_size:/ { v = $2 } /^max_entries:/ { e = $2 }
+				/^memlock:/ { b = $2 } /^map_id:/ { m = 1 } END { if (m) print "SRE-MAP", n, t, v, e, b }' "$f" 2>/dev/null
+		done
+	fi
 	hwm=$(awk '/^VmHWM:/ { print $2 }' /proc/$pid/status 2>/dev/null)
 	kill -INT $pid 2>/dev/null
 	wait $pid 2>/dev/null

@@ -22,31 +22,7 @@ for bin in qemu-system-x86_64 busybox dpkg-deb; do
 done
 kernels=$("$root/tests/vm/fetch-kernels.sh" "$cache") || { echo "vm: cannot fetch kernels" >&2; exit 2; }
 
-# Decompressed copies of the modules a guest needs (loop for biolat).
-add_modules() { # modules_dir dest
-	local f
-	mkdir -p "$2"
-	for name in loop; do
-		f=$(find "$1" -name "$name.ko*" | head -1)
-		case $f in
-		*.ko.xz) xz -dc "$f" >"$2/$name.ko" ;;
-		*.ko.zst) zstd -qdc "$f" >"$2/$name.ko" ;;
-		*.ko) cp "$f" "$2/" ;;
-		esac
-	done
-}
-
-initramfs() { # modules_dir out
-	local s=$work/stage
-	rm -rf "$s" && mkdir -p "$s"/{bin,proc,sys,dev,tmp,wl,modules} "$s/sys/fs"
-	cp "$(command -v busybox)" "$s/bin/busybox"
-	cp "$root/tests/vm/guest-init.sh" "$s/init"
-	chmod 755 "$s/init"
-	cp "$root/build/sretrace" "$s/sretrace"
-	cp "$root"/build/vm/wl/* "$s/wl/"
-	add_modules "$1" "$s/modules"
-	(cd "$s" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$2"
-}
+. "$root/tests/vm/lib.sh"
 
 # Failures the matrix found that are not fixed yet, as [KERNEL.TOOL]=reason:
 # reported as SKIP with the reason (and in docs/KERNELS.md), so a new
@@ -60,19 +36,8 @@ while read -r label vmlinuz mods; do
 	initramfs "$mods" "$work/initrd-$label.gz"
 	log=$work/console-$label.log
 	start=$SECONDS
-	# A guest that dies before its init runs is a TCG emulation flake (seen:
-	# 6.12 panicking in sched_clock_cpu at 1.1 s): boot it again, at most
-	# twice. Once init has run, nothing is retried.
-	for attempt in 1 2 3; do
-		timeout $((240 + repeat * 10)) qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 2 -nic none -nographic -no-reboot \
-			-kernel "$vmlinuz" -initrd "$work/initrd-$label.gz" \
-			-append "console=ttyS0 panic=-1 quiet loglevel=3 sre_repeat=$repeat" </dev/null >"$log" 2>&1
-		rc=$?
-		tr -d '\r' <"$log" >"$log.txt"
-		grep -q '^SRE-KERNEL' "$log.txt" && break
-		echo "# $label: guest died before init (attempt $attempt), booting again" >&2
-		tail -3 "$log.txt" | sed 's/^/# console: /' >&2
-	done
+	boot_guest "$vmlinuz" "$work/initrd-$label.gz" "$log" $((240 + repeat * 10)) 2 1G "sre_repeat=$repeat"
+	rc=$?
 	kver=$(sed -n 's/^SRE-KERNEL //p' "$log.txt" | head -1)
 	echo "# $label ($kver): $((SECONDS - start)) s, qemu exit $rc" >&2
 	grep -q '^SRE-DONE' "$log.txt" || tail -20 "$log.txt" | sed 's/^/# console: /' >&2

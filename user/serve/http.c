@@ -108,7 +108,8 @@ enum http_parse http_parse_request(const char *buf, size_t len, struct http_requ
 
 struct http_conn {
 	int fd;              /* -1: free slot */
-	long long deadline;  /* ms, CLOCK_MONOTONIC */
+	long long accepted;  /* ms, CLOCK_MONOTONIC */
+	long long deadline;
 	char in[HTTP_MAX_HEAD];
 	size_t inlen;
 	char *out;           /* head and body, once answered */
@@ -118,6 +119,7 @@ struct http_conn {
 struct http_server {
 	int fd;
 	int port;
+	struct http_drops drops;
 	struct http_conn conns[HTTP_MAX_CONNS];
 };
 
@@ -197,7 +199,7 @@ struct http_server *http_listen(const char *tool, const char *addr, int *err)
 		s->conns[i].fd = -1;
 	s->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(s->fd, (struct sockaddr *)&ss, sl) || listen(s->fd, 64)) {
+	    bind(s->fd, (struct sockaddr *)&ss, sl) || listen(s->fd, SOMAXCONN)) {
 		*err = -errno;
 		fprintf(stderr, "sretrace %s: cannot listen on %s: %s\n", tool, addr, strerror(errno));
 		if (s->fd >= 0)
@@ -331,22 +333,51 @@ static void conn_write(struct http_conn *c)
 		conn_close(c);
 }
 
-static void accept_all(struct http_server *s)
+/* A free slot, else the one holding the oldest unfinished request (it is
+ * dropped, counted); -1 when every slot is answering. */
+static int free_slot(struct http_server *s)
 {
-	for (;;) {
+	int oldest = -1;
+
+	for (int i = 0; i < HTTP_MAX_CONNS; i++) {
+		const struct http_conn *c = &s->conns[i];
+
+		if (c->fd < 0)
+			return i;
+		if (!c->out && (oldest < 0 || c->accepted < s->conns[oldest].accepted))
+			oldest = i;
+	}
+	if (oldest >= 0) {
+		conn_close(&s->conns[oldest]);
+		s->drops.evicted++;
+	}
+	return oldest;
+}
+
+/* Accepts what is pending, at most a round's worth, and reads each new
+ * connection at once: a client that sent its request with the connect
+ * (a scraper) is answered before anything can evict it. */
+static void accept_all(struct http_server *s, http_handler handler, void *ctx)
+{
+	for (int n = 0; n < 4 * HTTP_MAX_CONNS; n++) {
 		int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), i;
+		struct http_conn *c;
 
 		if (fd < 0)
 			return;
-		for (i = 0; i < HTTP_MAX_CONNS && s->conns[i].fd >= 0; i++)
-			;
-		/* Full: refuse rather than queue without bound. */
-		if (i == HTTP_MAX_CONNS) {
+		i = free_slot(s);
+		if (i < 0) {
 			close(fd);
+			s->drops.refused++;
 			continue;
 		}
-		s->conns[i].fd = fd;
-		s->conns[i].deadline = now_ms() + HTTP_TIMEOUT_MS;
+		c = &s->conns[i];
+		c->fd = fd;
+		c->accepted = now_ms();
+		c->deadline = c->accepted + HTTP_TIMEOUT_MS;
+		conn_read(c, handler, ctx);
+		if (c->fd >= 0 && c->out)
+			conn_write(c);
 	}
 }
 
@@ -365,6 +396,7 @@ int http_serve_once(struct http_server *s, int timeout_ms, http_handler handler,
 			continue;
 		if (now >= c->deadline) {
 			conn_close(c); /* slow or silent client */
+			s->drops.timed_out++;
 			continue;
 		}
 		if (c->deadline - now < timeout_ms)
@@ -389,8 +421,13 @@ int http_serve_once(struct http_server *s, int timeout_ms, http_handler handler,
 			conn_write(c);
 	}
 	if (pfd[0].revents & POLLIN)
-		accept_all(s);
+		accept_all(s, handler, ctx);
 	return 0;
+}
+
+void http_drops(const struct http_server *s, struct http_drops *d)
+{
+	*d = s->drops;
 }
 
 void http_close(struct http_server *s)

@@ -12,7 +12,10 @@
 
 #define HTTP_MAX_HEAD 8192     /* request line + headers */
 #define HTTP_MAX_PATH 1024
-#define HTTP_MAX_CONNS 64
+/* Connections at once. When all are taken, a new one evicts the oldest
+ * still sending its request (idle or slow clients, oldest first), so a
+ * crowd of half-sent connections cannot lock a scraper out. */
+#define HTTP_MAX_CONNS 128
 #define HTTP_TIMEOUT_MS 10000  /* a whole exchange, read and write */
 
 enum http_parse {
@@ -56,5 +59,13 @@ int http_port(const struct http_server *s);
  * wait short), or -errno on a fatal error. */
 int http_serve_once(struct http_server *s, int timeout_ms, http_handler handler, void *ctx);
 void http_close(struct http_server *s);
+
+/* Connections dropped so far, by why. */
+struct http_drops {
+	unsigned long long evicted;  /* oldest unfinished request, for a new connection */
+	unsigned long long timed_out; /* past HTTP_TIMEOUT_MS */
+	unsigned long long refused;  /* every slot busy answering */
+};
+void http_drops(const struct http_server *s, struct http_drops *d);
 
 #endif

@@ -402,6 +402,7 @@ static void write_health(FILE *f, struct serve_run *run)
 		{ "sretrace_missed_events_total", "Events not counted because a map was full.", SRE_CNT_MISSED },
 	};
 	uint64_t cnt[NTOOLS][SRE_CNT_MAX];
+	struct http_drops drops;
 	long rss_pages = 0;
 	FILE *statm;
 
@@ -423,6 +424,13 @@ static void write_health(FILE *f, struct serve_run *run)
 	fprintf(f, "sretrace_series_overflow_total{metric=\"comm\"} %" PRIu64 "\n", run->comms.overflowed);
 	prom_family(f, "sretrace_scrapes_total", "counter", "GET /metrics requests answered.");
 	fprintf(f, "sretrace_scrapes_total %" PRIu64 "\n", run->scrapes);
+	http_drops(run->http, &drops);
+	prom_family(f, "sretrace_http_dropped_connections_total", "counter",
+		    "Connections closed unanswered: evicted (oldest unfinished request, when every slot was taken), "
+		    "timeout, refused (every slot answering).");
+	fprintf(f, "sretrace_http_dropped_connections_total{reason=\"evicted\"} %llu\n", drops.evicted);
+	fprintf(f, "sretrace_http_dropped_connections_total{reason=\"timeout\"} %llu\n", drops.timed_out);
+	fprintf(f, "sretrace_http_dropped_connections_total{reason=\"refused\"} %llu\n", drops.refused);
 	statm = fopen("/proc/self/statm", "r");
 	if (statm) {
 		if (fscanf(statm, "%*d %ld", &rss_pages) != 1)
