@@ -35,7 +35,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workload/*.c)
 WORKLOADS := $(patsubst tests/workload/%.c,$(BUILD)/workload/%,$(WORKLOAD_SRCS))
 
-.PHONY: all test unit e2e install man clean bench fuzz asan asan-test vmtest
+.PHONY: all test unit e2e install man bighost clean bench fuzz asan asan-test vmtest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -104,6 +104,10 @@ $(BUILD)/vm/wl/%: tests/workload/%.c
 
 vmtest: $(BUILD)/sretrace $(VM_WORKLOADS)
 	tests/vm/run.sh
+
+# Map memory and RSS per tool in 32- and 64-vCPU guests, bounded at 256 CPUs.
+bighost: $(BUILD)/sretrace $(VM_WORKLOADS) $(WORKLOADS)
+	tests/vm/bighost.sh
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do $$t; done

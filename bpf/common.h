@@ -8,8 +8,10 @@
 
 #define TASK_COMM_LEN 16
 #define FILTER_MAX_PIDS 1024
-/* Processes "-- COMMAND" can follow: a fork storm of its children. */
-#define FILTER_FOLLOW_MAX 65536
+/* Processes "-- COMMAND" can follow at once: a fork storm of its children.
+ * (A hash's buckets cost 16 bytes an entry even unused: sized only when
+ * following.) */
+#define FILTER_FOLLOW_MAX 16384
 
 /* Slots of the per-CPU health counters every tool exports. */
 enum sre_counter {

@@ -8,11 +8,12 @@
 
 const volatile struct sre_filter_cfg filter_cfg = {};
 
-/* Allocated as used: -p's few pids, or every process "-- COMMAND" starts. */
+/* Allocated as used: -p's few pids, or every process "-- COMMAND" starts
+ * (sized FILTER_FOLLOW_MAX then, by sre_filter_configure). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, FILTER_FOLLOW_MAX);
+	__uint(max_entries, FILTER_MAX_PIDS);
 	__type(key, __u32);
 	__type(value, __u8);
 } wanted_tgids SEC(".maps");

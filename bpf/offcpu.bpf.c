@@ -388,11 +388,21 @@ int BPF_PROG(offcpu_waking, struct task_struct *p)
 	if (!b || !b->ts)
 		return 0;
 	b->waker.flags = waker_context(cur);
-	b->waker.pid = cur->pid;
-	b->waker.tgid = cur->tgid;
 	b->waker.gen = 0;
 	b->waker.kstack = b->waker.ustack = 0;
-	bpf_get_current_comm(b->waker.comm, sizeof(b->waker.comm));
+	if ((b->waker.flags & (SRE_WAKER_IRQ | SRE_WAKER_IDLE)) && wakers != OFFCPU_WAKERS_STACKS) {
+		/* In an interrupt, current only happened to be on the CPU:
+		 * triage keeps no name for it, so the waits interrupts end
+		 * share rows whatever ran (one per interrupted task made rows
+		 * grow with the CPUs). offcpu --wakers names it, as BCC's
+		 * offwaketime does. */
+		b->waker.pid = b->waker.tgid = 0;
+		__builtin_memset(b->waker.comm, 0, sizeof(b->waker.comm));
+	} else {
+		b->waker.pid = cur->pid;
+		b->waker.tgid = cur->tgid;
+		bpf_get_current_comm(b->waker.comm, sizeof(b->waker.comm));
+	}
 	/* The waker's own last block, as far as it overlapped this wait:
 	 * the lock holder that blocked on the disk before releasing. */
 	b->waker.blocked = 0;

@@ -34,7 +34,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, __u32);
 } fp_procs SEC(".maps");
@@ -156,6 +156,10 @@ static __always_inline bool send_user_stack(void *ring, const struct pt_regs *r,
 	__u32 zero = 0;
 	__u64 done = 0, want = flags & USTACK_FP_JOIN ? USTACK_JOIN_BYTES : unwind_cfg.bytes, left, chunk;
 	struct sre_ustack_event *e = bpf_map_lookup_elem(&ustack_scratch, &zero);
+	/* The most this run copies: a constant from .rodata, which the
+	 * verifier reads, so accesses are checked against the scratch's
+	 * value size, set from it at load (sre_unwind_configure). */
+	__u64 limit = unwind_cfg.bytes > USTACK_JOIN_BYTES ? unwind_cfg.bytes : USTACK_JOIN_BYTES;
 	__u64 sp, size;
 
 	if (!e)
@@ -178,8 +182,8 @@ static __always_inline bool send_user_stack(void *ring, const struct pt_regs *r,
 	e->regs[15] = r->r15;
 	e->regs[16] = r->ip;
 	sp = r->sp;
-	if (want > USTACK_MAX_BYTES)
-		want = USTACK_MAX_BYTES;
+	if (want > limit)
+		want = limit;
 	for (int i = 0; i < USTACK_MAX_BYTES / USTACK_PAGE + 1; i++) {
 		if (done >= want)
 			break;
@@ -189,7 +193,7 @@ static __always_inline bool send_user_stack(void *ring, const struct pt_regs *r,
 			chunk = left;
 		/* Bounds the verifier can see: chunk <= a page, done <= the max. */
 		chunk &= 2 * USTACK_PAGE - 1;
-		if (chunk > USTACK_PAGE || done > USTACK_MAX_BYTES)
+		if (chunk > USTACK_PAGE || done > limit || done > USTACK_MAX_BYTES)
 			break;
 		if (bpf_probe_read_user(&e->data[done], chunk, (void *)(sp + done)))
 			break;
@@ -206,7 +210,7 @@ static __always_inline bool send_user_stack(void *ring, const struct pt_regs *r,
 	e->fp_stack = fp_stack;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	size = __builtin_offsetof(struct sre_ustack_event, data) + done;
-	if (size > sizeof(*e))
+	if (size > __builtin_offsetof(struct sre_ustack_event, data) + limit)
 		return false;
 	/* The default wake-up: the reader is woken when it has caught up, so a
 	 * busy reader is not woken per copy, and a process announced after a

@@ -162,12 +162,15 @@ static int offcpu_check(const struct sre_opts *o, void *c)
  * more programs; 512 a CPU, within 8192..16384 (~210 bytes each, an LRU
  * map is allocated whole). Processes of one program share places, so a
  * host's count follows its programs, not its CPUs; a place evicted costs
- * one more walk or copy, nothing is lost. */
-static uint32_t place_entries(void)
+ * one more walk or copy, nothing is lost. Sharing the budget with another
+ * stack tool (triage), the least. */
+static uint32_t place_entries(const struct sre_stack_opts *s)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint32_t n = ncpu > 0 ? (uint32_t)ncpu * 512 : 8192;
 
+	if (s->copiers > 1)
+		return 8192;
 	return n < 8192 ? 8192 : n > 16384 ? 16384 : n;
 }
 
@@ -199,7 +202,7 @@ int offcpu_load(void **probe, const struct sre_opts *o, pid_t command_pid, void 
 	if (!err && cfg->stack.rows)
 		err = bpf_map__set_max_entries(skel->maps.offcpu, (uint32_t)cfg->stack.rows);
 	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.places, cfg->exact ? 1 : place_entries());
+		err = bpf_map__set_max_entries(skel->maps.places, cfg->exact ? 1 : place_entries(&cfg->stack));
 	if (!err)
 		err = sre_load_attach(skel->skeleton, "offcpu", o, command_pid);
 	else

@@ -30,14 +30,16 @@ initramfs() { # modules_dir out
 }
 
 # boot_guest VMLINUZ INITRD LOG TIMEOUT CPUS MEMORY [KERNEL ARGS]: the
-# console in LOG and LOG.txt; qemu's exit status. A guest that dies before
-# its init runs is a TCG emulation flake (seen: 6.12 panicking in
-# sched_clock_cpu at 1.1 s): booted again, at most twice. Once init has
-# run, nothing is retried.
+# console in LOG and LOG.txt; qemu's exit status. SRE_VM_TCG_OPTS: more
+# -accel tcg options (thread=single for many vCPUs, see bighost.sh). A
+# guest that dies before its init runs is a TCG emulation flake (seen:
+# 6.12 panicking in sched_clock_cpu at 1.1 s): booted again, at most
+# twice. Once init has run, nothing is retried.
 boot_guest() {
 	local rc attempt
 	for attempt in 1 2 3; do
-		timeout "$4" qemu-system-x86_64 -accel tcg -cpu max -m "$6" -smp "$5" -nic none -nographic -no-reboot \
+		timeout "$4" qemu-system-x86_64 -accel "tcg${SRE_VM_TCG_OPTS:+,$SRE_VM_TCG_OPTS}" -cpu max -m "$6" -smp "$5" \
+			-nic none -nographic -no-reboot \
 			-kernel "$1" -initrd "$2" \
 			-append "console=ttyS0 panic=-1 quiet loglevel=3 ${7:-}" </dev/null >"$3" 2>&1
 		rc=$?

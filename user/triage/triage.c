@@ -586,6 +586,7 @@ static int triage_main(int argc, char **argv)
 	int err;
 
 	sre_stack_opts_init(&run.stack);
+	run.stack.copiers = 2; /* offcpu and profile share the copy-ring budget */
 	err = sre_parse_options(argc, argv, &triage_spec, &ss->opts, &run);
 	if (err)
 		return err > 0 ? 0 : 2;

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -97,6 +98,8 @@ void sre_filter_configure(struct sre_filter_cfg *cfg, struct bpf_object *obj, co
 
 	cfg->tgid = o->npids > 0 || o->command;
 	cfg->tid = o->ntids > 0;
+	if (o->command)
+		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "wanted_tgids"), FILTER_FOLLOW_MAX);
 	cfg->cgroup = o->cgroup != NULL;
 	cfg->comm = o->comm[0] != 0;
 	memcpy(cfg->comm_name, o->comm, TASK_COMM_LEN);
@@ -105,16 +108,26 @@ void sre_filter_configure(struct sre_filter_cfg *cfg, struct bpf_object *obj, co
 			bpf_program__set_autoload(p, o->command != NULL);
 }
 
-/* Bytes of process-event ring while stacks are copied, for this host's CPUs. */
-static uint32_t ustack_ring_bytes(void)
+/* Bytes of process-event ring while stacks are copied, for this host's
+ * CPUs; tools copying at once split the budget (never below the least). */
+static uint32_t ustack_ring_bytes(uint32_t copiers)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t want = (uint64_t)(ncpu > 0 ? ncpu : 1) * USTACK_RING_PER_CPU, bytes = USTACK_RING_MIN;
+	uint64_t most = USTACK_RING_MAX / (copiers > 1 ? copiers : 1);
 
 	/* A power of two, as ring buffers must be. */
-	while (bytes < want && bytes < USTACK_RING_MAX)
+	while (bytes < want && bytes < most)
 		bytes *= 2;
 	return (uint32_t)bytes;
+}
+
+/* The per-CPU scratch a copy is built in (bpf/ustack.bpf.h). */
+static uint32_t ustack_scratch_bytes(uint32_t copy_bytes)
+{
+	uint32_t most = copy_bytes > USTACK_JOIN_BYTES ? copy_bytes : USTACK_JOIN_BYTES;
+
+	return (uint32_t)offsetof(struct sre_ustack_event, data) + most + USTACK_PAGE;
 }
 
 int sre_unwind_configure(struct sre_unwind_cfg *cfg, struct bpf_object *obj, const struct sre_stack_opts *s,
@@ -123,6 +136,7 @@ int sre_unwind_configure(struct sre_unwind_cfg *cfg, struct bpf_object *obj, con
 	bool copies = sre_stack_copies(s);
 	struct bpf_map *checks = bpf_object__find_map_by_name(obj, "copy_checks");
 	struct bpf_map *ring = bpf_object__find_map_by_name(obj, "proc_events");
+	struct bpf_map *scratch = bpf_object__find_map_by_name(obj, "ustack_scratch");
 	int err = 0;
 
 	cfg->copies = copies;
@@ -130,9 +144,16 @@ int sre_unwind_configure(struct sre_unwind_cfg *cfg, struct bpf_object *obj, con
 	cfg->bytes = (uint32_t)s->stack_bytes;
 	cfg->has_task_pt_regs = sre_kernel_has_helper("task_pt_regs");
 	if (checks)
-		err = bpf_map__set_max_entries(checks, copies && reuses ? 16384 : 1);
+		err = bpf_map__set_max_entries(checks, copies && reuses ? 16384 / (s->copiers > 1 ? 2 : 1) : 1);
 	if (!err && ring && copies)
-		err = bpf_map__set_max_entries(ring, ustack_ring_bytes());
+		err = bpf_map__set_max_entries(ring, ustack_ring_bytes(s->copiers));
+	/* Per CPU: as large as this run's copies (and a page past them, for
+	 * the verifier), not the largest --stack-bytes. Without copies the
+	 * code still loads, with the smallest size it accepts. */
+	if (!copies)
+		cfg->bytes = 0;
+	if (!err && scratch)
+		err = bpf_map__set_value_size(scratch, ustack_scratch_bytes(cfg->bytes));
 	return err;
 }
 

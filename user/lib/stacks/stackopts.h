@@ -22,6 +22,9 @@ struct sre_stack_opts {
 	uint64_t stack_bytes; /* copied per stack with dwarf */
 	uint64_t rows;	      /* rows of the kernel's aggregation map; 0: the tool's default */
 	bool mangled;	      /* --no-demangle: C++ and Rust names as the symbol table has them */
+	/* Stack tools copying at once (triage runs offcpu and profile): they
+	 * share one copy-ring budget (user/lib/bpf/load.c). 0 or 1: alone. */
+	uint32_t copiers;
 };
 
 #define SRE_OPT_STACK_STORAGE 2000

@@ -243,8 +243,9 @@ int sre_stack_row_frames(const struct sre_stack_row *r, const char **frames, int
 
 const char *sre_stack_waker_name(const struct sre_stack_waker *w)
 {
-	/* An interrupt on an idle CPU has no task to name. */
-	if (w->flags & SRE_WAKER_IDLE)
+	/* An interrupt on an idle CPU has no task to name, nor one triage
+	 * did not name (bpf/offcpu.bpf.c). */
+	if ((w->flags & SRE_WAKER_IDLE) || ((w->flags & SRE_WAKER_IRQ) && !w->comm[0]))
 		return "[interrupt]";
 	return w->comm;
 }
