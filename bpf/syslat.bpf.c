@@ -10,6 +10,10 @@
 #include "taskslot.bpf.h"
 
 const volatile bool per_process = false;
+/* With per_process: rows by command name, not by process (triage), so a
+ * storm of short-lived processes fills no map: rows are bounded by the
+ * names and syscalls that occur, not by the processes. */
+const volatile bool per_comm = false;
 const volatile bool failures_only = false;
 const volatile __s64 only_errno = 0;         /* >0: only calls failing with -only_errno */
 const volatile bool filter_syscall = false;
@@ -161,9 +165,14 @@ static __always_inline int on_enter(long id)
  * a race to another CPU, so -P maxima are best effort. */
 static __always_inline void record_per_process(__u32 nr, __u64 lat, bool failed, __u64 b, __u32 w)
 {
-	struct syslat_proc_key key = { .pid = bpf_get_current_pid_tgid() >> 32, .nr = nr };
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct syslat_proc_key key = { .nr = nr };
 	struct syslat_proc_val *v;
 
+	if (per_comm)
+		bpf_get_current_comm(key.comm, sizeof(key.comm));
+	else
+		key.pid = tgid;
 	v = bpf_map_lookup_elem(&proc_stats, &key);
 	if (!v) {
 		bpf_map_update_elem(&proc_stats, &key, &zero_proc, BPF_NOEXIST);
@@ -173,6 +182,7 @@ static __always_inline void record_per_process(__u32 nr, __u64 lat, bool failed,
 			return;
 		}
 		bpf_get_current_comm(v->comm, sizeof(v->comm));
+		v->pid = tgid;
 	}
 	__sync_fetch_and_add(&v->stats.count, w);
 	__sync_fetch_and_add(&v->stats.total_ns, lat * w);

@@ -46,12 +46,15 @@ struct syslat_hist {
 
 /* -P rows. */
 struct syslat_proc_key {
-	__u32 pid;
+	__u32 pid;                /* 0 with per_comm */
 	__u32 nr;
+	char comm[TASK_COMM_LEN]; /* with per_comm; else zero */
 };
 
 struct syslat_proc_val {
 	char comm[TASK_COMM_LEN];
+	__u32 pid;                /* the first process counted in the row */
+	__u32 pad;
 	struct syslat_stats stats;
 };
 

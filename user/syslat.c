@@ -172,6 +172,7 @@ int syslat_load(void **probe, const struct sre_opts *o, pid_t command_pid, void 
 	sre_filter_configure(&skel->rodata->filter_cfg, skel->obj, o);
 	sre_task_slot_configure(&skel->rodata->task_storage, skel->maps.starts, skel->maps.starts_by_tid);
 	skel->rodata->per_process = cfg->per_process;
+	skel->rodata->per_comm = cfg->per_comm;
 	skel->rodata->failures_only = cfg->failures_only;
 	skel->rodata->only_errno = cfg->only_errno;
 	skel->rodata->filter_syscall = cfg->filter_syscall;
@@ -346,7 +347,7 @@ static int snapshot_procs(struct syslat_bpf *skel, struct sre_rows *cur, uint32_
 		prevk = &key;
 		if (bpf_map_lookup_elem(fd, &key, &val))
 			continue; /* deleted meanwhile */
-		struct sre_row *r = sre_rows_add(cur, key.pid, key.nr);
+		struct sre_row *r = sre_rows_add(cur, key.pid ? key.pid : val.pid, key.nr);
 
 		if (!r)
 			return -ENOMEM;

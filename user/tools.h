@@ -31,6 +31,7 @@ int flamegraph_main(int argc, char **argv);
 
 struct syslat_cfg {
 	bool per_process;
+	bool per_comm; /* with per_process: a row per command name and syscall (triage) */
 	bool failures_only;
 	int only_errno;
 	int64_t slow_us;       /* -1: aggregate mode */

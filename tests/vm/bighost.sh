@@ -60,7 +60,7 @@ while read -r _ name hbytes _ _; do
 	read -r sb sr sx < <(awk -v n="$name" '$2 == n { print $3, $4, $6 }' "$work/guest-$small")
 	read -r lb lr lx < <(awk -v n="$name" '$2 == n { print $3, $4, $6 }' "$work/guest-$large")
 	n=$((n + 1))
-	if [ -z "${sb:-}" ] || [ -z "${lb:-}" ] || [ "${sr:-0}" = 0 ] || [ "${lr:-0}" = 0 ]; then
+	if [ "${sb:-0}" = 0 ] || [ "${lb:-0}" = 0 ] || [ "${sr:-0}" = 0 ] || [ "${lr:-0}" = 0 ]; then
 		failed=$((failed + 1))
 		echo "not ok $n $name: no measure from a guest ($small: '${sb:-}' '${sr:-}', $large: '${lb:-}' '${lr:-}')"
 		continue

@@ -48,9 +48,10 @@ measure() { # name args...
 	[ -z "$only" ] || [ "$only" = "$name" ] || return 0
 	"$S" "$@" >/dev/null 2>"$tmp/err" &
 	pid=$!
-	# Loaded when its maps are there; TCG guests take tens of seconds.
+	# Loaded when its maps are there; TCG guests take minutes (triage
+	# loads five tools; 64 vCPUs on one host thread).
 	i=0
-	while [ "$i" -lt 180 ] && [ "$(map_bytes $pid)" = 0 ]; do
+	while [ "$i" -lt 600 ] && [ "$(map_bytes $pid)" = 0 ]; do
 		kill -0 $pid 2>/dev/null || break
 		sleep 0.5
 		i=$((i + 1))

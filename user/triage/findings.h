@@ -71,6 +71,7 @@ struct sre_triage_data {
 	size_t nflows, capflows;
 	struct sre_stack_rows offcpu, oncpu;
 	uint64_t offcpu_cnt[SRE_CNT_MAX], oncpu_cnt[SRE_CNT_MAX];
+	uint64_t syslat_cnt[SRE_CNT_MAX], biolat_cnt[SRE_CNT_MAX], tcp_cnt[SRE_CNT_MAX];
 	bool bpf_stats;
 	double bpf_stats_s; /* seconds the run-time statistics counted; the two below are scaled to the run */
 	uint64_t bpf_run_ns, bpf_runs, self_cpu_ns;

@@ -177,5 +177,15 @@ void sre_triage_print_json(FILE *f, const struct sre_triage_data *d, const struc
 	sre_json_uint(&j, "bpf_runs", d->bpf_runs);
 	sre_json_uint(&j, "self_cpu_ns", d->self_cpu_ns);
 	sre_json_end(&j);
+	{
+		uint64_t by[SRE_LOST_N], total = sre_triage_lost(d, by);
+		static const char *const where[SRE_LOST_N] = { "offcpu", "oncpu", "syscalls", "disk", "tcp" };
+
+		sre_json_object(&j, "lost");
+		sre_json_uint(&j, "total", total);
+		for (int i = 0; i < SRE_LOST_N; i++)
+			sre_json_uint(&j, where[i], by[i]);
+		sre_json_end(&j);
+	}
 	sre_json_end(&j); /* the document: ends the line */
 }

@@ -170,6 +170,9 @@ static int load_all(struct triage_run *run)
 			part[i].tool->defaults(part[i].cfg);
 	/* What triage wants beyond the tools' defaults. */
 	run->syslat_cfg.per_process = true;
+	/* By name: services are read per process name anyway, and a process
+	 * storm then fills no map (bpf/syslat.bpf.c). */
+	run->syslat_cfg.per_comm = true;
 	/* Busy CPUs' calls are sampled (weighted, unbiased): timing every
 	 * call of a syscall-heavy server cost more than everything else. */
 	run->syslat_cfg.timed_per_tick = TRIAGE_TIMED_PER_TICK;
@@ -337,6 +340,9 @@ static int collect(struct triage_run *run, struct sre_triage_data *d)
 		drop_self(d);
 	sre_read_counters(bpf_map__fd(run->offcpu->maps.sre_counters), d->offcpu_cnt);
 	sre_read_counters(bpf_map__fd(run->profile->skel->maps.sre_counters), d->oncpu_cnt);
+	sre_read_counters(bpf_map__fd(run->syslat->maps.sre_counters), d->syslat_cnt);
+	sre_read_counters(bpf_map__fd(run->biolat->maps.sre_counters), d->biolat_cnt);
+	sre_read_counters(bpf_map__fd(run->tcp->maps.sre_counters), d->tcp_cnt);
 	sre_stack_sink_add_losses(&run->offcpu_sink, d->offcpu_cnt);
 	sre_stack_sink_add_losses(&run->profile_sink, d->oncpu_cnt);
 	measure_overhead(run, d);

@@ -139,13 +139,31 @@ static int flow_table(const struct sre_triage_data *d, struct sre_table *t)
 	return 0;
 }
 
+static uint64_t stack_losses(const uint64_t *c)
+{
+	return c[SRE_CNT_MISSED] + c[SRE_CNT_STACK_LOST] + c[SRE_CNT_COPY_DROPS] + c[SRE_CNT_DROPS];
+}
+
+/* A full map or ring anywhere makes shares a lower bound: every tool's. */
+uint64_t sre_triage_lost(const struct sre_triage_data *d, uint64_t by[SRE_LOST_N])
+{
+	uint64_t sum = 0;
+
+	by[SRE_LOST_OFFCPU] = stack_losses(d->offcpu_cnt);
+	by[SRE_LOST_ONCPU] = stack_losses(d->oncpu_cnt);
+	by[SRE_LOST_SYSCALLS] = d->syslat_cnt[SRE_CNT_MISSED] + d->syslat_cnt[SRE_CNT_DROPS];
+	by[SRE_LOST_DISK] = d->biolat_cnt[SRE_CNT_MISSED] + d->biolat_cnt[SRE_CNT_DROPS];
+	by[SRE_LOST_TCP] = d->tcp_cnt[SRE_CNT_MISSED] + d->tcp_cnt[SRE_CNT_DROPS];
+	for (int i = 0; i < SRE_LOST_N; i++)
+		sum += by[i];
+	return sum;
+}
+
 static void sentences(const struct sre_triage_data *d, const struct sre_triage_thresholds *th,
 		      struct sre_triage_view *v)
 {
 	char host[64] = "?", bpf[32], self[32];
-	uint64_t lost = d->offcpu_cnt[SRE_CNT_MISSED] + d->offcpu_cnt[SRE_CNT_STACK_LOST] +
-			d->offcpu_cnt[SRE_CNT_COPY_DROPS] + d->oncpu_cnt[SRE_CNT_MISSED] +
-			d->oncpu_cnt[SRE_CNT_STACK_LOST] + d->oncpu_cnt[SRE_CNT_COPY_DROPS];
+	uint64_t by[SRE_LOST_N], lost = sre_triage_lost(d, by);
 
 	gethostname(host, sizeof(host) - 1);
 	snprintf(v->headline, sizeof(v->headline), "sretrace triage: %.1f s on %s, %d CPUs, %s", d->elapsed_s, host,
@@ -167,8 +185,11 @@ static void sentences(const struct sre_triage_data *d, const struct sre_triage_t
 			 self);
 	}
 	if (lost)
-		snprintf(v->lost, sizeof(v->lost), "%" PRIu64 " events or stacks lost to full maps (shares are a lower bound)",
-			 lost);
+		snprintf(v->lost, sizeof(v->lost),
+			 "%" PRIu64 " events or stacks lost to full maps or rings (shares are a lower bound): "
+			 "off-CPU %" PRIu64 ", on-CPU %" PRIu64 ", syscalls %" PRIu64 ", disk %" PRIu64 ", TCP %" PRIu64,
+			 lost, by[SRE_LOST_OFFCPU], by[SRE_LOST_ONCPU], by[SRE_LOST_SYSCALLS], by[SRE_LOST_DISK],
+			 by[SRE_LOST_TCP]);
 }
 
 int sre_triage_view(const struct sre_triage_data *d, const struct sre_triage_thresholds *th,

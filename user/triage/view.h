@@ -39,8 +39,12 @@ struct sre_triage_view {
 	struct sre_table tables[SRE_TABLE_N];
 	char no_findings[320]; /* said when nothing reached the thresholds */
 	char overhead[400];    /* what the tracing cost */
-	char lost[160];        /* events or stacks lost, or "" */
+	char lost[256];        /* events or stacks lost, or "" */
 };
+
+/* Events or stacks every tool lost to a full map or ring, by where. */
+enum { SRE_LOST_OFFCPU, SRE_LOST_ONCPU, SRE_LOST_SYSCALLS, SRE_LOST_DISK, SRE_LOST_TCP, SRE_LOST_N };
+uint64_t sre_triage_lost(const struct sre_triage_data *d, uint64_t by[SRE_LOST_N]);
 
 /* 0 or -ENOMEM. Free with sre_triage_view_free. */
 int sre_triage_view(const struct sre_triage_data *d, const struct sre_triage_thresholds *th,
