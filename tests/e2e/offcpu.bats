@@ -204,3 +204,27 @@ setup() {
 	run --separate-stderr "$SRE" offcpu --wakers -f folded -- "$BLOCKER" -k 3 -t 20
 	grep -qE '^blocker;.*sretrace_test_block_here;-;.*hrtimer_nanosleep;--;try_to_wake_up;hrtimer_wakeup;.* [0-9]+$' <<<"$output"
 }
+
+@test "offcpu and triage through a storm of 10,000 processes and 100,000 threads: nothing lost, the naps' time is the workload's" {
+	storm=$ROOT/build/workload/storm
+	# offcpu: every nap found, against the threads' own measure; peak RSS
+	# of the tracer (its children's rusage: the storm's own is far less).
+	kb=$(python3 -c 'import resource, subprocess, sys
+with open(sys.argv[1], "w") as out, open(sys.argv[2], "w") as err:
+    subprocess.run(sys.argv[3:], stdout=out, stderr=err)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$T/o.json" "$T/o.err" "$SRE" offcpu -f json -- "$storm" -o "$T/truth")
+	truth=$(cat "$T/truth")
+	got=$(jq '[.stacks[] | select(.user | index("sretrace_test_storm_nap")) | .total_ns] | add // 0' "$T/o.json")
+	echo "offcpu: naps $((got / 1000000)) ms, workload $((truth / 1000)) ms; peak RSS $((kb / 1024)) MiB; $(jq -c '{blocks, drops, missed, lost_stacks, copy_drops, spilled_rows}' "$T/o.json")" >&3
+	[ "$(jq '.drops + .missed + .lost_stacks + .copy_drops' "$T/o.json")" -eq 0 ]
+	within_pct "$((got / 1000))" "$truth" 2
+	[ "$kb" -le $((64 * 1024)) ]
+	# triage: nothing lost anywhere (its syscall rows are per name, so the
+	# 10,000 processes fill no map), and its off-CPU naps add up too.
+	run --separate-stderr "$SRE" triage -o "$T/r" -- "$storm" -o "$T/truth2"
+	[ "$status" -eq 0 ]
+	echo "triage: lost $(jq -c .lost "$T/r/findings.json")" >&3
+	[ "$(jq .lost.total "$T/r/findings.json")" -eq 0 ]
+	got=$(jq '[.stacks[] | select(.user | index("sretrace_test_storm_nap")) | .total_ns] | add // 0' "$T/r/offcpu.json")
+	within_pct "$((got / 1000))" "$(cat "$T/truth2")" 2
+}
