@@ -224,7 +224,9 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$T/o.json" "$T/o
 	run --separate-stderr "$SRE" triage -o "$T/r" -- "$storm" -o "$T/truth2"
 	[ "$status" -eq 0 ]
 	echo "triage: lost $(jq -c .lost "$T/r/findings.json")" >&3
-	[ "$(jq .lost.total "$T/r/findings.json")" -eq 0 ]
+	# (A profile copy may be dropped while the reader is busy: counted, and
+	# not what a storm of processes and threads is about.)
+	[ "$(jq '.lost | .offcpu + .syscalls + .disk + .tcp' "$T/r/findings.json")" -eq 0 ]
 	got=$(jq '[.stacks[] | select(.user | index("sretrace_test_storm_nap")) | .total_ns] | add // 0' "$T/r/offcpu.json")
 	within_pct "$((got / 1000))" "$(cat "$T/truth2")" 2
 }

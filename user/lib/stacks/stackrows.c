@@ -4,61 +4,125 @@
 #include "lib/sym/ksyms.h"
 #include "lib/stacks/stackrows.h"
 
-/* A row's frame arrays (its strings belong to the set). */
-static void row_free(struct sre_stack_row *r)
+/* A list of frames as read: its addresses, and whose they are (user
+ * addresses name differently in each address space). */
+struct frames_key {
+	const uint64_t *ips; /* the set's own copy once stored */
+	uint32_t tgid, gen;  /* 0 for kernel frames */
+	int n;
+	int kernel;
+};
+
+/* Its names and addresses, the tracer's own frames left out. */
+struct frames_val {
+	const char **names;
+	uint64_t *ips;
+	int n;
+};
+
+static uint64_t frames_hash(const void *p)
 {
-	free(r->kframes);
-	free(r->uframes);
-	free(r->kips);
-	free(r->uips);
-	free(r->waker.kframes);
-	free(r->waker.uframes);
+	const struct frames_key *k = p;
+	uint64_t h = sre_hash_u64(((uint64_t)k->tgid << 32 | k->gen) ^ ((uint64_t)k->n << 1 | (uint64_t)k->kernel));
+
+	return sre_hash_bytes(k->ips, (size_t)k->n * sizeof(*k->ips), h);
+}
+
+static bool frames_equal(const void *pa, const void *pb)
+{
+	const struct frames_key *a = pa, *b = pb;
+
+	return a->tgid == b->tgid && a->gen == b->gen && a->n == b->n && a->kernel == b->kernel &&
+	       !memcmp(a->ips, b->ips, (size_t)a->n * sizeof(*a->ips));
+}
+
+static void frames_free(struct sre_map *m)
+{
+	const void *key;
+	void *val;
+
+	for (size_t i = 0; sre_map_next(m, &i, &key, &val);) {
+		free((void *)((const struct frames_key *)key)->ips);
+		free(((struct frames_val *)val)->names);
+		free(((struct frames_val *)val)->ips);
+	}
+	sre_map_free(m);
 }
 
 void sre_stack_rows_drop_process(struct sre_stack_rows *rs, uint32_t tgid)
 {
 	size_t out = 0;
 
-	for (size_t i = 0; i < rs->n; i++) {
-		if (rs->rows[i].tgid == tgid)
-			row_free(&rs->rows[i]);
-		else
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->rows[i].tgid != tgid)
 			rs->rows[out++] = rs->rows[i];
-	}
 	rs->n = out;
 }
 
-/* Names n frames of process tgid (gen); each frame's address too when
- * out_ips is given. */
-static int name_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, uint32_t tgid, uint32_t gen,
-		       bool kernel, const uint64_t *ips, int n, const char ***out, uint64_t **out_ips, int *nout)
+/* Names n frames of process tgid (gen) into fresh arrays. */
+static int name_new_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, const struct frames_key *k,
+			   struct frames_val *v)
 {
 	char name[256];
 
-	*nout = 0;
-	*out = calloc(n > 0 ? (size_t)n : 1, sizeof(**out));
-	if (out_ips)
-		*out_ips = calloc(n > 0 ? (size_t)n : 1, sizeof(**out_ips));
-	if (!*out || (out_ips && !*out_ips))
+	v->n = 0;
+	v->names = calloc(k->n > 0 ? (size_t)k->n : 1, sizeof(*v->names));
+	v->ips = calloc(k->n > 0 ? (size_t)k->n : 1, sizeof(*v->ips));
+	if (!v->names || !v->ips)
 		return -ENOMEM;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < k->n; i++) {
 		const char *s;
 
-		if (kernel) {
-			sre_symbolizer_kernel_name(sym, ips[i], name, sizeof(name));
+		if (k->kernel) {
+			sre_symbolizer_kernel_name(sym, k->ips[i], name, sizeof(name));
 			/* The tracer's own frames are not the workload's. */
 			if (ksyms_is_bpf(name))
 				continue;
 		} else {
-			sre_symbolizer_user_name(sym, tgid, gen, ips[i], name, sizeof(name));
+			sre_symbolizer_user_name(sym, k->tgid, k->gen, k->ips[i], name, sizeof(name));
 		}
 		s = sre_intern(&rs->names, name);
 		if (!s)
 			return -ENOMEM;
-		if (out_ips)
-			(*out_ips)[*nout] = ips[i];
-		(*out)[(*nout)++] = s;
+		v->ips[v->n] = k->ips[i];
+		v->names[v->n++] = s;
 	}
+	return 0;
+}
+
+/* Names n frames of process tgid (gen), and each frame's address when
+ * out_ips is given: the set's shared arrays for these frames. */
+static int name_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, uint32_t tgid, uint32_t gen,
+		       bool kernel, const uint64_t *ips, int n, const char ***out, uint64_t **out_ips, int *nout)
+{
+	struct frames_key k = { .ips = ips, .tgid = kernel ? 0 : tgid, .gen = kernel ? 0 : gen, .n = n > 0 ? n : 0,
+				.kernel = kernel };
+	struct frames_val *v = sre_map_get(&rs->frames, &k), fresh;
+	uint64_t *copy;
+	bool added;
+	int err;
+
+	if (!v) {
+		copy = malloc(k.n ? (size_t)k.n * sizeof(*copy) : 1);
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, ips, (size_t)k.n * sizeof(*copy));
+		k.ips = copy;
+		err = name_new_frames(rs, sym, &k, &fresh);
+		if (!err && !(v = sre_map_put(&rs->frames, &k, &added)))
+			err = -ENOMEM;
+		if (err) {
+			free(copy);
+			free(fresh.names);
+			free(fresh.ips);
+			return err;
+		}
+		*v = fresh;
+	}
+	*out = v->names;
+	if (out_ips)
+		*out_ips = v->ips;
+	*nout = v->n;
 	return 0;
 }
 
@@ -70,6 +134,8 @@ int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 
 	if (!rs->names_ready) {
 		sre_interner_init(&rs->names);
+		sre_map_init(&rs->frames, sizeof(struct frames_key), sizeof(struct frames_val), frames_hash,
+			     frames_equal);
 		rs->names_ready = true;
 	}
 	if (rs->n == rs->cap) {
@@ -90,10 +156,8 @@ int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 	err = name_frames(rs, sym, r->tgid, r->gen, true, kips, nk, &r->kframes, &r->kips, &r->nk);
 	if (!err)
 		err = name_frames(rs, sym, r->tgid, r->gen, false, uips, nu, &r->uframes, &r->uips, &r->nu);
-	if (err) {
-		row_free(r);
+	if (err)
 		return err;
-	}
 	rs->n++;
 	return 0;
 }
@@ -170,7 +234,6 @@ void sre_stack_rows_merge(struct sre_stack_rows *rs)
 			rs->rows[out].value += rs->rows[i].value;
 			rs->rows[out].count += rs->rows[i].count;
 			rs->rows[out].waker.blocked_ns += rs->rows[i].waker.blocked_ns;
-			row_free(&rs->rows[i]);
 		} else {
 			rs->rows[++out] = rs->rows[i];
 		}
@@ -204,11 +267,11 @@ uint64_t sre_stack_rows_total(const struct sre_stack_rows *rs)
 
 void sre_stack_rows_free(struct sre_stack_rows *rs)
 {
-	for (size_t i = 0; i < rs->n; i++)
-		row_free(&rs->rows[i]);
 	free(rs->rows);
-	if (rs->names_ready)
+	if (rs->names_ready) {
+		frames_free(&rs->frames);
 		sre_interner_free(&rs->names);
+	}
 	memset(rs, 0, sizeof(*rs));
 }
 

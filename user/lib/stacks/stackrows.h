@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include "bpf/common.h"
 #include "bpf/stack.h"
+#include "lib/core/hashmap.h"
 #include "lib/core/interner.h"
 #include "lib/sym/symbolizer.h"
 
@@ -48,6 +49,10 @@ struct sre_stack_rows {
 	size_t n, cap;
 	struct sre_interner names; /* frame names */
 	bool names_ready;
+	/* The rows' frame arrays, one per distinct list of frames: rows with
+	 * the same frames share it (a storm of threads of one program is one
+	 * array, not 100,000). Owned here, freed with the set. */
+	struct sre_map frames;
 };
 
 /* Adds a row like base with these frames (innermost first), named by sym;
