@@ -6,6 +6,7 @@ LLVM_STRIP ?= llvm-strip
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD := build
+VERSION := 0.7.0
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
@@ -35,7 +36,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workload/*.c)
 WORKLOADS := $(patsubst tests/workload/%.c,$(BUILD)/workload/%,$(WORKLOAD_SRCS))
 
-.PHONY: all test unit e2e install man bighost clean bench fuzz asan asan-test vmtest
+.PHONY: all test unit e2e install man deb tarball bighost clean bench fuzz asan asan-test vmtest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -66,6 +67,10 @@ $(filter-out $(BUILD)/obj/gen/%,$(PURE_OBJS)): $(BUILD)/obj/%.o: user/%.c
 $(BUILD)/obj/%.o: user/%.c | $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# `sretrace --version`; main.o is rebuilt when the version changes.
+$(BUILD)/obj/main.o: USER_CFLAGS += -DSRE_VERSION='"$(VERSION)"'
+$(BUILD)/obj/main.o: Makefile
 
 $(BUILD)/sretrace: $(TOOL_OBJS) $(LIB_OBJS)
 	$(CC) -static $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -193,6 +198,14 @@ man: $(BUILD)/sretrace
 	$(BUILD)/sretrace --man > $(BUILD)/man/sretrace.8
 	@for t in $(MAN_TOOLS); do $(BUILD)/sretrace --man $$t > $(BUILD)/man/sretrace-$$t.8 || exit 1; done
 	$(BUILD)/sretrace --completion bash > $(BUILD)/man/sretrace.bash
+
+# What SREs deploy (scripts/package.sh): a Debian package, or a static
+# tarball for other distributions, in build/pkg/.
+deb: $(BUILD)/sretrace
+	@scripts/package.sh deb $(VERSION) $(BUILD)/pkg
+
+tarball: $(BUILD)/sretrace
+	@scripts/package.sh tarball $(VERSION) $(BUILD)/pkg
 
 install: $(BUILD)/sretrace man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \

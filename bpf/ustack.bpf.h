@@ -191,8 +191,11 @@ static __always_inline bool send_user_stack(void *ring, const struct pt_regs *r,
 		chunk = USTACK_PAGE - ((sp + done) & (USTACK_PAGE - 1));
 		if (chunk > left)
 			chunk = left;
-		/* Bounds the verifier can see: chunk <= a page, done <= the max. */
-		chunk &= 2 * USTACK_PAGE - 1;
+		/* Bounds the verifier can see: chunk <= a page, done <= the max.
+		 * The barrier keeps clang from dropping the chunk check it can
+		 * prove redundant, which verifiers before 6.2 cannot (they did
+		 * not learn chunk's bound from comparing it with left). */
+		asm volatile("" : "+r"(chunk));
 		if (chunk > USTACK_PAGE || done > limit || done > USTACK_MAX_BYTES)
 			break;
 		if (bpf_probe_read_user(&e->data[done], chunk, (void *)(sp + done)))

@@ -203,7 +203,8 @@ static void overview_page(FILE *f)
 		roff_line(f, (*t)->spec->summary);
 	}
 	fputs(".SH OPTIONS\n.TP\n.BI \\-\\-man \" [TOOL]\"\nthis page, or TOOL's, in man(7) markup\n"
-	      ".TP\n.B \\-\\-completion bash\na bash completion script for sretrace and sretrace\\-TOOL\n", f);
+	      ".TP\n.B \\-\\-completion bash\na bash completion script for sretrace and sretrace\\-TOOL\n"
+	      ".TP\n.B \\-\\-version\nthe version\n", f);
 	fputs(exit_status, f);
 	see_also(f, NULL);
 }
@@ -309,7 +310,7 @@ int sre_print_completion(FILE *f, const char *shell)
 	for (const struct sre_tool *const *t = sre_tools; *t; t++)
 		if (!(*t)->hidden)
 			fprintf(f, "%s ", (*t)->spec->name);
-	fputs("--help --man --completion' -- \"$cur\"))\n"
+	fputs("--help --man --completion --version' -- \"$cur\"))\n"
 	      "\t\t\treturn\n"
 	      "\t\tfi\n"
 	      "\t\ttool=${COMP_WORDS[1]}; first=2\n"

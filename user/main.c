@@ -7,6 +7,10 @@
 #include "lib/bpf/tool.h"
 #include "tools.h"
 
+#ifndef SRE_VERSION
+#define SRE_VERSION "unknown"
+#endif
+
 const struct sre_tool *const sre_tools[] = {
 	&syslat_tool, &offcpu_tool, &biolat_tool, &tcpretrans_tool, &profile_tool,
 	&triage_tool, &serve_tool, &flamegraph_tool, &floor_tool, NULL,
@@ -20,7 +24,8 @@ static void usage(FILE *f)
 		if (!(*t)->hidden)
 			fprintf(f, "  %-12s %s\n", (*t)->spec->name, (*t)->spec->summary);
 	fprintf(f, "\n`sretrace TOOL --help` shows a tool's options and examples; `sretrace --man [TOOL]`\n"
-		   "writes its manual page, `sretrace --completion bash` a bash completion script.\n");
+		   "writes its manual page, `sretrace --completion bash` a bash completion script,\n"
+		   "`sretrace --version` the version.\n");
 }
 
 int main(int argc, char **argv)
@@ -40,6 +45,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("sretrace %s\n", SRE_VERSION);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--man")) {

@@ -35,7 +35,7 @@ sre=$PWD/build/sretrace
 
 . scripts/bench/lib.sh
 . tests/rigs/postgres.bash
-pg_rig_have || { echo "postgresql-15 not installed (scripts/setup.sh)" >&2; exit 2; }
+pg_rig_have || { echo "postgresql-15 not installed (scripts/setup.sh --test)" >&2; exit 2; }
 PG_DIR=$(mktemp -d /tmp/sretrace-pg-bench.XXXXXX)
 chmod 755 "$PG_DIR"
 trap 'pg_rig_stop "$PG_DIR"; rm -rf "$PG_DIR"; bench_cleanup' EXIT

@@ -119,7 +119,7 @@ attr() { sed -n "s/.* $1=\"\\([^\"]*\\)\".*/\\1/p" <<<"$2"; }
 @test "flamegraph in a real browser: click zooms to full width, search reports the match share" {
 	command -v node >/dev/null || skip "node not installed"
 	[ -x /usr/bin/chromium ] || skip "chromium not installed"
-	[ -d "$ROOT/tests/browser/node_modules/playwright-core" ] || skip "playwright-core not installed (scripts/setup.sh)"
+	[ -d "$ROOT/tests/browser/node_modules/playwright-core" ] || skip "playwright-core not installed (scripts/setup.sh --test)"
 	printf 'main;parse;lex 30\nmain;parse;tree 20\nmain;eval 50\nidle 100\n' | "$FG" >"$BATS_TEST_TMPDIR/b.svg"
 	# lex + tree = 50 of 200 units: 25% of the width.
 	run timeout 120 node "$ROOT/tests/browser/flamegraph.mjs" "$BATS_TEST_TMPDIR/b.svg" "$BATS_TEST_TMPDIR/b.png" lex '^(lex|tree)$' 25

@@ -136,7 +136,7 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 @test "triage report.html in a real browser: findings, tables and time bar as in findings.json; flame graphs zoom and search" {
 	command -v node >/dev/null || skip "node not installed"
 	[ -x /usr/bin/chromium ] || skip "chromium not installed"
-	[ -d "$ROOT/tests/browser/node_modules/playwright-core" ] || skip "playwright-core not installed (scripts/setup.sh)"
+	[ -d "$ROOT/tests/browser/node_modules/playwright-core" ] || skip "playwright-core not installed (scripts/setup.sh --test)"
 	run --separate-stderr "$SRE" triage -o "$T/r" -- sh -c "'$BURNER' 1 & '$BLOCKER' -k 10 -t 30; wait"
 	[ "$status" -eq 0 ]
 	# The search's ground truth: the share of on-CPU samples under the

@@ -188,7 +188,7 @@ while time.time() < t: sum(i * i for i in range(1000))'
 }
 
 @test "auto on a Go program (frame pointers, no .eh_frame): walked by frame pointers, chain intact" {
-	command -v go >/dev/null || skip "no Go toolchain (scripts/setup.sh installs golang-go)"
+	command -v go >/dev/null || skip "no Go toolchain (scripts/setup.sh --test installs golang-go)"
 	GOCACHE=$BATS_TEST_TMPDIR/gocache GOPATH=$BATS_TEST_TMPDIR/gopath \
 		go build -o "$BATS_TEST_TMPDIR/goburn" "$ROOT/tests/workload/go/goburn.go"
 	run --separate-stderr "$SRE" profile -f json -- "$BATS_TEST_TMPDIR/goburn" 1

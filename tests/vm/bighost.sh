@@ -22,7 +22,7 @@ map_limit=$((32 << 20))
 rss_limit_kb=$((64 << 10))
 
 for bin in qemu-system-x86_64 busybox dpkg-deb; do
-	command -v "$bin" >/dev/null || { echo "bighost: $bin not installed (scripts/setup.sh --vm)" >&2; exit 2; }
+	command -v "$bin" >/dev/null || { echo "bighost: $bin not installed (scripts/setup.sh --test)" >&2; exit 2; }
 done
 kernel=$("$root/tests/vm/fetch-kernels.sh" "$cache" | awk '$1 == "6.12"') || true
 [ -n "$kernel" ] || { echo "bighost: cannot fetch the 6.12 kernel" >&2; exit 2; }

@@ -72,6 +72,8 @@ offcpu_known_sleep() {
 		fi
 	else
 		echo "FAIL exit $?: $(why /tmp/e)"
+		# Why it did not load: the verifier's last words.
+		$S offcpu -v 0.1 2>&1 | grep -v '^libbpf: prog' | tail -25 | cut -c1-200 | sed 's/^/SRE-DEBUG /' >&2
 	fi
 }
 result offcpu $(offcpu_known_sleep 2>/dev/console)

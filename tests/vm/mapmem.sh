@@ -110,5 +110,5 @@ measure profile profile
 measure biolat biolat
 measure tcpretrans tcpretrans
 measure serve serve --listen 127.0.0.1:19464
-measure triage triage -o "$tmp/triage"
+measure triage triage -o "$tmp/triage" 3600
 rm -rf "$tmp"

@@ -18,7 +18,7 @@ repeat=${SRE_VM_REPEAT:-0}
 [ "$repeat" -gt 0 ] && tools="$tools offcpu-repeat"
 
 for bin in qemu-system-x86_64 busybox dpkg-deb; do
-	command -v "$bin" >/dev/null || { echo "vm: $bin not installed (scripts/setup.sh --vm)" >&2; exit 2; }
+	command -v "$bin" >/dev/null || { echo "vm: $bin not installed (scripts/setup.sh --test)" >&2; exit 2; }
 done
 kernels=$("$root/tests/vm/fetch-kernels.sh" "$cache") || { echo "vm: cannot fetch kernels" >&2; exit 2; }
 

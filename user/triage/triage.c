@@ -134,6 +134,7 @@ static const struct sre_tool_spec triage_spec = {
 		"  sudo sretrace triage -- ./bench      only a command and its children, until it exits\n"
 		"  sudo sretrace triage -c postgres 20  only postgres processes\n",
 	.positional = SRE_POS_DURATION,
+	.default_duration_s = TRIAGE_DEFAULT_S,
 	.formats = SRE_FMT_TEXT,
 	.output_is_dir = true,
 	.short_opts = "",
@@ -601,7 +602,7 @@ static int triage_main(int argc, char **argv)
 		return 2;
 	}
 	if (!ss->opts.command && !ss->opts.duration_s)
-		ss->opts.duration_s = TRIAGE_DEFAULT_S;
+		ss->opts.duration_s = triage_spec.default_duration_s;
 	if (ss->opts.output)
 		snprintf(run.dir, sizeof(run.dir), "%s", ss->opts.output);
 	else

@@ -273,10 +273,70 @@ int sre_prog_run_stats(const struct bpf_program *p, uint64_t *run_ns, uint64_t *
 	return 0;
 }
 
+static struct bpf_insn insn(__u8 code, __u8 dst, __u8 src, __s16 off, __s32 imm)
+{
+	return (struct bpf_insn){ .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm };
+}
+
+/* Whether perf_event programs may use hash maps allocated as used
+ * (BPF_F_NO_PREALLOC): kernels before 6.1 refuse them ("perf_event
+ * programs can only use preallocated hash map"). Found by loading the
+ * smallest such program: a lookup in one. */
+static bool perf_event_takes_unpreallocated_maps(void)
+{
+	static int ok = -1;
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_NO_PREALLOC);
+	int map, prog;
+
+	if (ok >= 0)
+		return ok;
+	map = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, 4, 4, 1, &mo);
+	if (map < 0) {
+		ok = 0;
+		return false;
+	}
+	struct bpf_insn prog_insns[] = {
+		insn(BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -4, 0),		/* *(u32 *)(fp - 4) = 0 */
+		insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0), /* r2 = fp */
+		insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -4),	/* r2 -= 4 */
+		insn(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map), /* r1 = map */
+		insn(0, 0, 0, 0, 0),
+		insn(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+		insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),	/* r0 = 0 */
+		insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	prog = bpf_prog_load(BPF_PROG_TYPE_PERF_EVENT, NULL, "GPL", prog_insns,
+			     sizeof(prog_insns) / sizeof(prog_insns[0]), NULL);
+	ok = prog >= 0;
+	if (prog >= 0)
+		close(prog);
+	close(map);
+	return ok;
+}
+
+/* Hash maps are declared allocated as used (bpf/: their memory follows
+ * the workload); where a perf_event program may not use those, the
+ * object's hash maps are preallocated instead. */
+static void preallocate_where_needed(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+	struct bpf_map *m;
+	bool perf_event = false;
+
+	bpf_object__for_each_program(p, obj)
+		perf_event |= bpf_program__type(p) == BPF_PROG_TYPE_PERF_EVENT && bpf_program__autoload(p);
+	if (!perf_event || perf_event_takes_unpreallocated_maps())
+		return;
+	bpf_object__for_each_map(m, obj)
+		if (bpf_map__type(m) == BPF_MAP_TYPE_HASH)
+			bpf_map__set_map_flags(m, bpf_map__map_flags(m) & ~BPF_F_NO_PREALLOC);
+}
+
 int sre_load_attach(struct bpf_object_skeleton *s, const char *tool, const struct sre_opts *o, pid_t command_pid)
 {
 	int err;
 
+	preallocate_where_needed(*s->obj);
 	/* The BTF parsed for the probes above is MBs; libbpf parses its own. */
 	vmlinux_btf_release();
 	err = bpf_object__load_skeleton(s);

@@ -147,6 +147,9 @@ void sre_print_help(FILE *f, const struct sre_tool_spec *spec)
 	if (spec->positional == SRE_POS_INTERVAL_COUNT)
 		fprintf(f, "\n  interval   seconds between reports (default: one report at exit)\n"
 		       "  count      number of reports (default: until Ctrl-C)\n");
+	else if (spec->default_duration_s > 0)
+		fprintf(f, "\n  duration   seconds to trace (default: %.0f, or until -- COMMAND exits; Ctrl-C ends sooner)\n",
+			spec->default_duration_s);
 	else
 		fprintf(f, "\n  duration   seconds to trace (default: until Ctrl-C)\n");
 	if (spec->examples)

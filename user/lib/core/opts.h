@@ -37,6 +37,7 @@ struct sre_tool_spec {
 	const char *options_help; /* the tool's own options, preformatted */
 	const char *examples;
 	enum sre_positional positional;
+	double default_duration_s; /* SRE_POS_DURATION without a command; 0: until Ctrl-C */
 	unsigned int formats;     /* enum sre_format bits the tool can write */
 	bool output_is_dir;       /* -o names a directory (triage) */
 	const char *short_opts;   /* tool letters, getopt syntax */

@@ -59,6 +59,14 @@ static int64_t child(struct fg_graph *g, uint32_t parent, const char *name, bool
 		if (!nn)
 			return -ENOMEM;
 		g->nodes = nn;
+		if (g->before) {
+			double *nb = realloc(g->before, cap * sizeof(*nb));
+
+			if (!nb)
+				return -ENOMEM; /* nodes grew, capnodes did not: retried next time */
+			memset(nb + g->capnodes, 0, (cap - g->capnodes) * sizeof(*nb));
+			g->before = nb;
+		}
 		g->capnodes = cap;
 	}
 	if (g->nodes[parent].indexed) {
@@ -70,6 +78,8 @@ static int64_t child(struct fg_graph *g, uint32_t parent, const char *name, bool
 	}
 	n = &g->nodes[g->nnodes];
 	memset(n, 0, sizeof(*n));
+	if (g->before)
+		g->before[g->nnodes] = 0;
 	n->name = name;
 	n->parent = parent;
 	n->first_child = UINT32_MAX;
@@ -111,6 +121,7 @@ void fg_free(struct fg_graph *g)
 	sre_interner_free(&g->names);
 	sre_map_free(&g->children);
 	free(g->nodes);
+	free(g->before);
 	free(g);
 }
 
@@ -137,9 +148,12 @@ int fg_add(struct fg_graph *g, const char *const *frames, int n, double value, b
 	bool kernel = false, waker = false;
 
 	if (diff_before) {
+		/* The BEFORE side's totals, kept only for differential graphs. */
+		if (!g->before && !(g->before = calloc(g->capnodes, sizeof(*g->before))))
+			return -ENOMEM;
 		g->has_before = true;
 		g->before_total += value;
-		g->nodes[0].before += value;
+		g->before[0] += value;
 	} else {
 		g->nodes[0].value += value;
 	}
@@ -162,7 +176,7 @@ int fg_add(struct fg_graph *g, const char *const *frames, int n, double value, b
 			return -ENOMEM;
 		cur = (uint32_t)c;
 		if (diff_before)
-			g->nodes[cur].before += value;
+			g->before[cur] += value;
 		else
 			g->nodes[cur].value += value;
 	}
@@ -246,7 +260,7 @@ void fg_normalize(struct fg_graph *g)
 		double k = g->nodes[0].value / g->before_total;
 
 		for (uint32_t i = 0; i < g->nnodes; i++)
-			g->nodes[i].before *= k;
+			g->before[i] *= k;
 	}
 }
 

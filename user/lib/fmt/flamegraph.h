@@ -15,21 +15,24 @@
 
 /* ---- the model (flamegraph.c) ---- */
 
+/* 32 bytes: a large input makes a node per frame of every distinct path
+ * (a million for 50,000 deep random stacks), so a node's size is most of
+ * the renderer's memory. */
 struct fg_node {
 	const char *name;    /* interned in the graph's names: one copy per name */
+	double value;        /* total, including children */
 	uint32_t parent;
 	uint32_t first_child;
 	uint32_t next_sibling;
 	bool kernel;         /* below the "-" separator or named *_[k] */
 	bool indexed;        /* its children are in the graph's children map */
-	double value;        /* total, including children */
-	double before;       /* --diff: the BEFORE profile's total */
 };
 
 /* Node 0 is the root, "all"; UINT32_MAX ends a child list. The renderer
  * walks the tree directly; everyone else goes through the functions. */
 struct fg_graph {
 	struct fg_node *nodes;
+	double *before;            /* --diff only: each node's BEFORE total; NULL otherwise */
 	uint32_t nnodes, capnodes;
 	struct sre_interner names; /* frame names, one copy each */
 	struct sre_map children;   /* (parent, interned name) -> node, wide parents only */
@@ -52,6 +55,11 @@ uint64_t fg_malformed(const struct fg_graph *g);
 bool fg_empty(const struct fg_graph *g);
 /* Scales the "before" side to the same total as the "after" side. */
 void fg_normalize(struct fg_graph *g);
+/* Node i's BEFORE total (0 without --diff). */
+static inline double fg_before(const struct fg_graph *g, uint32_t i)
+{
+	return g->before ? g->before[i] : 0;
+}
 /* Relinks every node's children in name order. */
 int fg_sort(struct fg_graph *g);
 

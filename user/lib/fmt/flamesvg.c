@@ -65,15 +65,15 @@ static uint64_t colour_hash(const char *s)
 
 /* Deterministic per name: the same function gets the same colour in
  * every graph. */
-static void frame_colour(const struct fg_node *n, enum fg_palette pal, bool diff, double max_delta, char *buf,
-			 size_t len)
+static void frame_colour(const struct fg_node *n, double before, enum fg_palette pal, bool diff, double max_delta,
+			 char *buf, size_t len)
 {
 	uint64_t h = colour_hash(n->name);
 	double v1 = (double)(h & 0xff) / 255.0, v2 = (double)((h >> 8) & 0xff) / 255.0;
 	double v3 = (double)((h >> 16) & 0xff) / 255.0;
 
 	if (diff) {
-		double d = n->value - n->before;
+		double d = n->value - before;
 		int shade = max_delta > 0 ? (int)(210 * (1 - fabs(d) / max_delta)) : 210;
 
 		if (d > 0)
@@ -150,8 +150,8 @@ static void measure(struct fg_layout *l, uint32_t id, int depth)
 		return;
 	if (depth > l->max_depth)
 		l->max_depth = depth;
-	if (fabs(n->value - n->before) > l->max_delta)
-		l->max_delta = fabs(n->value - n->before);
+	if (fabs(n->value - fg_before(l->g, id)) > l->max_delta)
+		l->max_delta = fabs(n->value - fg_before(l->g, id));
 	for (uint32_t c = n->first_child; c != UINT32_MAX; c = l->g->nodes[c].next_sibling)
 		measure(l, c, depth + 1);
 }
@@ -163,18 +163,19 @@ static void draw(struct fg_layout *l, uint32_t id, int depth, double x)
 	double w = n->value * l->scale, total = g->nodes[0].value;
 	int y = l->o->inverted ? FG_TOP + depth * FG_FRAME_HEIGHT
 			       : l->height - FG_BOTTOM - (depth + 1) * FG_FRAME_HEIGHT;
+	double before = fg_before(g, id);
 	char colour[48];
 	size_t fit;
 
 	if (w < l->o->minwidth)
 		return;
-	frame_colour(n, l->pal, l->diff, l->max_delta, colour, sizeof(colour));
+	frame_colour(n, before, l->pal, l->diff, l->max_delta, colour, sizeof(colour));
 	fputs("<g class=\"f\"><title>", l->out);
 	xml_escape(l->out, n->name, SIZE_MAX);
 	fprintf(l->out, " (%.15g %s, %.2f%%", n->value, l->o->countname, total > 0 ? 100.0 * n->value / total : 0);
 	if (l->diff)
-		fprintf(l->out, "; before %.15g, %+.2f%%", n->before,
-			n->before > 0 ? 100.0 * (n->value - n->before) / n->before : 100.0);
+		fprintf(l->out, "; before %.15g, %+.2f%%", before,
+			before > 0 ? 100.0 * (n->value - before) / before : 100.0);
 	/* The separators ("-" user|kernel, "--" sleeper|waker) are a gap, not
 	 * a frame: no fill, no text; the tooltip still says what they are. */
 	if (!strcmp(n->name, "-") || !strcmp(n->name, "--"))
