@@ -272,18 +272,28 @@ static int cmp_name(const void *a, const void *b, void *ctx)
 }
 
 /* Once, in place, so drawing needs no per-level buffers (stacks can be
- * thousands of frames deep). */
-int fg_sort(struct fg_graph *g)
+ * thousands of frames deep). Only what can be drawn: sorting every node
+ * was a fifth of the time on a large input where few are wide enough. */
+int fg_sort(struct fg_graph *g, double min_value)
 {
 	uint32_t *buf = malloc((size_t)g->nnodes * sizeof(*buf));
+	uint32_t *todo = malloc((size_t)g->nnodes * sizeof(*todo));
+	uint32_t ntodo = 0;
 
-	if (!buf)
+	if (!buf || !todo) {
+		free(buf);
+		free(todo);
 		return -ENOMEM;
-	for (uint32_t i = 0; i < g->nnodes; i++) {
-		uint32_t n = 0;
+	}
+	todo[ntodo++] = 0;
+	while (ntodo) {
+		uint32_t i = todo[--ntodo], n = 0;
 
-		for (uint32_t c = g->nodes[i].first_child; c != UINT32_MAX; c = g->nodes[c].next_sibling)
+		for (uint32_t c = g->nodes[i].first_child; c != UINT32_MAX; c = g->nodes[c].next_sibling) {
 			buf[n++] = c;
+			if (g->nodes[c].value >= min_value && g->nodes[c].first_child != UINT32_MAX)
+				todo[ntodo++] = c;
+		}
 		if (n < 2)
 			continue;
 		qsort_r(buf, n, sizeof(*buf), cmp_name, g);
@@ -293,5 +303,6 @@ int fg_sort(struct fg_graph *g)
 		g->nodes[buf[n - 1]].next_sibling = UINT32_MAX;
 	}
 	free(buf);
+	free(todo);
 	return 0;
 }

@@ -60,8 +60,10 @@ static inline double fg_before(const struct fg_graph *g, uint32_t i)
 {
 	return g->before ? g->before[i] : 0;
 }
-/* Relinks every node's children in name order. */
-int fg_sort(struct fg_graph *g);
+/* Relinks in name order the children of every node of at least
+ * min_value, reached from the root through such nodes: the rest is never
+ * drawn (0: every node). */
+int fg_sort(struct fg_graph *g, double min_value);
 
 /* ---- the SVG renderer (flamesvg.c) ---- */
 

@@ -286,7 +286,8 @@ int fg_render(struct fg_graph *g, const struct fg_options *o, FILE *out)
 
 	if (o->normalize)
 		fg_normalize(g);
-	if (fg_sort(g))
+	/* Frames narrower than minwidth are not drawn, nor anything above them. */
+	if (fg_sort(g, total > 0 && o->width > 2.0 * FG_XPAD ? 0.999 * o->minwidth * total / (o->width - 2.0 * FG_XPAD) : 0))
 		return -ENOMEM;
 	l.diff = g->has_before;
 	l.pal = o->palette == FG_AUTO ? (looks_off_cpu(g) ? FG_IO : FG_HOT) : o->palette;
