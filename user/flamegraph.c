@@ -132,6 +132,10 @@ int flamegraph_main(int argc, char **argv)
 			fg_free(g);
 			return fg_error("cannot read '%s'", argv[i]);
 		}
+		/* A file's size bounds its frames (~25 bytes each): room for
+		 * that many nodes at once (pages are only touched as used). */
+		if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size / 24 < UINT32_MAX / 2)
+			fg_reserve(g, (uint32_t)(st.st_size / 24));
 		/* A directory opens but cannot be read: say so, as for a missing file. */
 		c = fgetc(f);
 		if (c == EOF && ferror(f)) {

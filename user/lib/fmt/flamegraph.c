@@ -142,6 +142,20 @@ static bool is_kernel_name(const char *s)
 	return n > 4 && !strcmp(s + n - 4, "_[k]");
 }
 
+int fg_reserve(struct fg_graph *g, uint32_t nodes)
+{
+	struct fg_node *nn;
+
+	if (nodes <= g->capnodes || g->before)
+		return 0;
+	nn = realloc(g->nodes, (size_t)nodes * sizeof(*nn));
+	if (!nn)
+		return -ENOMEM;
+	g->nodes = nn;
+	g->capnodes = nodes;
+	return 0;
+}
+
 int fg_add(struct fg_graph *g, const char *const *frames, int n, double value, bool diff_before)
 {
 	uint32_t cur = 0;
@@ -163,9 +177,9 @@ int fg_add(struct fg_graph *g, const char *const *frames, int n, double value, b
 
 		/* Frames after "-" are the kernel's; after "--" (offcpu --wakers)
 		 * come the waker's kernel frames, then "-", then its user ones. */
-		if (!strcmp(frames[i], "--")) {
+		if (frames[i][0] == '-' && !strcmp(frames[i], "--")) {
 			waker = kernel = true;
-		} else if (!strcmp(frames[i], "-")) {
+		} else if (frames[i][0] == '-' && !frames[i][1]) {
 			kernel = !waker;
 		}
 		name = sre_intern(&g->names, frames[i]);

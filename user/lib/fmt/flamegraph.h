@@ -48,6 +48,9 @@ void fg_free(struct fg_graph *g);
 int fg_read(struct fg_graph *g, FILE *f, bool diff_before);
 /* The same, each stack reversed before it is merged when reverse is set. */
 int fg_read_stacks(struct fg_graph *g, FILE *f, bool diff_before, bool reverse);
+/* Room for this many nodes now (from the input's size): growing the
+ * array by doubling moved tens of MB on a large input. Best effort. */
+int fg_reserve(struct fg_graph *g, uint32_t nodes);
 /* Adds one stack: frames outermost first. */
 int fg_add(struct fg_graph *g, const char *const *frames, int n, double value, bool diff_before);
 uint64_t fg_malformed(const struct fg_graph *g);
