@@ -43,7 +43,9 @@ setup() {
 	wait $t
 	output=$(cat "$BATS_TEST_TMPDIR/out")
 	got=$(folded_sum 'sretrace_test_block_here')
-	within_pct "$got" "$(cat "$T/truth")" 3
+	# Failed once in a clean CI run (not reproduced in 6 runs alone): say what came out.
+	within_pct "$got" "$(cat "$T/truth")" 3 ||
+		{ echo "got $got us, workload $(cat "$T/truth") us" >&3; cut -c1-300 <<<"$output" >&3; false; }
 }
 
 @test "offcpu -p and -c: only the chosen process appears" {
