@@ -24,12 +24,13 @@ frames() {
 	sed -E 's/ [0-9]+$//' <<<"$output" | tr ';' '\n' | sort -u
 }
 
-# Frames of $output that hold at least 2% of its samples (counted once per
-# line they appear on), one per line.
+# Frames of $output that hold at least 5% of its samples (counted once per
+# line they appear on), one per line. (At 2%, libstdc++'s string
+# construction at start-up was sampled in one run and not the next.)
 hot_frames() {
 	awk '{ st = $0; sub(/ [0-9]+$/, "", st); t += $NF; n = split(st, f, ";"); delete seen
 		for (i = 1; i <= n; i++) if (!(f[i] in seen)) { seen[f[i]] = 1; w[f[i]] += $NF } }
-		END { for (k in w) if (w[k] * 50 >= t) print k }' <<<"$output" | sort -u
+		END { for (k in w) if (w[k] * 20 >= t) print k }' <<<"$output" | sort -u
 }
 
 # Profiles "$@" twice, mangled and not; checks that every mangled frame the
@@ -37,7 +38,7 @@ hot_frames() {
 # second exactly as c++filt demangles it. Prints how many were compared.
 same_as_cxxfilt() {
 	profile_folded --no-demangle -- "$@"
-	# Frames holding 2% of the samples or more: present in both runs (a
+	# Frames holding 5% of the samples or more: present in both runs (a
 	# function sampled once in the first may not be sampled in the second).
 	hot_frames | grep -E '^_[ZR]' | grep -E "$MATCH" >"$T/mangled"
 	[ -s "$T/mangled" ]
