@@ -49,9 +49,10 @@ measure() { # name args...
 	"$S" "$@" >/dev/null 2>"$tmp/err" &
 	pid=$!
 	# Loaded when its maps are there; TCG guests take minutes (triage
-	# loads five tools; 64 vCPUs on one host thread).
+	# loads five tools; 64 vCPUs on one host thread; 5 minutes of waiting
+	# were not always enough there).
 	i=0
-	while [ "$i" -lt 600 ] && [ "$(map_bytes $pid)" = 0 ]; do
+	while [ "$i" -lt 1200 ] && [ "$(map_bytes $pid)" = 0 ]; do
 		kill -0 $pid 2>/dev/null || break
 		sleep 0.5
 		i=$((i + 1))
