@@ -80,11 +80,12 @@ measure() { # name args...
 	fi
 	alive=$(kill -0 $pid 2>/dev/null && echo yes)
 	brss=$(bpf_rss $pid)
-	kill -INT $pid 2>/dev/null
 	# The peak of the whole run, the report at the end included (triage
 	# writes its directory then): VmHWM never falls, so its last reading
-	# before the process is gone.
-	hwm=
+	# before the process is gone; read once before the signal too, for a
+	# tool that is gone before the first reading after it.
+	hwm=$(awk '/^VmHWM:/ { print $2 }' /proc/$pid/status 2>/dev/null)
+	kill -INT $pid 2>/dev/null
 	while h=$(awk '/^VmHWM:/ { print $2 }' /proc/$pid/status 2>/dev/null) && [ -n "$h" ]; do
 		hwm=$h
 		sleep 0.02
