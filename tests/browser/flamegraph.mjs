@@ -2,16 +2,11 @@
 // screenshot, click a frame (it must then span the full width), reset,
 // search with a regular expression (the reported match percentage must be
 // the frames' share).   node flamegraph.mjs SVG SCREENSHOT FRAME REGEX PERCENT
-import { chromium } from 'playwright-core';
+import { launch, checker } from './harness.mjs';
 
 const [svg, shot, frameName, regex, wantPct] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
-let failed = 0;
-const check = (ok, what) => { console.log(`${ok ? 'ok' : 'not ok'} ${what}`); if (!ok) failed++; };
+const browser = await launch();
+const c = checker(), check = c.check;
 try {
   const page = await browser.newPage({ viewport: { width: 1300, height: 400 } });
   await page.goto('file://' + svg);
@@ -39,4 +34,4 @@ try {
 } finally {
   await browser.close();
 }
-process.exit(failed ? 1 : 0);
+process.exit(c.failed ? 1 : 0);

@@ -6,17 +6,12 @@
 // reports its share, and a full-page screenshot is left to look at.
 //   node report.mjs REPORT.html FINDINGS.json SCREENSHOT FRAME REGEX PERCENT
 import { readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { launch, checker } from './harness.mjs';
 
 const [html, findingsJson, shot, frameName, regex, wantPct] = process.argv.slice(2);
 const want = JSON.parse(readFileSync(findingsJson, 'utf8'));
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
-let failed = 0;
-const check = (ok, what) => { console.log(`${ok ? 'ok' : 'not ok'} ${what}`); if (!ok) failed++; };
+const browser = await launch();
+const c = checker(), check = c.check;
 try {
   const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
   const remote = [];
@@ -85,4 +80,4 @@ try {
 } finally {
   await browser.close();
 }
-process.exit(failed ? 1 : 0);
+process.exit(c.failed ? 1 : 0);
