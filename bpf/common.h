@@ -21,6 +21,7 @@ enum sre_counter {
 	SRE_CNT_STACK_LOST, /* stacks not stored: stack map full or walk failed */
 	SRE_CNT_COPY_DROPS, /* user stack copies lost (ring buffer full): --unwind dwarf */
 	SRE_CNT_UNCHECKED, /* offcpu: copies reused before userspace checked them (reader behind) */
+	SRE_CNT_PREEMPT_NO_COPY, /* offcpu: preemptions of programs without frame pointers: no user stack */
 	SRE_CNT_MAX,
 };
 

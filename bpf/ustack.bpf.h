@@ -36,7 +36,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct sre_fp_proc);
 } fp_procs SEC(".maps");
 
 struct {
@@ -95,14 +95,26 @@ enum ustack_way {
 /* How to take this process's user stacks. */
 static __always_inline enum ustack_way user_stack_way(__u32 tgid, __u32 gen)
 {
-	__u32 *fp_gen;
+	struct sre_fp_proc *fp;
 
 	if (!unwind_cfg.copies)
 		return USTACK_WALK;
 	if (!unwind_cfg.fp_auto)
 		return USTACK_COPY;
-	fp_gen = bpf_map_lookup_elem(&fp_procs, &tgid);
-	return fp_gen && *fp_gen == gen ? USTACK_JOIN : USTACK_COPY;
+	fp = bpf_map_lookup_elem(&fp_procs, &tgid);
+	return fp && fp->gen == gen && !fp->copies ? USTACK_JOIN : USTACK_COPY;
+}
+
+/* The program was found built with frame pointers (a walk reaches its
+ * entry), whether its stacks are joined or copied. */
+static __always_inline bool built_with_fp(__u32 tgid, __u32 gen)
+{
+	struct sre_fp_proc *fp;
+
+	if (!unwind_cfg.copies)
+		return true;
+	fp = bpf_map_lookup_elem(&fp_procs, &tgid);
+	return fp && fp->gen == gen;
 }
 
 /* The registers the current thread entered the kernel with. */

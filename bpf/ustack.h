@@ -12,6 +12,13 @@
  * small copy unwinds the frames inside libraries without them (the frame
  * that called into libc, which a frame-pointer walk skips). */
 #define USTACK_JOIN_BYTES 1024
+/* fp_procs value: a process found built with frame pointers. copies: its
+ * joins failed too often, its stacks are copied whole (a preemption is
+ * still walked). */
+struct sre_fp_proc {
+	__u32 gen;
+	__u32 copies;
+};
 #define USTACK_PAGE 4096
 #define USTACK_NREGS 17	/* DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15, rip */
 /* Ring size while copying stacks: 256 KiB per CPU, at least 4 MiB, at

@@ -156,11 +156,18 @@ triage_under_load() {
 	tracer=$!
 	wait_links $tracer 8
 	{ pg_rig_psql "select wal_sync, wal_sync_time from pg_stat_wal" | tr '|' ' '; date +%s%N; } >"$BATS_TEST_TMPDIR/wal"
+	# What else ran meanwhile (a failed ranking can be a busy host).
+	top -b -n 2 -d 3 -w 160 2>/dev/null | awk '/^top -/ { n++ } n == 2' | sed -n '1p;3p;7,12p' \
+		>"$BATS_TEST_TMPDIR/top" &
+	local top=$!
 	sample_wait_events $(($1 - 2)) >"$BATS_TEST_TMPDIR/events"
 	{ pg_rig_psql "select wal_sync, wal_sync_time from pg_stat_wal" | tr '|' ' '; date +%s%N; } >>"$BATS_TEST_TMPDIR/wal"
 	wait $tracer
+	wait $top
 	cat "$BATS_TEST_TMPDIR/events" | head -6 >&3
-	sed -n '/^Findings/,/^Overhead/p' "$BATS_TEST_TMPDIR/triage.out" | head -7 >&3
+	cat "$BATS_TEST_TMPDIR/top" >&3
+	sed -n '/^Where the threads/,/^$/p' "$BATS_TEST_TMPDIR/triage.out" >&3
+	sed -n '/^Findings/,/^Overhead/p' "$BATS_TEST_TMPDIR/triage.out" | grep -E '^  [0-9]+\. ' >&3
 }
 
 first_finding() {

@@ -355,6 +355,10 @@ static void find_cpu(struct sre_triage_data *d, const struct sre_triage_threshol
 
 		if ((double)p->on_ns < th->min_share * (double)d->busy_ns)
 			break;
+		/* A share from a handful of samples is noise (one 10 ms sample
+		 * of a process that ran 12 ms is "83% on CPU"). */
+		if (d->period_ns && p->on_ns / d->period_ns < SRE_TRIAGE_MIN_CPU_SAMPLES)
+			break;
 		/* Hottest function: the innermost frame of each sample, summed by
 		 * name (sorted, so each name is summed once). */
 		hot = hottest_leaf(d, p->pid, &hot_samples, &samples);

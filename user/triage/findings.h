@@ -24,6 +24,9 @@ struct sre_triage_thresholds {
 
 #define SRE_TRIAGE_DEFAULTS { .min_share = 0.05, .retrans_rate = 0.01, .disk_p99_ns = 50000000 }
 #define SRE_TRIAGE_MAX_FINDINGS 12
+/* Fewer samples than this in a process make no CPU finding: a share's
+ * error is about 1/sqrt(samples), over 30% below 10. */
+#define SRE_TRIAGE_MIN_CPU_SAMPLES 10
 
 struct sre_triage_flow {
 	char raddr[48];

@@ -58,6 +58,7 @@ void sre_stack_report_json(FILE *f, const struct sre_stack_report *r, const stru
 	sre_json_uint(&j, "lost_stacks", cnt[SRE_CNT_STACK_LOST]);
 	sre_json_uint(&j, "copy_drops", cnt[SRE_CNT_COPY_DROPS]);
 	sre_json_uint(&j, "unchecked_reuses", cnt[SRE_CNT_UNCHECKED]);
+	sre_json_uint(&j, "preempted_no_user_stack", cnt[SRE_CNT_PREEMPT_NO_COPY]);
 	sre_json_uint(&j, "spilled_rows", r->sink->spilled);
 	sre_stack_sink_json(r->sink, &j);
 	if (r->json_extra)
@@ -118,6 +119,9 @@ int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, co
 		fprintf(stderr, "%s: %" PRIu64 " %s took a user stack copied at the same pc and sp before it was "
 				"checked (the reader was behind): their callers may be another caller's\n",
 			r->tool, cnt[SRE_CNT_UNCHECKED], r->lost_what);
+	if (cnt[SRE_CNT_PREEMPT_NO_COPY])
+		fprintf(stderr, "%s: %" PRIu64 " preemptions of programs without frame pointers have no user frames "
+				"(preempted in user code: not copied, each lands at a new instruction)\n", r->tool, cnt[SRE_CNT_PREEMPT_NO_COPY]);
 	/* Losses are shown, never hidden; on stderr so folded output stays clean. */
 	if (cnt[SRE_CNT_STACK_LOST] || cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
 		fprintf(stderr, "%s: %" PRIu64 " stacks lost (map full or walk failed; see --stack-storage-size), "
