@@ -21,7 +21,12 @@ enum sre_counter {
 	SRE_CNT_STACK_LOST, /* stacks not stored: stack map full or walk failed */
 	SRE_CNT_COPY_DROPS, /* user stack copies lost (ring buffer full): --unwind dwarf */
 	SRE_CNT_UNCHECKED, /* offcpu: copies reused before userspace checked them (reader behind) */
-	SRE_CNT_PREEMPT_NO_COPY, /* offcpu: preemptions of programs without frame pointers: no user stack */
+	SRE_CNT_PREEMPT_NO_COPY, /* offcpu: preemptions of programs without frame pointers: innermost user frame only */
+	SRE_CNT_PY_TRUNCATED, /* Python stacks cut at STACK_MAX_DEPTH frames, or unreadable part-way */
+	SRE_CNT_KSTACK_REUSED, /* offcpu: kernel stacks taken from an earlier walk at the same place */
+	SRE_CNT_KSTACK_CHECKED, /* offcpu: reuses walked anyway and compared */
+	SRE_CNT_KSTACK_DIFFERED, /* offcpu: of those, walks that found another stack */
+	SRE_CNT_UNENDED, /* offcpu: blocks whose end (the thread's switch-in) was never seen */
 	SRE_CNT_MAX,
 };
 

@@ -8,7 +8,11 @@
  * sample_ns or more, and shorter ones with probability duration/sample_ns,
  * weighted by 1/p so totals stay unbiased. The user stack must be walked
  * while the thread is current, at block time; it is walked again only
- * when no thread of the same address space blocked from there before. */
+ * when no thread of the same address space blocked from there before. A
+ * kept block's kernel stack is likewise taken from the last walk for the
+ * same user stack, state and innermost kernel frames, and one reuse in
+ * kstack_check is walked anyway and compared (counted; a place that gave
+ * two stacks is walked every time after). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -19,6 +23,7 @@
 #include "procs.bpf.h"
 #include "taskslot.bpf.h"
 #include "ustack.bpf.h"
+#include "python.bpf.h"
 #include "irqctx.bpf.h"
 
 const volatile bool user_stacks = true;
@@ -31,6 +36,14 @@ const volatile __u32 state_mask = OFFCPU_STATE_INTERRUPTIBLE | OFFCPU_STATE_UNIN
 const volatile __u32 sample_ns = 1000000;
 /* Reuse the previous user-stack walk when the registers match (off in --exact). */
 const volatile bool reuse_user_stack = true;
+/* Reuse kernel stacks (kstacks_by_place); one reuse in kstack_check is
+ * walked and compared. 0: walk every kept block (--exact). */
+const volatile __u32 kstack_check = OFFCPU_KSTACK_CHECK;
+/* Stacks of preemptions (state preempted). Off (triage): a preempted
+ * thread is runnable, and where it was preempted is any instruction it
+ * runs, which the on-CPU profile shows; walking its stacks at every
+ * preemption cost more than all the blocks a saturated server keeps. */
+const volatile bool preempt_stacks = true;
 /* One row per comm, threads merged (serve's off-CPU seconds by comm). */
 const volatile bool by_comm = false;
 /* Who ended each wait (OFFCPU_WAKERS_*): none, the waker, or the waker
@@ -89,9 +102,52 @@ struct {
 	__type(value, struct place_stacks);
 } places SEC(".maps");
 
+/* What decides a sleeping thread's kernel stack, as far as it can be read
+ * without walking it: the user call chain it entered the kernel from (its
+ * user stack id), how it left the CPU, and a fingerprint of its innermost
+ * kernel frames: the words of its saved stack above the stack pointer that
+ * point into the kernel image (return addresses, static data), hashed with
+ * their offsets. Not the stack's depth: kernels with
+ * CONFIG_RANDOMIZE_KSTACK_OFFSET (the default on Debian, Ubuntu, Fedora)
+ * move every syscall's frames by up to 1 KiB at random, so one path has
+ * many depths and two paths can share one. The same user chain and
+ * innermost frames reached two ways would share an entry: the check walks
+ * (kstack_check) count that. */
+struct kstack_place {
+	__u64 ustack;
+	__u64 inner; /* the fingerprint */
+	__u32 state;
+	__u32 pad;
+};
+
+/* The key again: an LRU element can be recycled for another key while a
+ * program still reads it (as with places). */
+struct kstack_known {
+	struct kstack_place at;
+	__u64 kstack;
+	__u64 mixed; /* a check found another stack here: always walked */
+};
+
+/* Sized by userspace as places (an entry missing costs one walk). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct kstack_place);
+	__type(value, struct kstack_known);
+} kstacks_by_place SEC(".maps");
+
+/* The x86-64 kernel image (text, data, bss; KASLR slides it within this
+ * 1 GiB): words in it are return addresses or pointers to static data,
+ * the same on every pass through a path; heap, stack and module
+ * addresses lie outside. */
+#define KIMAGE_LO 0xffffffff80000000ULL
+#define KIMAGE_HI 0xffffffffc0000000ULL
+#define KSTACK_INNER_WORDS 64
+
 struct block_start {
 	__u64 ts;
 	__u64 ustack; /* this block's user stack */
+	__u64 pystack; /* its Python frames (bpf/python.bpf.h); 0: none */
 	__u32 gen;    /* the process's generation when it blocked */
 	__u32 layout_gen; /* the generation the layout below was read in */
 	__u64 stack_top, exe_ino; /* its address space's layout (struct block_place) */
@@ -175,6 +231,28 @@ static __always_inline __u32 blocked_syscall(struct task_struct *prev)
 	return nr >= 0 && nr < 0xffff ? (__u32)nr + 1 : 0;
 }
 
+/* The instruction the current thread was at in user code; 0 if unknown. */
+static __always_inline __u64 current_user_ip(void)
+{
+	struct pt_regs *regs = current_user_regs();
+	__u64 ip = 0;
+
+	if (regs)
+		bpf_probe_read_kernel(&ip, sizeof(ip), &regs->ip);
+	return ip;
+}
+
+/* Only that instruction: a stack of one frame (no unwinding attempted). */
+static __always_inline __u64 current_user_leaf(__u64 ip)
+{
+	struct stack_trace *st = stack_buffer();
+
+	if (!st || !ip)
+		return 0;
+	st->ips[0] = ip;
+	return store_stack(st, sizeof(st->ips[0]), STACK_KIND_USER);
+}
+
 /* The place's stack still holds: a walk's frame pointer and return
  * address are where they were; a copy's unwound return addresses are
  * (bp is often plain data in code without frame pointers). */
@@ -200,26 +278,40 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 	struct place_stacks *p, kept = {};
 	struct place_stack *fresh;
 	bool copied = false, have_ret = false;
-	__u64 ret = 0, id = 0, stored = 0, held;
+	__u64 ret = 0, id = 0, stored = 0, held, ip;
 	struct pt_regs uregs;
+	bool one_off = false;
 
 	/* A preemption in user code lands at any instruction: each is a new
-	 * place, and copying each (6 KB) was 9 in 10 copies on a saturated
-	 * PostgreSQL. Walked by frame pointers where the program has them;
-	 * else none, counted. (Preempted in a syscall: a place like a block.) */
+	 * place, and copying each whole (6 KB) was 9 in 10 copies on a
+	 * saturated PostgreSQL. A program without frame pointers gets only
+	 * its innermost frame, counted (its function, not its callers). One
+	 * with them is walked, in its own code; preempted in a library (libc,
+	 * the vDSO), the walk would skip the caller of the library function,
+	 * so it is joined to a small copy as a block is, and not kept for the
+	 * place. (Preempted in a syscall: a place like a block.) */
 	if (b->state == OFFCPU_STATE_PREEMPTED && !blocked_syscall(prev)) {
-		if (built_with_fp(tgid, b->gen))
+		ip = current_user_ip();
+		if (!built_with_fp(tgid, b->gen)) {
+			b->ustack = current_user_leaf(ip);
+			if (b->ustack)
+				count_event(SRE_CNT_PREEMPT_NO_COPY);
+			return;
+		}
+		/* In the executable's own text (built with frame pointers, as
+		 * the process is), not in a library. */
+		if (ip >= prev->mm->start_code && ip < prev->mm->end_code) {
 			b->ustack = current_user_stack(ctx);
-		else
-			count_event(SRE_CNT_PREEMPT_NO_COPY);
-		return;
+			return;
+		}
+		one_off = true;
 	}
 	if (!(unwind_cfg.has_task_pt_regs || unwind_cfg.copies) || !read_user_regs(&uregs)) {
 		way = user_stack_way(tgid, b->gen);
 		b->ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
 		return;
 	}
-	if (reuse_user_stack) {
+	if (reuse_user_stack && !one_off) {
 		if (b->layout_gen != b->gen) {
 			b->stack_top = prev->mm->start_stack;
 			b->exe_ino = prev->mm->exe_file->f_inode->i_ino;
@@ -245,19 +337,24 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 		if (p)
 			__builtin_memcpy(&kept, p, sizeof(kept));
 	}
-	/* How this process's stacks are taken: only looked up when one is. */
+	/* How this process's stacks are taken: only looked up when one is. A
+	 * one-off on a process moved to full copies is walked: a whole copy
+	 * (6 KB) at every preemption is what the walk is there to avoid. */
 	way = user_stack_way(tgid, b->gen);
+	if (one_off && way == USTACK_COPY)
+		way = USTACK_WALK;
 	/* The walk (fp, or joined to a small copy), kept when a copy fails. */
 	b->ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
 	if (way != USTACK_WALK && (id = next_copy_id()))
 		copied = send_user_stack(&proc_events, &uregs, pid, tgid, b->gen,
-					 USTACK_STORE_AS_ID | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), id, 0, b->ustack);
+					 USTACK_STORE_AS_ID | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0) |
+						 (one_off ? USTACK_ONE_OFF : 0), id, 0, b->ustack, 0);
 	if (copied)
 		b->ustack = id;
 	/* No stack (a copy was to be taken and the ring was full): not kept
 	 * for the place, its next block tries again. Kept, it gave every later
 	 * block there no user stack, uncounted (21 s of PostgreSQL's waits). */
-	if (!reuse_user_stack || !b->ustack)
+	if (!reuse_user_stack || one_off || !b->ustack)
 		return;
 	/* The element is replaced whole, never written in place. */
 	fresh = &kept.at[kept.next++ % PLACE_STACKS];
@@ -277,8 +374,17 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 	struct block_start *b;
 	__u32 tgid, state = state_class(prev, preempt);
 
-	if (!(state_mask & state))
+	if (!(state_mask & state)) {
+		/* Not a block to keep (a preemption, by default), but a start
+		 * still pending means the last switch-in was missed: left, the
+		 * next wake would stretch that block over this run. */
+		b = task_slot(&blocks, &blocks_by_tid, prev, prev->pid, false, &zero_block);
+		if (b && b->ts) {
+			count_event(SRE_CNT_UNENDED);
+			b->ts = 0;
+		}
 		return;
+	}
 	if (!current_wanted())
 		return;
 	b = task_slot(&blocks, &blocks_by_tid, prev, prev->pid, true, &zero_block);
@@ -286,8 +392,16 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 		count_event(SRE_CNT_MISSED);
 		return;
 	}
+	/* Still set: the last block's end, this thread's switch-in, never
+	 * reached this program: a kernel that switches away from some task
+	 * without the tracepoint (this project's Firecracker/PVM host does,
+	 * from its agent's threads; docs/offcpu.md). That block's time is
+	 * unknown: counted, not silent. */
+	if (b->ts)
+		count_event(SRE_CNT_UNENDED);
 	b->ts = now;
 	b->ustack = 0;
+	b->pystack = 0;
 	b->waker.flags = 0;
 	b->wake_keep = 0;
 	b->state = state;
@@ -295,12 +409,74 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 		b->syscall = blocked_syscall(prev);
 	/* Kernel threads have no user stack: nothing to walk, copy or announce
 	 * (on a busy server they are a large share of all blocks). */
-	if (user_stacks && prev->mm) {
+	if (user_stacks && prev->mm && (preempt_stacks || state != OFFCPU_STATE_PREEMPTED)) {
 		tgid = prev->tgid;
 		/* Announced first: the copy must reach userspace after it. */
 		b->gen = announce_process(tgid);
 		user_stack_at_block(ctx, prev, b, prev->pid, tgid, (__u32)(now / 1000000));
+		b->pystack = python_stack(tgid, prev->pid, b->gen);
 	}
+}
+
+/* The fingerprint of t's innermost kernel frames (struct kstack_place);
+ * 0 when they cannot be read. */
+static __always_inline __u64 kstack_inner(struct task_struct *t)
+{
+	struct stack_trace *st = stack_buffer();
+	__u64 h = STACK_HASH_SEED, v;
+
+	if (!st || bpf_probe_read_kernel(st->ips, KSTACK_INNER_WORDS * sizeof(__u64), (void *)t->thread.sp))
+		return 0;
+	for (int i = 0; i < KSTACK_INNER_WORDS; i++) {
+		v = st->ips[i];
+		if (v >= KIMAGE_LO && v < KIMAGE_HI)
+			h = stack_hash_mix(h, v ^ ((__u64)i << 56));
+	}
+	return h ? h : 1;
+}
+
+/* next's kernel stack where it blocked: walked, or the last walk from the
+ * same place (struct kstack_place). Threads without a user stack (kernel
+ * threads, a user stack lost) are always walked, and so are preemptions:
+ * which interrupt preempted a thread decides frames the key does not
+ * hold (checks under triage on pgbench found 4 such places in 6,000 when
+ * the key had the stack's depth instead of the fingerprint). */
+static __always_inline __u64 wake_kernel_stack(struct task_struct *next, __u64 ustack, __u32 state)
+{
+	struct kstack_place key = {};
+	struct kstack_known *k, fresh = {};
+	__u64 id;
+
+	if (!kstack_check || !ustack || state == OFFCPU_STATE_PREEMPTED)
+		return task_kernel_stack(next, true);
+	key.ustack = ustack;
+	key.state = state;
+	if (!(key.inner = kstack_inner(next)))
+		return task_kernel_stack(next, true);
+	k = bpf_map_lookup_elem(&kstacks_by_place, &key);
+	if (k && (k->at.ustack != key.ustack || k->at.inner != key.inner || k->at.state != key.state))
+		k = NULL; /* recycled for another key under us: walk */
+	fresh.at = key;
+	if (k && !k->mixed) {
+		id = k->kstack;
+		if (bpf_get_prandom_u32() % kstack_check) {
+			count_event(SRE_CNT_KSTACK_REUSED);
+			return id;
+		}
+		/* The check: this block gets the fresh walk whatever it finds. */
+		count_event(SRE_CNT_KSTACK_CHECKED);
+		fresh.kstack = task_kernel_stack(next, false);
+		if (!fresh.kstack || fresh.kstack == id)
+			return id;
+		count_event(SRE_CNT_KSTACK_DIFFERED);
+		fresh.mixed = 1;
+		bpf_map_update_elem(&kstacks_by_place, &key, &fresh, BPF_ANY);
+		return fresh.kstack;
+	}
+	fresh.kstack = task_kernel_stack(next, true);
+	if (!k && fresh.kstack)
+		bpf_map_update_elem(&kstacks_by_place, &key, &fresh, BPF_ANY);
+	return fresh.kstack;
 }
 
 static __always_inline void on_wake(struct task_struct *next, __u64 now)
@@ -342,11 +518,16 @@ static __always_inline void on_wake(struct task_struct *next, __u64 now)
 		key.tgid = next->tgid;
 	}
 	BPF_CORE_READ_STR_INTO(&key.comm, next, comm);
-	key.ustack = user_stacks ? resolved_user_stack(b->ustack) : 0;
-	key.gen = user_stacks && !by_comm ? b->gen : 0;
-	key.kstack = kernel_stacks ? task_kernel_stack(next) : 0;
 	if (wakers)
 		key.syscall = b->syscall;
+	if (!preempt_stacks && b->state == OFFCPU_STATE_PREEMPTED) {
+		key.syscall |= SRE_SYSCALL_RUNNABLE;
+	} else {
+		key.ustack = user_stacks ? resolved_user_stack(b->ustack) : 0;
+		key.pystack = user_stacks && !by_comm ? b->pystack : 0;
+		key.gen = user_stacks && !by_comm ? b->gen : 0;
+		key.kstack = kernel_stacks ? wake_kernel_stack(next, key.ustack, b->state) : 0;
+	}
 	if (b->waker.flags) {
 		key.waker = b->waker;
 		if (b->waker.blocked) {

@@ -7,6 +7,9 @@
 
 #define OFFCPU_MAX_ENTRIES 32768
 
+/* One kernel stack reuse in this many is walked anyway and compared. */
+#define OFFCPU_KSTACK_CHECK 16
+
 /* --state classes (OFFCPU_STATE_*) are in stack.h: rows name them. */
 
 /* --wakers: who ended each wait. */

@@ -10,6 +10,7 @@
 #include "stacks.bpf.h"
 #include "procs.bpf.h"
 #include "ustack.bpf.h"
+#include "python.bpf.h"
 
 const volatile bool user_stacks = true;
 const volatile bool kernel_stacks = true;
@@ -43,6 +44,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		key.kstack = current_kernel_stack(ctx);
 	if (user_stacks && key.tgid) {
 		key.gen = announce_process(key.tgid);
+		key.pystack = python_stack(key.tgid, key.pid, key.gen);
 		way = user_stack_way(key.tgid, key.gen);
 		/* A copy goes to userspace, which unwinds it and counts the
 		 * sample itself; a sample whose copy is lost is counted here,
@@ -51,7 +53,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		if (way != USTACK_WALK && read_user_regs(&regs) &&
 		    send_user_stack(&proc_events, &regs, key.pid, key.tgid, key.gen,
 				    USTACK_COUNT_SAMPLE | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0), 0, key.kstack,
-				    key.ustack)) {
+				    key.ustack, key.pystack)) {
 			count_event(SRE_CNT_EVENTS);
 			return 0;
 		}

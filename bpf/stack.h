@@ -57,11 +57,17 @@ struct stack_key {
 	__u32 tgid;   /* process */
 	__u64 kstack; /* 0: none or lost */
 	__u64 ustack;
+	__u64 pystack; /* the interpreter's frames (bpf/python.h); 0: none */
 	char comm[16];
 	__u32 gen;    /* the process's address space (bpf/procs.bpf.h); 0: unknown */
-	__u32 syscall; /* with wakers: the syscall the thread blocked in + 1; 0: none */
+	__u32 syscall; /* with wakers: the syscall the thread blocked in + 1; 0: none;
+			* | SRE_SYSCALL_RUNNABLE: preempted, no stacks taken */
 	struct stack_waker waker;
 };
+
+/* In stack_key.syscall: a preemption whose stacks were not taken (triage:
+ * time runnable but waiting for a CPU, wherever the thread ran). */
+#define SRE_SYSCALL_RUNNABLE 0x80000000u
 
 /* The waker's block: its OFFCPU_STATE_* and the syscall it was in + 1. */
 #define SRE_WAKER_BLOCKED(state, syscall1) ((state) | ((syscall1) << 16))
@@ -82,6 +88,7 @@ enum sre_proc_kind {
 	SRE_PROC_GONE = 2, /* that address space ended (exit or exec) */
 	SRE_PROC_USTACK = 3, /* a user stack copy to unwind (bpf/ustack.h) */
 	SRE_PROC_ROW = 4,    /* a row the full aggregation map could not take */
+	SRE_PROC_PYSTACK = 5, /* a new Python stack: read its code objects (bpf/python.h) */
 };
 
 /* Sent once per address space of a process, and when it ends. gen tells a

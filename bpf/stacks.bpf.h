@@ -31,10 +31,13 @@ static __always_inline struct stack_trace *stack_buffer(void)
 	return bpf_map_lookup_elem(&stack_scratch, &zero);
 }
 
-/* Hash the len bytes the walk returned and store them; 0 when lost. */
-static __always_inline __u64 store_stack(struct stack_trace *st, long len, __u32 kind)
+/* Hash the len bytes the walk returned and store them; 0 when lost.
+ * salt: mixed into the id (a Python stack's frames mean something only
+ * in its own process: forked workers share code object addresses).
+ * *fresh (may be NULL): stored now, not seen before. */
+static __always_inline __u64 store_stack_new(struct stack_trace *st, long len, __u32 kind, __u64 salt, bool *fresh)
 {
-	__u64 h = STACK_HASH_SEED ^ kind;
+	__u64 h = STACK_HASH_SEED ^ kind ^ salt;
 	__u32 nr;
 	int err;
 
@@ -64,7 +67,14 @@ static __always_inline __u64 store_stack(struct stack_trace *st, long len, __u32
 		count_event(SRE_CNT_STACK_LOST);
 		return 0;
 	}
+	if (fresh)
+		*fresh = !err;
 	return h;
+}
+
+static __always_inline __u64 store_stack(struct stack_trace *st, long len, __u32 kind)
+{
+	return store_stack_new(st, len, kind, 0, NULL);
 }
 
 /* The current task's user stack (frame-pointer walk by the kernel). */
@@ -89,13 +99,20 @@ static __always_inline __u64 current_kernel_stack(void *ctx)
 }
 
 /* A task that is not running: its saved kernel stack, where it blocked. */
-static __always_inline __u64 task_kernel_stack(struct task_struct *t)
+static __always_inline __u64 task_kernel_stack(struct task_struct *t, bool used)
 {
 	struct stack_trace *st = stack_buffer();
+	long len;
 
 	if (!st)
 		return 0;
-	return store_stack(st, bpf_get_task_stack(t, st->ips, sizeof(st->ips), 0), STACK_KIND_KERNEL);
+	len = bpf_get_task_stack(t, st->ips, sizeof(st->ips), 0);
+	/* A task off the CPU is always somewhere in the kernel: no frames is
+	 * a failed walk (the unwinder would not start), counted as lost where
+	 * the walk was to be the block's stack (used). */
+	if (len == 0 && used)
+		count_event(SRE_CNT_STACK_LOST);
+	return store_stack(st, len, STACK_KIND_KERNEL);
 }
 
 /* A row the full map could not take goes to userspace through ring,

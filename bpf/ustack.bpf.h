@@ -163,7 +163,7 @@ static __always_inline __u64 next_copy_id(void)
  * to its end. False when the thread has no user state or the ring is
  * full (counted). */
 static __always_inline bool send_user_stack(void *ring, const struct pt_regs *r, __u32 pid, __u32 tgid, __u32 gen,
-					    __u32 flags, __u64 id, __u64 kstack, __u64 fp_stack)
+					    __u32 flags, __u64 id, __u64 kstack, __u64 fp_stack, __u64 pystack)
 {
 	__u32 zero = 0;
 	__u64 done = 0, want = flags & USTACK_FP_JOIN ? USTACK_JOIN_BYTES : unwind_cfg.bytes, left, chunk;
@@ -223,6 +223,7 @@ static __always_inline bool send_user_stack(void *ring, const struct pt_regs *r,
 	e->id = id;
 	e->kstack = kstack;
 	e->fp_stack = fp_stack;
+	e->pystack = pystack;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	size = __builtin_offsetof(struct sre_ustack_event, data) + done;
 	if (size > __builtin_offsetof(struct sre_ustack_event, data) + limit)

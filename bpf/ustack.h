@@ -13,8 +13,8 @@
  * that called into libc, which a frame-pointer walk skips). */
 #define USTACK_JOIN_BYTES 1024
 /* fp_procs value: a process found built with frame pointers. copies: its
- * joins failed too often, its stacks are copied whole (a preemption is
- * still walked). */
+ * joins failed too often, its stacks are copied whole (a preemption in
+ * its own code is still walked). */
 struct sre_fp_proc {
 	__u32 gen;
 	__u32 copies;
@@ -37,6 +37,11 @@ struct sre_fp_proc {
 #define USTACK_COUNT_SAMPLE 1 /* profile: count one sample under it */
 #define USTACK_STORE_AS_ID 2  /* offcpu: store it as stack id `id`, which keys already hold */
 #define USTACK_FP_JOIN 4      /* join the unwound frames to the kernel's walk fp_stack */
+/* A preemption's one-off join: each lands at a new instruction (JIT code,
+ * code without unwind tables), so its result does not judge how the
+ * process's blocks are taken (procs.c moves a process whose joins fail to
+ * full copies). */
+#define USTACK_ONE_OFF 8
 
 /* What userspace learned from unwinding a copy (offcpu): where the first
  * return addresses sat, relative to the stack pointer, and their values.
@@ -59,6 +64,7 @@ struct sre_ustack_event {
 	__u64 id;	/* USTACK_STORE_AS_ID */
 	__u64 kstack;	/* USTACK_COUNT_SAMPLE: the sample's kernel stack id */
 	__u64 fp_stack;	/* USTACK_FP_JOIN: the frame-pointer walk's stack id */
+	__u64 pystack;	/* USTACK_COUNT_SAMPLE: the sample's Python stack id */
 	char comm[16];
 	__u64 regs[USTACK_NREGS];
 	/* A page more than the most we copy keeps the last read's bounds

@@ -174,15 +174,17 @@ static uint32_t place_entries(const struct sre_stack_opts *s)
 	return n < 8192 ? 8192 : n > 16384 ? 16384 : n;
 }
 
-int offcpu_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *c)
+/* Opens and configures the programs; python: with the Python frame walk. */
+static struct offcpu_bpf *offcpu_open(const struct offcpu_cfg *cfg, const struct sre_opts *o, bool python, int *err)
 {
-	const struct offcpu_cfg *cfg = c;
 	struct offcpu_bpf *skel = offcpu_bpf__open();
-	int err;
+	/* Both reuse maps (user stacks by place, kernel stacks by place). */
+	uint32_t places = cfg->exact ? 1 : place_entries(&cfg->stack);
 
 	if (!skel) {
+		*err = -errno;
 		sre_error(o, "cannot open the offcpu programs: %s", strerror(errno));
-		return -errno;
+		return NULL;
 	}
 	sre_filter_configure(&skel->rodata->filter_cfg, skel->obj, o);
 	sre_task_slot_configure(&skel->rodata->task_storage, skel->maps.blocks, skel->maps.blocks_by_tid);
@@ -193,20 +195,52 @@ int offcpu_load(void **probe, const struct sre_opts *o, pid_t command_pid, void 
 	skel->rodata->state_mask = cfg->state_mask;
 	skel->rodata->sample_ns = cfg->exact ? 0 : (uint32_t)(cfg->sample_us * 1000);
 	skel->rodata->reuse_user_stack = !cfg->exact;
+	skel->rodata->kstack_check = cfg->exact ? 0 : OFFCPU_KSTACK_CHECK;
 	skel->rodata->by_comm = cfg->by_comm;
+	skel->rodata->preempt_stacks = !cfg->runnable_no_stacks;
 	skel->rodata->wakers = cfg->wakers;
+	skel->rodata->python_frames = python;
 	bpf_program__set_autoload(skel->progs.offcpu_waking, cfg->wakers != OFFCPU_WAKERS_NONE);
-	err = sre_unwind_configure(&skel->rodata->unwind_cfg, skel->obj, &cfg->stack, true);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
-	if (!err && cfg->stack.rows)
-		err = bpf_map__set_max_entries(skel->maps.offcpu, (uint32_t)cfg->stack.rows);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.places, cfg->exact ? 1 : place_entries(&cfg->stack));
-	if (!err)
-		err = sre_load_attach(skel->skeleton, "offcpu", o, command_pid);
+	*err = sre_unwind_configure(&skel->rodata->unwind_cfg, skel->obj, &cfg->stack, true);
+	if (!*err)
+		*err = bpf_map__set_max_entries(skel->maps.stacks, (uint32_t)cfg->stack.storage);
+	if (!*err && cfg->stack.rows)
+		*err = bpf_map__set_max_entries(skel->maps.offcpu, (uint32_t)cfg->stack.rows);
+	if (!*err)
+		*err = bpf_map__set_max_entries(skel->maps.places, places);
+	if (!*err)
+		*err = bpf_map__set_max_entries(skel->maps.kstacks_by_place, places);
+	if (*err) {
+		sre_error(o, "cannot size the offcpu maps: %s", strerror(-*err));
+		offcpu_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+int offcpu_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *c)
+{
+	const struct offcpu_cfg *cfg = c;
+	bool python = sre_stack_user(&cfg->stack) && !cfg->by_comm && sre_python_walk_possible();
+	struct offcpu_bpf *skel;
+	int err;
+
+	/* With the Python walk first; where the verifier refuses it, without. */
+	for (;;) {
+		if (!(skel = offcpu_open(cfg, o, python, &err)))
+			return err;
+		if ((err = sre_load_only(skel->skeleton)) && python) {
+			offcpu_bpf__destroy(skel);
+			python = false;
+			sre_python_refused("offcpu", err);
+			continue;
+		}
+		break;
+	}
+	if (err)
+		sre_error(o, "cannot load the offcpu programs: %s (-v shows why)", strerror(-err));
 	else
-		sre_error(o, "cannot size the offcpu maps: %s", strerror(-err));
+		err = sre_attach_loaded(skel->skeleton, "offcpu", o, command_pid);
 	if (err) {
 		offcpu_bpf__destroy(skel);
 		return err;

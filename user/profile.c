@@ -247,26 +247,22 @@ void profile_unload(void *probe)
 	free(p);
 }
 
-int profile_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *c)
+/* Opens and configures the programs; python: with the Python frame walk. */
+static int profile_open(struct profile_probe *p, const struct profile_cfg *cfg, const struct sre_opts *o, bool python)
 {
-	const struct profile_cfg *cfg = c;
-	struct profile_probe *p = calloc(1, sizeof(*p));
 	int err;
 
-	if (!p)
-		return -ENOMEM;
-	profile_cpus_init(&p->cpus);
 	p->skel = profile_bpf__open();
 	if (!p->skel) {
 		err = -errno;
 		sre_error(o, "cannot open the profile programs: %s", strerror(errno));
-		free(p);
 		return err;
 	}
 	sre_filter_configure(&p->skel->rodata->filter_cfg, p->skel->obj, o);
 	p->skel->rodata->user_stacks = sre_stack_user(&cfg->stack);
 	p->skel->rodata->kernel_stacks = sre_stack_kernel(&cfg->stack);
 	p->skel->rodata->include_idle = cfg->idle;
+	p->skel->rodata->python_frames = python;
 	err = sre_unwind_configure(&p->skel->rodata->unwind_cfg, p->skel->obj, &cfg->stack, false);
 	if (!err)
 		err = bpf_map__set_max_entries(p->skel->maps.stacks, (uint32_t)cfg->stack.storage);
@@ -274,8 +270,35 @@ int profile_load(void **probe, const struct sre_opts *o, pid_t command_pid, void
 		err = bpf_map__set_max_entries(p->skel->maps.samples, (uint32_t)cfg->stack.rows);
 	if (err)
 		sre_error(o, "cannot size the profile maps: %s", strerror(-err));
-	else
-		err = sre_load_attach(p->skel->skeleton, "profile", o, command_pid);
+	return err;
+}
+
+int profile_load(void **probe, const struct sre_opts *o, pid_t command_pid, void *c)
+{
+	const struct profile_cfg *cfg = c;
+	struct profile_probe *p = calloc(1, sizeof(*p));
+	bool python = sre_stack_user(&cfg->stack) && sre_python_walk_possible();
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	profile_cpus_init(&p->cpus);
+	/* With the Python walk first; where the verifier refuses it, without. */
+	for (;;) {
+		err = profile_open(p, cfg, o, python);
+		if (!err && (err = sre_load_only(p->skel->skeleton)) && python) {
+			profile_bpf__destroy(p->skel);
+			p->skel = NULL;
+			python = false;
+			sre_python_refused("profile", err);
+			continue;
+		}
+		if (err && p->skel)
+			sre_error(o, "cannot load the profile programs: %s (-v shows why)", strerror(-err));
+		break;
+	}
+	if (!err)
+		err = sre_attach_loaded(p->skel->skeleton, "profile", o, command_pid);
 	if (!err)
 		err = profile_attach_cpus(p->skel, cfg, &p->cpus, o);
 	if (err) {

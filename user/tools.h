@@ -126,6 +126,7 @@ struct offcpu_cfg {
 	bool exact;
 	bool by_comm; /* rows per comm only: no pid, no stacks (serve) */
 	uint32_t wakers; /* OFFCPU_WAKERS_*: who ended each wait (and its stacks) */
+	bool runnable_no_stacks; /* preemptions without stacks, one "[runnable]" frame (triage) */
 };
 
 void offcpu_defaults(void *cfg);

@@ -50,6 +50,9 @@ declare -A cmd
 # The method's own noise: a process that does nothing, started and stopped
 # like the tracers.
 cmd[control]="sleep 3600"
+# What any sched_switch program costs: an empty one (the floor offcpu
+# cannot go below).
+cmd[floor-sched]="$sre _floor sched 3600"
 cmd[offcpu]="$sre offcpu -f folded"
 cmd[offcpu-fp]="$sre offcpu --unwind fp -f folded"
 # Who ended each wait, with the waker's stacks (triage records the waker only).
@@ -90,6 +93,21 @@ bench_args() {
 }
 
 now() { date +%s.%N; }
+# Until a process holds BPF links and their number has not grown for 1 s
+# (triage loads its tools one after another, each verified for longer
+# than a poll; at most 30 s); one that holds none after 5 s (the control,
+# perf) is taken as started.
+wait_links() {
+	local n prev=-1 i same=0
+	for i in $(seq 300); do
+		n=$(ls -l /proc/"$1"/fd 2>/dev/null | grep -c bpf_link)
+		if [ "$n" -eq "$prev" ]; then same=$((same + 1)); else same=0; fi
+		[ "$n" -gt 0 ] && [ "$same" -ge 10 ] && return 0
+		[ "$n" -eq 0 ] && [ "$i" -ge 50 ] && return 0
+		prev=$n
+		sleep 0.1
+	done
+}
 # utime + stime of a process and its threads, in clock ticks.
 task_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
@@ -99,7 +117,9 @@ measure() {
 	local load=$1 cmdline=$2 start a b p u s m c0 c1 tracer cpu=0 rss=0 total
 	pg_rig_psql "vacuum full pgbench_accounts" >/dev/null
 	pg_rig_psql "checkpoint" >/dev/null
-	total=$((2 + pairs * (on + off) + 2))
+	# Room for each start-up (wait_links); pgbench is stopped after the
+	# last window.
+	total=$((2 + pairs * (on + off + 40) + 2))
 	: >"$PG_DIR/windows"
 	start=$(now)
 	# shellcheck disable=SC2046
@@ -114,16 +134,21 @@ measure() {
 		# shellcheck disable=SC2086
 		/usr/bin/time -f "%U %S %M" -o "$PG_DIR/time" $cmdline >/dev/null 2>&1 &
 		local tp=$!
-		# Start-up (BTF, kallsyms, attaching) is left out: it is paid once,
-		# and on a saturated host it takes a few seconds.
-		sleep 3
+		# Start-up (BTF, kallsyms, loading and attaching) is left out: it is
+		# paid once, and on a saturated host it takes seconds (triage: 1.2 s
+		# of CPU, over 3 s of wall time, so a fixed 3 s let it into the
+		# measured window: 8% of a CPU charged to the tracer, and its tps).
+		# The window starts 2 s after its BPF links stop growing.
+		sleep 1
 		tracer=$(pgrep -P "$tp" | head -1)
+		[ -n "$tracer" ] && wait_links "$tracer"
+		sleep 2
 		if [ -z "$tracer" ]; then
 			echo "pg-overhead: '$cmdline' did not start or exited early:" >&2
 			tail -3 "$PG_DIR/time" >&2
 			kill "$bench" 2>/dev/null
 			wait
-			echo "- - - - -"
+			echo "- - - - - -"
 			return
 		fi
 		c0=$(task_cpu_ticks "$tracer")
@@ -143,29 +168,46 @@ measure() {
 		[ "$((m / 1024))" -gt "$rss" ] && rss=$((m / 1024))
 		sleep 0.5
 	done
+	kill -INT "$bench" 2>/dev/null
 	wait "$bench"
 	# "progress: 5.0 s, 27000.1 tps, ...": the second ending 5.0 s after start.
+	# The cost's standard error comes from the pairs: each on window
+	# against the off windows either side of it (drift cancels within a
+	# pair; the spread between pairs is the method's noise).
 	awk -v start="$start" -v cpu="$cpu" -v rss="$rss" -v ontime="$((pairs * (on - 3)))" '
 		FNR == NR { kind[NR] = $1; from[NR] = $2 - start; to[NR] = $3 - start; n = NR; next }
 		/^progress:/ {
 			e = $2 + 0; tps = $4 + 0
 			for (i = 1; i <= n; i++)
-				if (e - 1 >= from[i] && e <= to[i] + 0.05) { sum[kind[i]] += tps; cnt[kind[i]]++ }
+				if (e - 1 >= from[i] && e <= to[i] + 0.05) {
+					sum[kind[i]] += tps; cnt[kind[i]]++; wsum[i] += tps; wcnt[i]++
+				}
 		}
 		END {
-			if (!cnt["on"] || !cnt["off"]) { print "- - - - -"; exit }
+			if (!cnt["on"] || !cnt["off"]) { print "- - - - - -"; exit }
 			onm = sum["on"] / cnt["on"]; offm = sum["off"] / cnt["off"]
-			printf "%.1f %.0f %.0f %.1f %d\n", 100 * (1 - onm / offm), onm, offm, 100 * cpu / ontime, rss
+			k = 0
+			for (i = 2; i <= n; i += 2) {
+				if (!wcnt[i] || !wcnt[i - 1]) continue
+				base = wsum[i - 1] / wcnt[i - 1]
+				if (i + 1 <= n && wcnt[i + 1]) base = (base + wsum[i + 1] / wcnt[i + 1]) / 2
+				c[++k] = 100 * (1 - (wsum[i] / wcnt[i]) / base)
+			}
+			m = 0; for (j = 1; j <= k; j++) m += c[j]; m = k ? m / k : 0
+			v = 0; for (j = 1; j <= k; j++) v += (c[j] - m) ^ 2
+			se = k > 1 ? sqrt(v / (k - 1) / k) : 0
+			printf "%.1f %.1f %.0f %.0f %.1f %d\n", 100 * (1 - onm / offm), se, onm, offm, 100 * cpu / ontime, rss
 		}' "$PG_DIR/windows" "$PG_DIR/progress"
 }
 
 for load in $loads; do
 	echo "load $load: pgbench tps with each tracer on and off in turn ($pairs x ${on} s each, one run per tracer)"
+	echo "  ± : standard error of the cost over the pairs (each on window against the off windows beside it)"
 	echo "  tracer CPU: its user + system time inside the measured windows, % of one CPU; RSS: peak"
 	for name in $order; do
 		[ -n "${cmd[$name]+x}" ] || continue
-		read -r cost ontps offtps cpu rss < <(measure "$load" "${cmd[$name]}")
-		printf "  %-12s cost %6s%%   tps on %7s  off %7s   cpu %5s%%   rss %4s MB\n" "$name" "$cost" \
-			"$ontps" "$offtps" "$cpu" "$rss"
+		read -r cost se ontps offtps cpu rss < <(measure "$load" "${cmd[$name]}")
+		printf "  %-12s cost %6s%% ± %4s   tps on %7s  off %7s   cpu %5s%%   rss %4s MB\n" "$name" "$cost" \
+			"$se" "$ontps" "$offtps" "$cpu" "$rss"
 	done
 done

@@ -56,6 +56,22 @@ folded_sum() {
 	grep -E -- "$1" <<<"$output" | awk '{ s += $NF } END { print s + 0 }'
 }
 
+# Blocks offcpu reported lost because their end never reached it (its
+# stderr line "N blocks lost: their end ..."); 0 when none.
+unended_blocks() {
+	sed -nE 's/^offcpu: ([0-9]+) blocks lost: their end.*/\1/p' <<<"$1" | head -1 | grep . || echo 0
+}
+
+# within_pct for an offcpu total of blocks $4 long (same unit as $1): a
+# block offcpu counted as unended (its end never reached it; this host's
+# kernel loses 2-3 in 100 runs of ten) may be one of them, or another.
+offcpu_within_pct() {
+	local u
+	u=$(unended_blocks "$stderr")
+	[ "$u" -le 1 ] || return 1
+	within_pct "$1" "$2" "$3" || within_pct "$(($1 + u * $4))" "$2" "$3"
+}
+
 # |got - want| <= pct% of want
 within_pct() {
 	awk -v g="$1" -v w="$2" -v p="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= w * p / 100) }'

@@ -57,6 +57,8 @@ perf_top() {
 
 @test "JIT: Node's functions are named from its growing perf map, also inside a pid namespace" {
 	command -v node >/dev/null || skip "nodejs not installed"
+	# node writes isolate-*-v8.log files into its working directory.
+	cd "$BATS_TEST_TMPDIR"
 	# Interpreted functions get map entries of their own with this flag.
 	node --perf-basic-prof --interpreted-frames-native-stack "$ROOT/tests/workload/node/burn.js" 10 >/dev/null &
 	JIT_PID=$!

@@ -18,7 +18,10 @@ setup() {
 	# K x T is a lower bound; the workload's own wall - CPU time is exact
 	# (it also counts waiting for a CPU after each wake-up on a busy host).
 	[ "$(cat "$T/truth")" -ge 500000 ]
-	within_pct "$got" "$(cat "$T/truth")" 3
+	# A block whose end never reached the tracer (this host's kernel skips
+	# the tracepoint when its agent's threads hand over the CPU; 2-3 runs
+	# in 100) is counted, not silent: its 50 ms are accounted for.
+	offcpu_within_pct "$got" "$(cat "$T/truth")" 3 50000
 	# Root first: comm, user frames outer to inner, "-", kernel outer to inner.
 	grep -E '^blocker;.*main;sretrace_test_outer;sretrace_test_block_here;-;.*entry_SYSCALL_64.*;hrtimer_nanosleep [0-9]+$' <<<"$output"
 }
@@ -27,8 +30,9 @@ setup() {
 	run --separate-stderr "$SRE" offcpu -f json -- "$BLOCKER" -k 5 -t 40 -o "$T/truth"
 	[ "$status" -eq 0 ]
 	got=$(jq '[.stacks[] | select(.user | index("sretrace_test_block_here")) | .total_ns] | add' <<<"$output")
-	within_pct "$got" "$(($(cat "$T/truth") * 1000))" 3
-	[ "$(jq '[.stacks[] | select(.user | index("sretrace_test_block_here")) | .count] | add' <<<"$output")" -eq 5 ]
+	offcpu_within_pct "$got" "$(($(cat "$T/truth") * 1000))" 3 40000000
+	n=$(jq '[.stacks[] | select(.user | index("sretrace_test_block_here")) | .count] | add' <<<"$output")
+	[ "$n" -le 5 ] && [ $((n + $(unended_blocks "$stderr"))) -ge 5 ]
 	run --separate-stderr "$SRE" offcpu -- "$BLOCKER" -k 2 -t 30
 	[ "$status" -eq 0 ]
 	grep -q 'sretrace_test_block_here' <<<"$output"
@@ -65,9 +69,9 @@ setup() {
 @test "offcpu --min-block and --max-block select blocks by duration" {
 	cmd="$BLOCKER -k 4 -t 20 -o $T/short; $BLOCKER -k 3 -t 60 -o $T/long"
 	run --separate-stderr "$SRE" offcpu --min-block 40000 -f folded -- sh -c "$cmd"
-	within_pct "$(folded_sum sretrace_test_block_here)" "$(cat "$T/long")" 3
+	offcpu_within_pct "$(folded_sum sretrace_test_block_here)" "$(cat "$T/long")" 3 60000
 	run --separate-stderr "$SRE" offcpu --max-block 40000 -f folded -- sh -c "$cmd"
-	within_pct "$(folded_sum sretrace_test_block_here)" "$(cat "$T/short")" 3
+	offcpu_within_pct "$(folded_sum sretrace_test_block_here)" "$(cat "$T/short")" 3 20000
 }
 
 @test "offcpu --state: nanosleep is interruptible, not uninterruptible" {
@@ -75,7 +79,7 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$(folded_sum sretrace_test_block_here)" -eq 0 ]
 	run --separate-stderr "$SRE" offcpu --state interruptible -f folded -- "$BLOCKER" -k 3 -t 30 -o "$T/truth"
-	within_pct "$(folded_sum sretrace_test_block_here)" "$(cat "$T/truth")" 3
+	offcpu_within_pct "$(folded_sum sretrace_test_block_here)" "$(cat "$T/truth")" 3 30000
 }
 
 @test "offcpu -U and -K shapes; both together is an error" {
@@ -109,13 +113,23 @@ setup() {
 	[ "$(ls "$T"/truth.* | wc -l)" -eq 16 ]
 	[ "$(jq '.drops + .missed + .lost_stacks + .copy_drops' <<<"$output")" -eq 0 ]
 	# Sampling's standard error is ~1% at this total (sqrt(1 ms x T)).
-	within_pct "$((got / 1000))" "$truth" 5
+	if ! within_pct "$((got / 1000))" "$truth" 5; then
+		# Once in CI: 5.6% short, not reproduced in 7 runs; where did it go?
+		jq -r '.stacks[] | select((.user | index("sretrace_test_block_here")) | not)
+			| select((.user | index("__pthread_clockjoin_ex")) | not)
+			| "\(.total_ns / 1000 | floor) us \(.comm) \(.user | join(";")) -- \(.kernel | join(";"))"' <<<"$output" |
+			sort -rn | head -12 >&3
+		grep -v '^libbpf:' <<<"$stderr" >&3
+		return 1
+	fi
 }
 
 @test "offcpu --rows 1: rows past the full kernel map reach userspace through the ring, nothing lost" {
 	# Two callers nap in turn (2 x 100 naps of 2 ms): at least two rows,
-	# and the kernel map holds one.
-	run --separate-stderr "$SRE" offcpu --rows 1 -f json -- "$ROOT/build/workload/nofp" twins 200 2
+	# and the kernel map holds one. --state any: the workload's wall time
+	# also holds the times it was preempted around a nap (a CI run: both
+	# sides 4% short of it with blocked states only).
+	run --separate-stderr "$SRE" offcpu --rows 1 --state any -f json -- "$ROOT/build/workload/nofp" twins 200 2
 	[ "$status" -eq 0 ]
 	left=$(jq '[.stacks[] | select(.user | index("sretrace_nofp_left")) | .total_ns] | add // 0' <<<"$output")
 	right=$(jq '[.stacks[] | select(.user | index("sretrace_nofp_right")) | .total_ns] | add // 0' <<<"$output")
@@ -141,7 +155,8 @@ setup() {
 		"$SRE" offcpu >/dev/null 2>&1 & p=$!
 		wait_attached $p
 		kill -$sig $p; wait $p || true
-		for _ in $(seq 20); do [ "$(progs_named offcpu_)" -eq 0 ] && break; sleep 0.05; done
+		# Freed after an RCU grace period: up to 3 s on a loaded host.
+		for _ in $(seq 60); do [ "$(progs_named offcpu_)" -eq 0 ] && break; sleep 0.05; done
 		[ "$(progs_named offcpu_)" -eq 0 ]
 	done
 }
@@ -162,6 +177,35 @@ setup() {
 	run --separate-stderr "$SRE" offcpu --exact -f folded -- "$BLOCKER" -k 300 -u 900 -o "$BATS_TEST_TMPDIR/truth"
 	echo "exact: truth $(cat "$BATS_TEST_TMPDIR/truth") us, got $(folded_sum 'sretrace_test_block_here') us" >&3
 	within_pct "$(folded_sum 'sretrace_test_block_here')" "$(cat "$BATS_TEST_TMPDIR/truth")" 3
+}
+
+@test "offcpu: one user stack, two kernel paths (pipe, socket): each wait under its own kernel stack, reused or walked" {
+	# Kernel stacks are reused by user stack, state and innermost kernel
+	# frames (bpf/offcpu.bpf.c, kstacks_by_place): the same read() call
+	# site waits on a pipe and on a socket in turn. The workload times
+	# each read itself. One call site, or the test proves nothing:
+	if command -v objdump >/dev/null; then
+		[ "$(objdump -d "$ROOT/build/workload/twopaths" | grep -c 'call.*<sretrace_test_wait_on>')" -eq 1 ]
+	fi
+	run --separate-stderr "$SRE" offcpu -f json -o "$T/o.json" -- "$ROOT/build/workload/twopaths" -k 200 -a 1000 -b 3000 -o "$T/truth"
+	[ "$status" -eq 0 ]
+	read -r pipe_us sock_us <"$T/truth"
+	got_pipe=$(jq '[.stacks[] | select((.user | index("sretrace_test_wait_on")) and (.kernel | map(test("pipe_read")) | any)) | .total_ns] | add / 1000 | floor' "$T/o.json")
+	got_sock=$(jq '[.stacks[] | select((.user | index("sretrace_test_wait_on")) and (.kernel | map(test("unix_stream")) | any)) | .total_ns] | add / 1000 | floor' "$T/o.json")
+	echo "pipe: workload $pipe_us us, offcpu $got_pipe us; socket: workload $sock_us us, offcpu $got_sock us" >&3
+	jq -c '{kernel_stacks_reused, kernel_stacks_checked, kernel_stacks_differed}' "$T/o.json" >&3
+	within_pct "$got_pipe" "$pipe_us" 5
+	within_pct "$got_sock" "$sock_us" 5
+	# The reuse was exercised: most of the 400 waits took a kept stack;
+	# and no check walk found another stack than the one kept (with the
+	# innermost frames left out of the key, one does, and the later waits
+	# are walked).
+	[ "$(jq .kernel_stacks_reused "$T/o.json")" -gt 200 ]
+	[ "$(jq .kernel_stacks_differed "$T/o.json")" -eq 0 ]
+	# --exact walks every block: nothing reused.
+	run --separate-stderr "$SRE" offcpu --exact -f json -o "$T/e.json" -- "$ROOT/build/workload/twopaths" -k 100 -o "$T/truth"
+	[ "$status" -eq 0 ]
+	[ "$(jq .kernel_stacks_reused "$T/e.json")" -eq 0 ]
 }
 
 # --wakers: who ended each wait. The ground truth is the workloads' own
@@ -200,7 +244,8 @@ setup() {
 	all=$(jq "[$sleep | .total_ns] | add // 0" <<<"$output")
 	timer=$(jq "[$sleep | select(.waker.interrupt and (.waker.kernel | map(test(\"hrtimer_wakeup\")) | any)) | .total_ns] | add // 0" <<<"$output")
 	echo "sleeps ${all} ns, ended by a timer interrupt ${timer} ns" >&3
-	[ "$all" -ge 200000000 ]
+	[ "$(unended_blocks "$stderr")" -le 1 ]
+	[ $((all + $(unended_blocks "$stderr") * 20000000)) -ge 200000000 ]
 	[ $((timer * 100)) -ge $((all * 95)) ]
 	# Folded: sleeper root first, "--", the waker upside down, its name last.
 	run --separate-stderr "$SRE" offcpu --wakers -f folded -- "$BLOCKER" -k 3 -t 20
@@ -228,7 +273,13 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$T/o.json" "$T/o
 	echo "triage: lost $(jq -c .lost "$T/r/findings.json")" >&3
 	# (A profile copy may be dropped while the reader is busy: counted, and
 	# not what a storm of processes and threads is about.)
-	[ "$(jq '.lost | .offcpu + .syscalls + .disk + .tcp' "$T/r/findings.json")" -eq 0 ]
+	# Blocks whose switch-in this host's kernel did not trace (its agent's
+	# threads; docs/offcpu.md) are counted in triage's losses: rare, and
+	# the only loss allowed.
+	unended=$(jq '.unended_blocks // 0' "$T/r/offcpu.json")
+	echo "triage: $unended unended of $(jq .blocks "$T/r/offcpu.json") blocks" >&3
+	[ $(($(jq '.lost | .offcpu + .syscalls + .disk + .tcp' "$T/r/findings.json") - unended)) -eq 0 ]
+	[ $((unended * 1000)) -le "$(jq .blocks "$T/r/offcpu.json")" ]
 	got=$(jq '[.stacks[] | select(.user | index("sretrace_test_storm_nap")) | .total_ns] | add // 0' "$T/r/offcpu.json")
 	within_pct "$((got / 1000))" "$(cat "$T/truth2")" 2
 }

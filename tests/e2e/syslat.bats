@@ -125,7 +125,7 @@ setup() {
 	[ -z "$(bpftool link list 2>/dev/null | grep -E 'prog_id' | while read -r _ _ _ _ id _; do bpftool prog show id "$id" 2>/dev/null; done | grep -E 'name (sys_enter|sys_exit)_')" ]
 }
 
-@test "syslat: second Ctrl-C exits at once" {
+@test "syslat: Ctrl-C twice at once (as timeout(1) and a terminal send it) ends it promptly" {
 	"$SRE" syslat -- sleep 30 >/dev/null 2>&1 & p=$!
 	wait_attached $p
 	kill -INT $p; kill -INT $p

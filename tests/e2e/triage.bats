@@ -201,3 +201,20 @@ top_finding() { grep -A1 -m1 -E '^  1\. \[' <<<"$output"; }
 	run --separate-stderr "$SRE" triage -o "$T/r2" -- true
 	head -1 <<<"$output" | grep -q ', true and its children$'
 }
+
+@test "triage: CPU saturation: the time runnable but waiting for a CPU is the kernel's run_delay (schedstat)" {
+	# 4 burners on one CPU for 2 s: ~6 s waiting. Ground truth: the second
+	# field of each burner's /proc/PID/schedstat, read as it exits. triage
+	# takes no stacks of preemptions: one "[runnable: waiting for a CPU]"
+	# frame, which classifies them.
+	run --separate-stderr "$SRE" triage -o "$T/report" -- /usr/bin/python3 "$ROOT/tests/rigs/runq.py" \
+		"$ROOT/build/workload/burner" 4 2 "$T/truth"
+	[ "$status" -eq 0 ]
+	truth=$(cat "$T/truth")
+	got=$(jq '.time_ns["waiting for a CPU"]' "$T/report/findings.json")
+	echo "run_delay $truth ns, triage $got ns" >&3
+	[ "$truth" -ge 4000000000 ]
+	within_pct "$got" "$truth" 5
+	grep -q '^burner;\[runnable: waiting for a CPU\] [0-9]*$' "$T/report/offcpu.folded"
+	grep -qE '^  [0-9]+\. \[cpu wait\]' <<<"$output"
+}

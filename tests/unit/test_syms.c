@@ -397,6 +397,7 @@ static void test_ksyms(void)
 
 	CHECK(ksyms_is_bpf("bpf_prog_6deef7357e7b4530_sd_fw_ingress"), "bpf prog");
 	CHECK(ksyms_is_bpf("bpf_trampoline_6442453466"), "bpf trampoline");
+	CHECK(ksyms_is_bpf("__traceiter_sched_waking") && ksyms_is_bpf("__bpf_trace_sched_switch"), "tracepoint iterators");
 	CHECK(!ksyms_is_bpf("bpf_map_lookup_elem") && !ksyms_is_bpf(NULL), "not bpf");
 
 	f = fopen("/proc/kallsyms", "r");
@@ -481,6 +482,44 @@ static void test_perfmap_lines(void)
 	CHECK(!perfmap_parse_line("10x 20 x", &start, &size, &name, &len), "junk after a number");
 }
 
+/* PLT stubs are named NAME@plt, at the addresses objdump labels them. */
+static void test_plt(const char *path)
+{
+	char cmd[512], line[512], name[256];
+	unsigned long long addr;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), n = 0;
+	struct usym_table *t = fd >= 0 ? usym_table_open(fd, false) : NULL;
+	FILE *p;
+
+	if (fd >= 0)
+		close(fd);
+	snprintf(cmd, sizeof(cmd), "objdump -d -j .plt -j .plt.sec %s 2>/dev/null", path);
+	if (!t || !(p = popen(cmd, "r"))) {
+		usym_table_free(t);
+		printf("# test_plt: %s or objdump not here, skipped\n", path);
+		return;
+	}
+	while (fgets(line, sizeof(line), p)) {
+		uint64_t off = 0;
+		const char *got;
+
+		/* "NAME@plt", not the resolver stub before them ("NAME@plt-0x10"). */
+		if (sscanf(line, "%llx <%255[^>]>:", &addr, name) != 2 || strlen(name) < 4 ||
+		    strcmp(name + strlen(name) - 4, "@plt"))
+			continue;
+		CHECK(usym_table_file_offset(t, addr, &off), "%s: 0x%llx in no segment", path, addr);
+		got = usym_table_lookup(t, off, NULL);
+		CHECK(got && !strcmp(got, name), "%s: 0x%llx is %s, objdump says %s", path, addr, str(got), name);
+		/* Its last byte too: the stub is 16 bytes. */
+		got = usym_table_lookup(t, off + 15, NULL);
+		CHECK(got && !strcmp(got, name), "%s: 0x%llx+15 is %s, objdump says %s", path, addr, str(got), name);
+		n++;
+	}
+	pclose(p);
+	usym_table_free(t);
+	CHECK(n >= 10, "%s: only %d PLT stubs compared", path, n);
+}
+
 int main(void)
 {
 	uint64_t target_off = 0;
@@ -504,6 +543,8 @@ int main(void)
 	free(img);
 	test_ksyms();
 	test_perfmap_lines();
+	test_plt("/usr/bin/ls");
+	test_plt("/usr/lib/postgresql/15/bin/postgres");
 	rmdir(tmpdir);
 	printf("%s test_syms\n", failures ? "not ok" : "ok");
 	return failures ? 1 : 0;

@@ -4,12 +4,18 @@
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+static void expect_py(const char *what, const char *const *k, int nk, const char *const *u, int nu, int upy,
+		      enum sre_wait_reason want)
+{
+	enum sre_wait_reason got = sre_classify_wait(k, nk, u, nu, upy);
+
+	CHECK(got == want, "%s: got %s, want %s", what, sre_wait_reason_name(got), sre_wait_reason_name(want));
+}
+
 static void expect(const char *what, const char *const *k, int nk, const char *const *u, int nu,
 		   enum sre_wait_reason want)
 {
-	enum sre_wait_reason got = sre_classify_wait(k, nk, u, nu);
-
-	CHECK(got == want, "%s: got %s, want %s", what, sre_wait_reason_name(got), sre_wait_reason_name(want));
+	expect_py(what, k, nk, u, nu, 0, want);
 }
 
 int main(void)
@@ -37,6 +43,19 @@ int main(void)
 	static const char *const rust_park_u[] = { "syscall",
 		"_RNvMs_NtNtCsalM65ksrrJu_3std6thread6threadNtB4_6Thread12park_timeout", "worker" };
 	static const char *const go_park_u[] = { "runtime.futex", "runtime.futexsleep", "runtime.notesleep" };
+	/* Debian's python3.11 (take_gil has no symbol), libc6-dbg's inlined frames. */
+	static const char *const gil_eval_u[] = { "__futex_abstimed_wait_common64 (inlined)",
+		"__futex_abstimed_wait_common", "__pthread_cond_wait_common (inlined)", "pthread_cond_timedwait",
+		"python3.11+0xf92c0", "gil.spin (gil.py:9)", "threading.Thread.run (threading.py:964)" };
+	static const char *const gil_api_u[] = { "pthread_cond_timedwait", "python3.11+0xf92c0",
+		"PyEval_RestoreThread", "python3.11+0x1897a0", "threading.Condition.wait (threading.py:288)" };
+	static const char *const gil_mutex_u[] = { "futex_wait (inlined)", "__GI___lll_lock_wait",
+		"lll_mutex_lock_optimized (inlined)", "__pthread_mutex_lock", "python3.11+0xf92c0",
+		"gil.spin (gil.py:9)" };
+	static const char *const gil_named_u[] = { "pthread_cond_timedwait", "take_gil", "PyEval_RestoreThread" };
+	/* A C extension's own condition wait under Python code is not the GIL. */
+	static const char *const ext_cond_u[] = { "pthread_cond_wait", "queue_get", "ext.so+0x1234",
+		"worker.run (worker.py:3)" };
 
 	expect("pthread mutex", mutex_k, N(mutex_k), mutex_u, N(mutex_u), SRE_WAIT_LOCK);
 	expect("condition variable", mutex_k, N(mutex_k), cond_u, N(cond_u), SRE_WAIT_IDLE);
@@ -52,6 +71,11 @@ int main(void)
 	expect("preempted", preempt_k, N(preempt_k), app_u, 1, SRE_WAIT_RUNQ);
 	expect("Rust thread parked", mutex_k, N(mutex_k), rust_park_u, N(rust_park_u), SRE_WAIT_IDLE);
 	expect("Go scheduler asleep", mutex_k, N(mutex_k), go_park_u, N(go_park_u), SRE_WAIT_IDLE);
+	expect_py("GIL from the eval loop", mutex_k, N(mutex_k), gil_eval_u, N(gil_eval_u), 6, SRE_WAIT_GIL);
+	expect_py("GIL taken back by the C API", mutex_k, N(mutex_k), gil_api_u, N(gil_api_u), 5, SRE_WAIT_GIL);
+	expect_py("the GIL's mutex", mutex_k, N(mutex_k), gil_mutex_u, N(gil_mutex_u), 6, SRE_WAIT_GIL);
+	expect("GIL, CPython with symbols", mutex_k, N(mutex_k), gil_named_u, N(gil_named_u), SRE_WAIT_GIL);
+	expect_py("an extension's condition wait", mutex_k, N(mutex_k), ext_cond_u, N(ext_cond_u), 4, SRE_WAIT_IDLE);
 	expect("unknown", unknown_k, N(unknown_k), app_u, 1, SRE_WAIT_OTHER);
 	expect("no stacks", NULL, 0, NULL, 0, SRE_WAIT_OTHER);
 	if (failures)

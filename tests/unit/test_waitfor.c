@@ -31,6 +31,9 @@ static void lock_names(void)
 	const char *cxx[] = { "__lll_lock_wait", "std::mutex::lock", "Cache::get", "worker" };
 	const char *none[] = { "libc.so.6+0x1234", "pthread_mutex_lock" };
 	const char *unnamed[] = { "fdatasync", "app+0x1e8647", "XLogFlush", "main" };
+	/* With libc6-dbg, calls inlined into libc's functions are frames too. */
+	const char *inl[] = { "__lll_lock_wait", "lll_mutex_lock_optimized (inlined)", "___pthread_mutex_lock",
+			      "std::unique_lock<std::mutex>::lock() (inlined)", "app_lock", "main" };
 	struct sre_stack_row r;
 
 	r = row(1, pg_latch, N(pg_latch), 2, SRE_WAKER_SEEN);
@@ -42,6 +45,8 @@ static void lock_names(void)
 	CHECK(!strcmp(sre_lock_frame(&r), "WaitEventSetWaitBlock"), "Block: %s", sre_lock_frame(&r));
 	r = row(1, cxx, N(cxx), 2, SRE_WAKER_SEEN);
 	CHECK(!strcmp(sre_lock_frame(&r), "std::mutex::lock"), "C++: %s", sre_lock_frame(&r));
+	r = row(1, inl, N(inl), 2, SRE_WAKER_SEEN);
+	CHECK(!strcmp(sre_lock_frame(&r), "app_lock"), "inlined: %s", sre_lock_frame(&r));
 	r = row(1, none, N(none), 2, SRE_WAKER_SEEN);
 	CHECK(!sre_lock_frame(&r), "only libc: %s", sre_lock_frame(&r));
 	/* The syscall's wrapper and unnamed frames give way to a named one. */

@@ -42,6 +42,7 @@ for n in $sizes; do
 	grep -q '^SRE-DONE' "$work/console-$n.log.txt" || tail -20 "$work/console-$n.log.txt" | sed 's/^/# console: /' >&2
 	grep "^SRE-NOTE\\|^SRE-MAP\\|^SRE-ERR\\|^SRE-ROWS" "$work/console-$n.log.txt" | sed "s/^/# $n vCPUs: /" >&2
 	grep '^SRE-MEM' "$work/console-$n.log.txt" >"$work/guest-$n"
+	sed "s/^/# $n vCPUs: /" "$work/guest-$n" >&2
 	grep '^SRE-SCRAPE' "$work/console-$n.log.txt" | sed "s/^/# $n vCPUs: /" >&2
 done
 SRE_MAPMEM_ONLY=${SRE_BIGHOST_ONLY:-} sh "$root/tests/vm/mapmem.sh" "$root/build/sretrace" "$root/build/workload" >"$work/host.all"

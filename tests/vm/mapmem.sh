@@ -32,11 +32,15 @@ bpf_rss() { # pid
 		/proc/"$1"/smaps 2>/dev/null
 }
 
-# One awk for every fd: the processes this script starts are traced too
-# (triage keeps rows per process), so it starts as few as it can.
+# One cat and one awk for every fd: the processes this script starts are
+# traced too (triage keeps rows per process), so it starts as few as it
+# can. cat, because an fd the tool closes between the glob and the read
+# stopped busybox awk there: a partial sum (13.8 of 24 MiB) or nothing,
+# which read as "gone early". Each fdinfo file starts with "pos:".
 map_bytes() { # pid
-	awk 'FNR == 1 { if (m) s += b; m = 0; b = 0 } /^map_id:/ { m = 1 } /^memlock:/ { b = $2 }
-	     END { if (m) s += b; print s + 0 }' /proc/"$1"/fdinfo/* 2>/dev/null
+	cat /proc/"$1"/fdinfo/* 2>/dev/null |
+		awk '/^pos:/ { if (m) s += b; m = 0; b = 0 } /^map_id:/ { m = 1 } /^memlock:/ { b = $2 }
+		     END { if (m) s += b; print s + 0 }'
 }
 
 # Only one configuration: SRE_MAPMEM_ONLY, or sre_only= on the kernel command line.
@@ -83,11 +87,18 @@ measure() { # name args...
 	# The peak of the whole run, the report at the end included (triage
 	# writes its directory then): VmHWM never falls, so its last reading
 	# before the process is gone; read once before the signal too, for a
-	# tool that is gone before the first reading after it.
+	# tool that is gone before the first reading after it. The resident
+	# ring pages only grow too (a touched page stays mapped), and the
+	# draining at exit touches more: read them as late as VmHWM, or the
+	# peak less an early reading counts ring pages as the tool's own
+	# memory, and bighost.sh multiplies that noise by 6 (one CI run put
+	# triage at 120 MiB RSS at 256 CPUs; the rerun, 35 MiB).
 	hwm=$(awk '/^VmHWM:/ { print $2 }' /proc/$pid/status 2>/dev/null)
 	kill -INT $pid 2>/dev/null
 	while h=$(awk '/^VmHWM:/ { print $2 }' /proc/$pid/status 2>/dev/null) && [ -n "$h" ]; do
 		hwm=$h
+		b=$(bpf_rss $pid)
+		[ "${b:-0}" -gt "${brss:-0}" ] && brss=$b
 		sleep 0.02
 	done
 	wait $pid 2>/dev/null

@@ -100,7 +100,7 @@ static void account(struct sre_triage_data *d)
 	for (size_t i = 0; i < d->offcpu.n && d->offcpu_cost; i++) {
 		const struct sre_stack_row *r = &d->offcpu.rows[i];
 
-		sre_wait_cost(r, sre_classify_wait(r->kframes, r->nk, r->uframes, r->nu), woken_by_service(d, r),
+		sre_wait_cost(r, sre_classify_wait(r->kframes, r->nk, r->uframes, r->nu, r->upy), woken_by_service(d, r),
 			      &d->offcpu_cost[i]);
 	}
 	if (d->offcpu_cost)
@@ -317,7 +317,11 @@ static uint64_t largest_group(struct named_ns *v, size_t n, int min_threads, con
 	return top;
 }
 
-static const char *hottest_leaf(const struct sre_triage_data *d, uint32_t pid, uint64_t *hot, uint64_t *samples)
+/* The innermost frame of each sample of pid, summed by name: for a
+ * sample running Python, its innermost Python frame (the C frames below it
+ * are the interpreter's helpers). *python: the hottest is a Python one. */
+static const char *hottest_leaf(const struct sre_triage_data *d, uint32_t pid, uint64_t *hot, uint64_t *samples,
+				bool *python)
 {
 	struct named_ns *v = calloc(d->oncpu.n ? d->oncpu.n : 1, sizeof(*v));
 	const struct named_ns *best;
@@ -329,7 +333,7 @@ static const char *hottest_leaf(const struct sre_triage_data *d, uint32_t pid, u
 		return NULL;
 	for (size_t i = 0; i < d->oncpu.n; i++) {
 		const struct sre_stack_row *r = &d->oncpu.rows[i];
-		const char *leaf = r->nu ? r->uframes[0] : r->nk ? r->kframes[0] : NULL;
+		const char *leaf = r->upy ? r->uframes[r->upy - 1] : r->nu ? r->uframes[0] : r->nk ? r->kframes[0] : NULL;
 
 		if (r->tgid != pid || !leaf)
 			continue;
@@ -340,6 +344,12 @@ static const char *hottest_leaf(const struct sre_triage_data *d, uint32_t pid, u
 	if (best)
 		name = best->name;
 	free(v);
+	*python = false;
+	for (size_t i = 0; name && i < d->oncpu.n && !*python; i++) {
+		const struct sre_stack_row *r = &d->oncpu.rows[i];
+
+		*python = r->tgid == pid && r->upy && r->uframes[r->upy - 1] == name;
+	}
 	return name;
 }
 
@@ -350,6 +360,7 @@ static void find_cpu(struct sre_triage_data *d, const struct sre_triage_threshol
 	for (size_t i = 0; i < d->nprocs && i < 2; i++) {
 		const struct sre_triage_proc *p = &d->procs[i];
 		const char *hot = NULL;
+		bool python = false;
 		uint64_t hot_samples = 0, samples = 0;
 		char title[320], ev[640], on[32];
 
@@ -361,15 +372,17 @@ static void find_cpu(struct sre_triage_data *d, const struct sre_triage_threshol
 			break;
 		/* Hottest function: the innermost frame of each sample, summed by
 		 * name (sorted, so each name is summed once). */
-		hot = hottest_leaf(d, p->pid, &hot_samples, &samples);
+		hot = hottest_leaf(d, p->pid, &hot_samples, &samples, &python);
 		sre_triage_human_ns(on, sizeof(on), (double)p->on_ns);
+		/* Python frames carry their own "(file.py:line)". */
 		snprintf(title, sizeof(title), "%s (pid %u) on CPU %s, %.0f%% of busy thread time%s%s%s", p->comm,
-			 p->pid, on, sre_triage_pct(p->on_ns, d->busy_ns), hot ? ": hottest function " : "",
-			 hot ? hot : "", hot ? "()" : "");
-		snprintf(ev, sizeof(ev), "%s() is the innermost frame in %.0f%% of the process's %" PRIu64
+			 p->pid, on, sre_triage_pct(p->on_ns, d->busy_ns),
+			 !hot ? "" : python ? ": hottest Python function " : ": hottest function ", hot ? hot : "",
+			 hot && !python ? "()" : "");
+		snprintf(ev, sizeof(ev), "%s%s is the innermost %sframe in %.0f%% of the process's %" PRIu64
 			 " samples (%.0f%% of its own time on CPU); see oncpu.svg",
-			 hot ? hot : "?", sre_triage_pct(hot_samples, samples), samples,
-			 sre_triage_pct(p->on_ns, proc_busy(p)));
+			 hot ? hot : "?", python ? "" : "()", python ? "Python " : "", sre_triage_pct(hot_samples, samples),
+			 samples, sre_triage_pct(p->on_ns, proc_busy(p)));
 		add_finding(d, "cpu", p->on_ns,
 			    "CPU-bound: the flame graph oncpu.svg shows which path; make it cheaper (algorithm, "
 			    "caching, fewer allocations or copies), or spread the work over more cores",
@@ -736,6 +749,28 @@ static void find_runq(struct sre_triage_data *d, const struct sre_triage_thresho
 		    "(nice, cgroup cpu.weight)", title, ev);
 }
 
+/* Python threads waiting to take the interpreter lock (the GIL): only
+ * one runs Python at a time, so CPU-bound threads queue here. */
+static void find_gil(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
+{
+	const struct sre_stack_row *r;
+	char title[320], ev[640], wait[32];
+
+	if ((double)d->wait_ns[SRE_WAIT_GIL] < th->min_share * (double)d->busy_ns)
+		return;
+	r = top_wait_row(d, SRE_WAIT_GIL);
+	sre_triage_human_ns(wait, sizeof(wait), (double)d->wait_ns[SRE_WAIT_GIL]);
+	snprintf(title, sizeof(title), "%.0f%% of busy thread time (%s) waiting for Python's GIL, most in %s (pid %u)",
+		 sre_triage_pct(d->wait_ns[SRE_WAIT_GIL], d->busy_ns), wait, r ? r->comm : "?", r ? r->tgid : 0);
+	snprintf(ev, sizeof(ev), "largest wait: in %s, while another thread ran Python; see offcpu.svg",
+		 r && r->upy ? r->uframes[r->upy - 1] : "?");
+	add_finding(d, "gil", d->wait_ns[SRE_WAIT_GIL],
+		    "CPU-bound Python threads take turns on one interpreter lock: use processes "
+		    "(multiprocessing, several workers), or move the hot loop into code that releases the GIL "
+		    "(NumPy, a C extension), or run fewer threads",
+		    title, ev);
+}
+
 static void find_other(struct sre_triage_data *d, const struct sre_triage_thresholds *th)
 {
 	const struct sre_stack_row *r;
@@ -770,6 +805,7 @@ void sre_triage_analyze(struct sre_triage_data *d, const struct sre_triage_thres
 		find_network(d, th);
 	find_lock(d, th);
 	find_runq(d, th);
+	find_gil(d, th);
 	find_other(d, th);
 	qsort(d->findings, (size_t)d->nfindings, sizeof(d->findings[0]), cmp_finding);
 }

@@ -141,7 +141,8 @@ static int flow_table(const struct sre_triage_data *d, struct sre_table *t)
 
 static uint64_t stack_losses(const uint64_t *c)
 {
-	return c[SRE_CNT_MISSED] + c[SRE_CNT_STACK_LOST] + c[SRE_CNT_COPY_DROPS] + c[SRE_CNT_DROPS];
+	return c[SRE_CNT_MISSED] + c[SRE_CNT_STACK_LOST] + c[SRE_CNT_COPY_DROPS] + c[SRE_CNT_DROPS] +
+	       c[SRE_CNT_UNENDED];
 }
 
 /* A full map or ring anywhere makes shares a lower bound: every tool's. */

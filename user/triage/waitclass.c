@@ -1,5 +1,6 @@
 #include <stdbool.h>
 #include <string.h>
+#include "lib/stacks/stackrows.h"
 #include "triage/waitclass.h"
 
 struct rule {
@@ -11,8 +12,9 @@ struct rule {
  * own frames (schedule, io_schedule) are missing from a sleeping task's
  * stack, so the rules name the callers that wait. */
 static const struct rule kernel_rules[] = {
-	/* run queue: preempted in the kernel or on return to user */
-	{ "preempt_schedule", SRE_WAIT_RUNQ }, { "irqentry_exit", SRE_WAIT_RUNQ },
+	/* run queue: preempted in the kernel or on return to user, or a
+	 * preemption whose stacks were not taken (SRE_RUNNABLE_NAME) */
+	{ SRE_RUNNABLE_NAME, SRE_WAIT_RUNQ }, { "preempt_schedule", SRE_WAIT_RUNQ }, { "irqentry_exit", SRE_WAIT_RUNQ },
 	{ "__cond_resched", SRE_WAIT_RUNQ }, { "_cond_resched", SRE_WAIT_RUNQ },
 	{ "exit_to_user_mode", SRE_WAIT_RUNQ }, { "irqentry_exit_to_user_mode", SRE_WAIT_RUNQ },
 	/* locks */
@@ -89,17 +91,77 @@ static int match(const struct rule *rules, size_t n, const char *frame)
 const char *sre_wait_reason_name(enum sre_wait_reason r)
 {
 	static const char *const names[SRE_WAIT_NREASONS] = {
-		"disk I/O", "network", "lock contention", "sleep/timer", "waiting for a CPU", "idle wait", "other",
+		"disk I/O", "network", "lock contention", "sleep/timer", "waiting for a CPU", "idle wait",
+		"Python GIL", "other",
 	};
 
 	return r < SRE_WAIT_NREASONS ? names[r] : "other";
 }
 
-enum sre_wait_reason sre_classify_wait(const char *const *kframes, int nk, const char *const *uframes, int nu)
+/* A function of the interpreter's own binary with no symbol (Debian's
+ * python3.11 keeps only its exported ones): "python3.11+0xf92c0". */
+static bool interpreter_internal(const char *f)
+{
+	return (!strncmp(f, "python3", 7) || !strncmp(f, "libpython3", 10)) && strstr(f, "+0x");
+}
+
+/* libc's frames of a condition wait or a mutex lock (with libc6-dbg, its
+ * inlined helpers too). */
+static bool lock_primitive(const char *f)
+{
+	static const char *const prefixes[] = { "pthread_cond_", "__pthread_cond_", "___pthread_cond_",
+						"pthread_mutex_lock", "__pthread_mutex_lock", "___pthread_mutex_lock",
+						"lll_mutex_lock", "__lll_lock_wait", "__GI___lll_lock_wait", NULL };
+
+	for (int i = 0; prefixes[i]; i++)
+		if (!strncmp(f, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* The interpreter lock: a condition wait or its mutex, by take_gil (or
+ * drop_gil waiting for the switch it forced). Without CPython's symbols those are
+ * unnamed, and known by where they sit: an unnamed interpreter function
+ * between the condition wait and the Python code (the eval loop handing
+ * over the GIL) or the C API calls that take it again. */
+static bool gil_wait(const char *const *uframes, int nu, int upy)
+{
+	static const char *const takers[] = { "PyEval_RestoreThread", "PyEval_AcquireThread", "PyGILState_Ensure",
+					      "PyEval_AcquireLock", NULL };
+
+	for (int i = 0; i + 1 < nu && i < 6; i++) {
+		const char *caller;
+
+		if (!lock_primitive(uframes[i]))
+			continue;
+		/* The outermost of libc's frames for it (inlined ones with libc6-dbg). */
+		while (i + 1 < nu && lock_primitive(uframes[i + 1]))
+			i++;
+		if (i + 1 >= nu)
+			return false;
+		caller = uframes[i + 1];
+		if (!strcmp(caller, "take_gil") || !strcmp(caller, "drop_gil"))
+			return true;
+		if (!interpreter_internal(caller) || i + 2 >= nu)
+			return false;
+		if (upy == i + 3)
+			return true;
+		for (int t = 0; takers[t]; t++)
+			if (!strcmp(uframes[i + 2], takers[t]))
+				return true;
+		return false;
+	}
+	return false;
+}
+
+enum sre_wait_reason sre_classify_wait(const char *const *kframes, int nk, const char *const *uframes, int nu,
+				       int upy)
 {
 	bool kthread = false;
 	int r;
 
+	if (gil_wait(uframes, nu, upy))
+		return SRE_WAIT_GIL;
 	/* A condition variable or join waits in futex too, but for work, not a lock. */
 	for (int i = 0; i < nu && i < 4; i++) {
 		if ((r = match(user_rules, NRULES(user_rules), uframes[i])) >= 0)

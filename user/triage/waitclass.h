@@ -12,12 +12,15 @@ enum sre_wait_reason {
 	SRE_WAIT_RUNQ,    /* preempted: runnable, waiting for a CPU */
 	SRE_WAIT_IDLE,    /* waiting for work: epoll/poll/select, condition variables,
 			   * pipes, terminals, child exit, idle kernel threads */
+	SRE_WAIT_GIL,     /* a Python thread waiting to take the interpreter lock */
 	SRE_WAIT_OTHER,
 	SRE_WAIT_NREASONS,
 };
 
 const char *sre_wait_reason_name(enum sre_wait_reason r);
-/* kframes and uframes innermost first, as in struct sre_stack_row. */
-enum sre_wait_reason sre_classify_wait(const char *const *kframes, int nk, const char *const *uframes, int nu);
+/* kframes and uframes innermost first, as in struct sre_stack_row; upy:
+ * 1 + index of the innermost Python frame in uframes, 0: none. */
+enum sre_wait_reason sre_classify_wait(const char *const *kframes, int nk, const char *const *uframes, int nu,
+				       int upy);
 
 #endif

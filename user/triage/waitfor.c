@@ -59,7 +59,9 @@ void sre_wait_cost(const struct sre_stack_row *r, enum sre_wait_reason by_stack,
 	const struct sre_stack_waker *w = &r->waker;
 
 	*c = (struct sre_wait_cost){ .own = by_stack, .via = by_stack };
-	if (by_stack == SRE_WAIT_RUNQ || !w->flags)
+	/* The stack says it all: whoever (or whichever timeout) ended the
+	 * wait, the thread was waiting for a CPU, or for the GIL. */
+	if (by_stack == SRE_WAIT_RUNQ || by_stack == SRE_WAIT_GIL || !w->flags)
 		return;
 	if (w->flags & (SRE_WAKER_IRQ | SRE_WAKER_IDLE)) {
 		/* Only a timeout (or a signal) ends a futex wait from an
@@ -102,6 +104,23 @@ bool sre_system_frame(const char *f)
 	return false;
 }
 
+/* Frame i of r's user stack is a system one. A call inlined into a
+ * function (a "NAME (inlined)" frame) belongs to that function's file:
+ * libc's lll_mutex_lock_optimized is libc's, whatever its name. */
+static bool user_frame_is_system(const struct sre_stack_row *r, int i)
+{
+	static const char inlined[] = " (inlined)";
+	size_t n = sizeof(inlined) - 1;
+
+	for (int j = i; j < r->nu; j++) {
+		size_t len = strlen(r->uframes[j]);
+
+		if (len < n || strcmp(r->uframes[j] + len - n, inlined))
+			return sre_system_frame(r->uframes[j]);
+	}
+	return sre_system_frame(r->uframes[i]);
+}
+
 int sre_row_syscall(const struct sre_stack_row *r)
 {
 	if (r->syscall >= 0)
@@ -134,7 +153,7 @@ const char *sre_app_frame(const struct sre_stack_row *r)
 	/* A frame without a symbol (a static function in a stripped binary:
 	 * "postgres+0x1e8647") only when no named one follows. */
 	for (int i = 0; i < r->nu; i++) {
-		if (sre_system_frame(r->uframes[i]) || syscall_wrapper(r, r->uframes[i]))
+		if (user_frame_is_system(r, i) || syscall_wrapper(r, r->uframes[i]))
 			continue;
 		if (!strstr(r->uframes[i], "+0x"))
 			return r->uframes[i];
@@ -180,11 +199,11 @@ const char *sre_lock_frame(const struct sre_stack_row *r)
 	int i = 0;
 
 	for (; i < r->nu; i++)
-		if (!sre_system_frame(r->uframes[i]) && has_lock_word(r->uframes[i]))
+		if (!user_frame_is_system(r, i) && has_lock_word(r->uframes[i]))
 			break;
 	if (i == r->nu)
 		return sre_app_frame(r);
-	while (i + 1 < r->nu && !sre_system_frame(r->uframes[i + 1]) && has_lock_word(r->uframes[i + 1]))
+	while (i + 1 < r->nu && !user_frame_is_system(r, i + 1) && has_lock_word(r->uframes[i + 1]))
 		i++;
 	return r->uframes[i];
 }

@@ -332,18 +332,46 @@ static void preallocate_where_needed(struct bpf_object *obj)
 			bpf_map__set_map_flags(m, bpf_map__map_flags(m) & ~BPF_F_NO_PREALLOC);
 }
 
-int sre_load_attach(struct bpf_object_skeleton *s, const char *tool, const struct sre_opts *o, pid_t command_pid)
+bool sre_python_walk_possible(void)
 {
-	int err;
+	/* The walk's bounded loops, inside offcpu's sched_switch program,
+	 * took the verifiers of 5.10 and 6.1 most of a minute under the
+	 * kernel matrix's qemu before they refused it (5.10's guest timed
+	 * out). 6.12's takes it at once. The marker: open-coded iterators
+	 * (bpf_iter_num_new, 6.4), which came with the verifier's loop
+	 * handling that makes the difference. */
+	return !load_vmlinux() && btf__find_by_name_kind(vmlinux, "bpf_iter_num_new", BTF_KIND_FUNC) > 0;
+}
 
+void sre_python_refused(const char *tool, int err)
+{
+	fprintf(stderr, "%s: Python frames are not read on this kernel (its verifier refused the walk: %s); "
+			"native frames only\n", tool, strerror(-err));
+}
+
+int sre_load_only(struct bpf_object_skeleton *s)
+{
 	preallocate_where_needed(*s->obj);
 	/* The BTF parsed for the probes above is MBs; libbpf parses its own. */
 	vmlinux_btf_release();
-	err = bpf_object__load_skeleton(s);
+	return bpf_object__load_skeleton(s);
+}
+
+int sre_load_attach(struct bpf_object_skeleton *s, const char *tool, const struct sre_opts *o, pid_t command_pid)
+{
+	int err = sre_load_only(s);
+
 	if (err) {
 		sre_error(o, "cannot load the %s programs: %s (-v shows why)", tool, strerror(-err));
 		return err;
 	}
+	return sre_attach_loaded(s, tool, o, command_pid);
+}
+
+int sre_attach_loaded(struct bpf_object_skeleton *s, const char *tool, const struct sre_opts *o, pid_t command_pid)
+{
+	int err;
+
 	err = bpf_object__attach_skeleton(s);
 	if (err) {
 		sre_error(o, "cannot attach %s: %s", tool, strerror(-err));

@@ -47,6 +47,15 @@ int sre_unwind_configure(struct sre_unwind_cfg *cfg, struct bpf_object *obj, con
 /* Loads and attaches the skeleton, then fills the filter maps. Reports
  * the first failure once, naming the tool; 0 or -errno. */
 int sre_load_attach(struct bpf_object_skeleton *s, const char *tool, const struct sre_opts *o, pid_t command_pid);
+/* The same in two steps, for a tool that loads again with less when the
+ * kernel refuses a program (Python frames): load only, reporting nothing
+ * (-errno); attach and fill the filters, reporting a failure. */
+int sre_load_only(struct bpf_object_skeleton *s);
+int sre_attach_loaded(struct bpf_object_skeleton *s, const char *tool, const struct sre_opts *o, pid_t command_pid);
+/* Whether to try the Python frame walk at all on this kernel. */
+bool sre_python_walk_possible(void);
+/* Says once that Python frames are left out: the kernel refused the walk. */
+void sre_python_refused(const char *tool, int err);
 
 /* Kernel-measured run time and count of a loaded program (counted while
  * BPF statistics are on). 0, or -ENOENT when it is not loaded. */

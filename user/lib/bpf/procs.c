@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -7,6 +8,7 @@
 #include "bpf/stack.h"
 #include "bpf/ustack.h"
 #include "lib/bpf/procs.h"
+#include "lib/sym/python.h"
 #include "lib/sym/usyms.h"
 
 struct join_count {
@@ -20,7 +22,59 @@ void sre_procs_init(struct sre_procs *p, struct usyms *usyms, const struct bpf_o
 	p->usyms = usyms;
 	p->seen_fd = obj ? bpf_object__find_map_fd_by_name(obj, "seen_procs") : -1;
 	p->fp_procs_fd = obj && fp_walks ? bpf_object__find_map_fd_by_name(obj, "fp_procs") : -1;
+	p->py_procs_fd = p->stacks_fd = p->py_enabled_fd = -1;
 	sre_map_init(&p->joins, 2 * sizeof(uint32_t), sizeof(struct join_count), NULL, NULL);
+}
+
+void sre_procs_enable_python(struct sre_procs *p, struct pysyms *py, const struct bpf_object *obj)
+{
+	int fd = obj ? bpf_object__find_map_fd_by_name(obj, "py_procs") : -1;
+
+	if (!py || fd < 0)
+		return;
+	p->py = py;
+	p->py_procs_fd = fd;
+	p->stacks_fd = bpf_object__find_map_fd_by_name(obj, "stacks");
+	p->py_enabled_fd = bpf_object__find_map_fd_by_name(obj, "py_enabled");
+}
+
+/* A new address space: if it runs CPython, BPF reads its frames from now
+ * on; a version not known here is said once and left to native frames. */
+static void find_python(struct sre_procs *p, uint32_t tgid, uint32_t gen)
+{
+	struct py_proc pp;
+	uint32_t version;
+	int found;
+
+	if (!p->py)
+		return;
+	found = pysyms_detect(p->py, tgid, gen, &pp, &version);
+	if (found == 1) {
+		if (!bpf_map_update_elem(p->py_procs_fd, &tgid, &pp, BPF_ANY) && !p->py_procs++) {
+			uint32_t zero = 0, on = 1;
+
+			bpf_map_update_elem(p->py_enabled_fd, &zero, &on, BPF_ANY);
+		}
+	} else if (found == -ENOTSUP && (!p->py_said || version != p->py_unsupported)) {
+		p->py_said = true;
+		p->py_unsupported = version;
+		if (version)
+			fprintf(stderr, "sretrace: pid %u runs Python %u.%u: its Python frames are not read (3.11-3.13 are); native frames only\n",
+				tgid, version >> 24, (version >> 16) & 0xff);
+		else
+			fprintf(stderr, "sretrace: pid %u runs a Python older than 3.11: its Python frames are not read (3.11-3.13 are); native frames only\n",
+				tgid);
+	}
+}
+
+/* A Python stack BPF stored for the first time: its code objects are read
+ * now, while the process lives. */
+static void read_python_stack(struct sre_procs *p, const struct sre_py_event *e)
+{
+	struct stack_trace st;
+
+	if (p->py && p->stacks_fd >= 0 && !bpf_map_lookup_elem(p->stacks_fd, &e->stack_id, &st))
+		pysyms_read(p->py, e->tgid, e->gen, (const uint64_t *)st.ips, st.nr < STACK_MAX_DEPTH ? (int)st.nr : STACK_MAX_DEPTH);
 }
 
 void sre_procs_free(struct sre_procs *p)
@@ -81,11 +135,17 @@ void sre_procs_on_event(struct sre_procs *p, const void *data, size_t len)
 		usyms_forget(p->usyms, e->tgid, e->gen);
 		if (p->fp_procs_fd >= 0)
 			bpf_map_delete_elem(p->fp_procs_fd, &e->tgid);
+		if (p->py_procs_fd >= 0)
+			bpf_map_delete_elem(p->py_procs_fd, &e->tgid);
 	} else if (e->kind == SRE_PROC_NEW) {
-		if (usyms_capture(p->usyms, e->tgid, e->gen))
+		if (usyms_capture(p->usyms, e->tgid, e->gen)) {
 			p->gone++;
-		else
+		} else {
 			classify(p, e->tgid, e->gen);
+			find_python(p, e->tgid, e->gen);
+		}
+	} else if (e->kind == SRE_PROC_PYSTACK && len >= sizeof(struct sre_py_event)) {
+		read_python_stack(p, data);
 	}
 }
 

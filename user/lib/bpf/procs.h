@@ -13,6 +13,7 @@
 
 struct bpf_object;
 struct usyms;
+struct pysyms;
 
 /* Times a live process's maps are read again for stacks that land outside them. */
 #define SRE_PROCS_MAX_CAPTURES 4
@@ -26,11 +27,19 @@ struct sre_procs {
 	uint64_t fp_procs;    /* processes found to have frame pointers */
 	uint64_t fp_to_copies; /* ... whose walks failed too often: now copied in full */
 	struct sre_map joins;  /* (pid, gen) -> how its small copies joined its walks */
+	struct pysyms *py;     /* Python frames wanted (profile): names of code objects */
+	int py_procs_fd, py_enabled_fd, stacks_fd; /* bpf/python.bpf.h's maps, the stack map */
+	uint64_t py_procs;     /* Python processes whose frames BPF reads */
+	uint32_t py_unsupported; /* the last Python version said to be unsupported */
+	bool py_said;
 };
 
 /* After load; fp_walks: --unwind auto (find the fp_procs map). */
 void sre_procs_init(struct sre_procs *p, struct usyms *usyms, const struct bpf_object *obj, bool fp_walks);
 void sre_procs_free(struct sre_procs *p);
+/* Python processes get their interpreter's frames read by BPF when obj
+ * has the maps for it (profile), named through py. */
+void sre_procs_enable_python(struct sre_procs *p, struct pysyms *py, const struct bpf_object *obj);
 /* A struct sre_proc_event: NEW reads the maps, GONE forgets the process. */
 void sre_procs_on_event(struct sre_procs *p, const void *data, size_t len);
 /* Reads (pid, gen)'s maps if they were never read and it is still that

@@ -7,12 +7,16 @@
 
 int sre_session_start(struct sre_session *s)
 {
-	int err = sre_check_environment(&s->opts);
+	int err;
 
-	if (err)
+	/* First: a Ctrl-C from here on ends the run with its report, however
+	 * early. (A CI run of an example stopped with SIGINT saw exit 130,
+	 * death by the signal, which only this window before the handlers
+	 * allowed; what held the tool there for 3 s is not known.) */
+	sre_signals_init();
+	if ((err = sre_check_environment(&s->opts)))
 		return err;
 	sre_libbpf_logging(s->opts.verbose);
-	sre_signals_init();
 	if (s->opts.command && (err = sre_command_start(&s->cmd, s->opts.command)))
 		sre_error(&s->opts, "cannot start %s: %s", s->opts.command[0], strerror(-err));
 	return err;

@@ -31,11 +31,12 @@ static int add_row(struct sre_stack_rows *rs, struct sre_symbolizer *sym, struct
 		   const struct sre_stack_source *src, const struct stack_key *key, const struct stack_value *val)
 {
 	struct sre_stack_row base = {
-		.pid = key->pid, .tgid = key->tgid, .gen = key->gen, .syscall = (int)key->syscall - 1,
+		.pid = key->pid, .tgid = key->tgid, .gen = key->gen,
+		.syscall = (int)(key->syscall & ~SRE_SYSCALL_RUNNABLE) - 1,
 		.value = val->value, .count = val->count,
 		.user_wanted = src->user_wanted, .kernel_wanted = src->kernel_wanted,
 	};
-	uint64_t kips[STACK_MAX_DEPTH], uips[STACK_MAX_DEPTH];
+	uint64_t kips[STACK_MAX_DEPTH], uips[STACK_MAX_DEPTH], pyips[STACK_MAX_DEPTH];
 	int nk, nu, err;
 
 	/* Announced too late, or the announcement was dropped: last try. */
@@ -43,7 +44,13 @@ static int add_row(struct sre_stack_rows *rs, struct sre_symbolizer *sym, struct
 		sre_procs_ensure(procs, key->tgid, key->gen);
 	memcpy(base.comm, key->comm, sizeof(base.comm));
 	nk = read_stack(src->stacks_fd, key->kstack, kips);
+	if (key->syscall & SRE_SYSCALL_RUNNABLE) {
+		kips[0] = SRE_FRAME_RUNNABLE;
+		nk = 1;
+	}
 	nu = read_stack(src->stacks_fd, user_stack_id(src, key->ustack), uips);
+	base.npy = read_stack(src->stacks_fd, key->pystack, pyips);
+	base.pyips = pyips;
 	base.waker = (struct sre_stack_waker){
 		.pid = key->waker.pid, .tgid = key->waker.tgid, .gen = key->waker.gen, .flags = key->waker.flags,
 		.blocked = key->waker.blocked, .blocked_ns = val->waker_blocked_ns,

@@ -58,7 +58,12 @@ void sre_stack_report_json(FILE *f, const struct sre_stack_report *r, const stru
 	sre_json_uint(&j, "lost_stacks", cnt[SRE_CNT_STACK_LOST]);
 	sre_json_uint(&j, "copy_drops", cnt[SRE_CNT_COPY_DROPS]);
 	sre_json_uint(&j, "unchecked_reuses", cnt[SRE_CNT_UNCHECKED]);
-	sre_json_uint(&j, "preempted_no_user_stack", cnt[SRE_CNT_PREEMPT_NO_COPY]);
+	sre_json_uint(&j, "preempted_innermost_frame_only", cnt[SRE_CNT_PREEMPT_NO_COPY]);
+	sre_json_uint(&j, "python_truncated", cnt[SRE_CNT_PY_TRUNCATED]);
+	sre_json_uint(&j, "kernel_stacks_reused", cnt[SRE_CNT_KSTACK_REUSED]);
+	sre_json_uint(&j, "kernel_stacks_checked", cnt[SRE_CNT_KSTACK_CHECKED]);
+	sre_json_uint(&j, "kernel_stacks_differed", cnt[SRE_CNT_KSTACK_DIFFERED]);
+	sre_json_uint(&j, "unended_blocks", cnt[SRE_CNT_UNENDED]);
 	sre_json_uint(&j, "spilled_rows", r->sink->spilled);
 	sre_stack_sink_json(r->sink, &j);
 	if (r->json_extra)
@@ -120,8 +125,19 @@ int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, co
 				"checked (the reader was behind): their callers may be another caller's\n",
 			r->tool, cnt[SRE_CNT_UNCHECKED], r->lost_what);
 	if (cnt[SRE_CNT_PREEMPT_NO_COPY])
-		fprintf(stderr, "%s: %" PRIu64 " preemptions of programs without frame pointers have no user frames "
+		fprintf(stderr, "%s: %" PRIu64 " preemptions of programs without frame pointers have only their innermost user frame "
 				"(preempted in user code: not copied, each lands at a new instruction)\n", r->tool, cnt[SRE_CNT_PREEMPT_NO_COPY]);
+	if (cnt[SRE_CNT_PY_TRUNCATED])
+		fprintf(stderr, "%s: %" PRIu64 " Python stacks cut at %d frames (their outermost Python frames are "
+				"missing)\n", r->tool, cnt[SRE_CNT_PY_TRUNCATED], STACK_MAX_DEPTH);
+	if (cnt[SRE_CNT_KSTACK_DIFFERED])
+		fprintf(stderr, "%s: %" PRIu64 " of %" PRIu64 " kernel stacks reused from an earlier walk at the same "
+				"place and checked by a fresh walk differed (those places are walked every time now; "
+				"--exact walks every block)\n",
+			r->tool, cnt[SRE_CNT_KSTACK_DIFFERED], cnt[SRE_CNT_KSTACK_CHECKED]);
+	if (cnt[SRE_CNT_UNENDED])
+		fprintf(stderr, "%s: %" PRIu64 " %s lost: their end (the thread's next switch-in) never reached "
+				"the tracer, so their time is unknown\n", r->tool, cnt[SRE_CNT_UNENDED], r->lost_what);
 	/* Losses are shown, never hidden; on stderr so folded output stays clean. */
 	if (cnt[SRE_CNT_STACK_LOST] || cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
 		fprintf(stderr, "%s: %" PRIu64 " stacks lost (map full or walk failed; see --stack-storage-size), "

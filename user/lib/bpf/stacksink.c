@@ -21,6 +21,7 @@ void sre_stack_sink_init(struct sre_stack_sink *s, struct sre_symbolizer *sym, c
 	s->sym = sym;
 	s->copies = sre_stack_copies(o);
 	sre_procs_init(&s->procs, sym->usyms, obj, s->copies && o->unwind == SRE_UNWIND_MODE_AUTO);
+	sre_procs_enable_python(&s->procs, sym->py, obj);
 	s->stacks_fd = bpf_object__find_map_fd_by_name(obj, "stacks");
 	s->counts_samples = counts_samples;
 	s->checks_fd = counts_samples ? -1 : bpf_object__find_map_fd_by_name(obj, "copy_checks");
@@ -81,7 +82,8 @@ void sre_stack_sink_add_losses(const struct sre_stack_sink *s, uint64_t *cnt)
 /* profile: one sample under (thread, kernel stack, unwound user stack). */
 static void count_sample(struct sre_stack_sink *s, const struct sre_ustack_event *e, uint64_t ustack)
 {
-	struct stack_key key = { .pid = e->pid, .tgid = e->tgid, .kstack = e->kstack, .ustack = ustack, .gen = e->gen };
+	struct stack_key key = { .pid = e->pid, .tgid = e->tgid, .kstack = e->kstack, .ustack = ustack,
+				 .pystack = e->pystack, .gen = e->gen };
 	struct stack_value *v;
 
 	memcpy(key.comm, e->comm, sizeof(key.comm));
@@ -92,6 +94,14 @@ static void count_sample(struct sre_stack_sink *s, const struct sre_ustack_event
 	}
 	v->value++;
 	v->count++;
+}
+
+/* A join's outcome counts toward moving its process to full copies
+ * (procs.c), except a preemption's one-off join, which lands anywhere. */
+static void judge_join(struct sre_stack_sink *s, const struct sre_ustack_event *e, bool joined)
+{
+	if (!(e->flags & USTACK_ONE_OFF))
+		sre_procs_join_result(&s->procs, e->tgid, e->gen, joined);
 }
 
 /* A program with frame pointers: the kernel's walk [pc, ret(rbp), ...]
@@ -119,7 +129,7 @@ static int join_walk(struct sre_stack_sink *s, const struct sre_ustack_event *e,
 	    fp.nr > STACK_MAX_DEPTH) {
 		*failed = true;
 		s->join_fallbacks++;
-		sre_procs_join_result(&s->procs, e->tgid, e->gen, false);
+		judge_join(s, e, false);
 		return n;
 	}
 	for (int k = 1; k < n; k++) {
@@ -130,14 +140,14 @@ static int join_walk(struct sre_stack_sink *s, const struct sre_ustack_event *e,
 			for (uint32_t i = j + 1; i < fp.nr && m < STACK_MAX_DEPTH; i++)
 				ips[m++] = fp.ips[i];
 			s->joins++;
-			sre_procs_join_result(&s->procs, e->tgid, e->gen, true);
+			judge_join(s, e, true);
 			*walked = true;
 			return m;
 		}
 	}
 	*failed = true;
 	s->join_fallbacks++;
-	sre_procs_join_result(&s->procs, e->tgid, e->gen, false);
+	judge_join(s, e, false);
 	if (usyms_resolve(s->sym->usyms, e->tgid, e->gen, fp.ips[1], &sym) || !sym.module)
 		return n;
 	for (uint32_t j = 0; j < fp.nr; j++)

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdlib.h>
 #include "lib/core/output.h"
 #include "lib/fmt/pprof.h"
 #include "lib/fmt/stackpprof.h"
@@ -29,9 +30,9 @@ static uint64_t user_location(struct pprof *p, struct sre_symbolizer *sym, const
 static int add_row(struct pprof *p, struct sre_symbolizer *sym, const struct sre_stack_row *r, uint64_t *kernel_map,
 		   const struct sre_pprof_spec *spec)
 {
-	uint64_t locs[2 * STACK_MAX_DEPTH];
-	int nk = r->nk < STACK_MAX_DEPTH ? r->nk : STACK_MAX_DEPTH;
-	int nu = r->nu < STACK_MAX_DEPTH ? r->nu : STACK_MAX_DEPTH;
+	/* Inlined calls make more frames than addresses read. */
+	uint64_t *locs = calloc((size_t)r->nk + (size_t)r->nu + 1, sizeof(*locs));
+	int nk = r->nk, nu = r->nu, err;
 	int64_t values[2] = {
 		(int64_t)r->value,
 		spec->extra_per_value ? (int64_t)(r->value * spec->extra_per_value) : (int64_t)r->count,
@@ -42,17 +43,24 @@ static int add_row(struct pprof *p, struct sre_symbolizer *sym, const struct sre
 		{ .key = "comm", .str = r->comm },
 	};
 
+	if (!locs)
+		return -ENOMEM;
 	for (int i = 0; i < nu; i++)
 		if (!(locs[nk + i] = user_location(p, sym, r, r->uips[i], r->uframes[i])))
-			return -ENOMEM;
+			goto oom;
 	if (nk && !*kernel_map &&
 	    !(*kernel_map = pprof_mapping_id(p, &(struct pprof_mapping){ .start = KERNEL_START, .limit = UINT64_MAX,
 									   .file = "[kernel.kallsyms]" })))
-		return -ENOMEM;
+		goto oom;
 	for (int i = 0; i < nk; i++)
 		if (!(locs[i] = pprof_location_id(p, *kernel_map, r->kips[i], r->kframes[i])))
-			return -ENOMEM;
-	return pprof_add_sample(p, locs, nk + nu, values, labels, 3);
+			goto oom;
+	err = pprof_add_sample(p, locs, nk + nu, values, labels, 3);
+	free(locs);
+	return err;
+oom:
+	free(locs);
+	return -ENOMEM;
 }
 
 int sre_stack_rows_print_pprof(FILE *f, const struct sre_stack_rows *rs, struct sre_symbolizer *sym,

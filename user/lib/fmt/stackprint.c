@@ -7,8 +7,12 @@
 #include "lib/fmt/flamegraph.h"
 #include "lib/fmt/stackprint.h"
 
-/* A sleeper's two stacks and a waker's, with separators and names. */
-#define MAX_FRAMES (4 * STACK_MAX_DEPTH + 6)
+/* A row's frames: a sleeper's two stacks and a waker's (inlined calls
+ * make more frames than addresses), with separators and names. */
+static int row_frame_count(const struct sre_stack_row *r)
+{
+	return r->nk + r->nu + r->waker.nk + r->waker.nu + 6;
+}
 
 struct folded_line {
 	char *stack;
@@ -22,14 +26,16 @@ static int cmp_folded(const void *a, const void *b)
 
 static char *fold_row(const struct sre_stack_row *r)
 {
-	const char *frames[MAX_FRAMES];
-	int n = sre_stack_row_frames(r, frames, MAX_FRAMES);
+	const char **frames = calloc((size_t)row_frame_count(r), sizeof(*frames));
+	int n = frames ? sre_stack_row_frames(r, frames, row_frame_count(r)) : 0;
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
+	FILE *m = frames ? open_memstream(&buf, &len) : NULL;
 
-	if (!m)
+	if (!m) {
+		free(frames);
 		return NULL;
+	}
 	for (int i = 0; i < n; i++) {
 		if (i)
 			fputc(';', m);
@@ -40,6 +46,7 @@ static char *fold_row(const struct sre_stack_row *r)
 			fputc(*p == ';' || *p == '\n' || *p == '\r' ? '_' : *p, m);
 	}
 	fclose(m);
+	free(frames);
 	return buf;
 }
 
@@ -130,14 +137,20 @@ void sre_stack_rows_print_text(FILE *f, const struct sre_stack_rows *rs, uint64_
 
 int sre_stack_rows_print_svg(FILE *f, const struct sre_stack_rows *rs, uint64_t value_div, const struct fg_options *o)
 {
-	const char *frames[MAX_FRAMES];
 	struct fg_graph *g = fg_new();
 	int err = g ? 0 : -ENOMEM;
 
 	for (size_t i = 0; i < rs->n && !err; i++) {
-		int n = sre_stack_row_frames(&rs->rows[i], frames, MAX_FRAMES);
+		int max = row_frame_count(&rs->rows[i]);
+		const char **frames = calloc((size_t)max, sizeof(*frames));
 
-		err = fg_add(g, frames, n, (double)rs->rows[i].value / (double)value_div, false);
+		if (!frames) {
+			err = -ENOMEM;
+			break;
+		}
+		err = fg_add(g, frames, sre_stack_row_frames(&rs->rows[i], frames, max),
+			     (double)rs->rows[i].value / (double)value_div, false);
+		free(frames);
 	}
 	if (!err)
 		err = fg_render(g, o, f);

@@ -46,6 +46,9 @@ int sre_stack_option(const char *tool, struct sre_stack_opts *s, int key, const 
 	case SRE_OPT_NO_DEMANGLE:
 		s->mangled = true;
 		return 0;
+	case SRE_OPT_INLINE:
+		usym_set_inlines(true);
+		return 0;
 	case SRE_OPT_DEBUG_DIR: {
 		struct stat st;
 

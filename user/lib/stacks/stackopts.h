@@ -33,6 +33,7 @@ struct sre_stack_opts {
 #define SRE_OPT_ROWS 2003
 #define SRE_OPT_NO_DEMANGLE 2004
 #define SRE_OPT_DEBUG_DIR 2005
+#define SRE_OPT_INLINE 2006
 #define SRE_ROWS_MAX (1u << 22)
 #define SRE_STACK_LONG_OPTS                                                  \
 	{ "user-stacks-only", no_argument, NULL, 'U' },                      \
@@ -42,7 +43,8 @@ struct sre_stack_opts {
 	{ "stack-bytes", required_argument, NULL, SRE_OPT_STACK_BYTES },     \
 	{ "rows", required_argument, NULL, SRE_OPT_ROWS },                   \
 	{ "no-demangle", no_argument, NULL, SRE_OPT_NO_DEMANGLE },          \
-	{ "debug-dir", required_argument, NULL, SRE_OPT_DEBUG_DIR }
+	{ "debug-dir", required_argument, NULL, SRE_OPT_DEBUG_DIR },         \
+	{ "inline", no_argument, NULL, SRE_OPT_INLINE }
 #define SRE_STACK_SHORT_OPTS "UK"
 #define SRE_STACK_HELP                                                       \
 	"  -U, --user-stacks-only  user stacks only\n"                      \
@@ -59,7 +61,9 @@ struct sre_stack_opts {
 	"                          spilled_rows\n"                          \
 	"      --no-demangle       C++ and Rust names as mangled in the symbol table\n" \
 	"      --debug-dir DIR     also look for separate debug files under DIR (as\n" \
-	"                          /usr/lib/debug: .build-id/xx/rest.debug, debuglink)\n"
+	"                          /usr/lib/debug: .build-id/xx/rest.debug, debuglink)\n" \
+	"      --inline            frames for inlined calls, from debug info where\n" \
+	"                          installed (costs the debug info's size in memory)\n"
 
 void sre_stack_opts_init(struct sre_stack_opts *s);
 /* 0 or -EINVAL (reported) when key is a stack option, 1 when it is not. */

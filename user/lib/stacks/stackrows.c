@@ -2,7 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/sym/ksyms.h"
+#include "lib/sym/python.h"
 #include "lib/stacks/stackrows.h"
+
+/* Between a row's native user frames and its Python frames in one list. */
+#define PY_MARK UINT64_MAX
 
 /* A list of frames as read: its addresses, and whose they are (user
  * addresses name differently in each address space). */
@@ -18,6 +22,7 @@ struct frames_val {
 	const char **names;
 	uint64_t *ips;
 	int n;
+	int py_first; /* 1 + index of the innermost Python frame; 0: none */
 };
 
 static uint64_t frames_hash(const void *p)
@@ -59,41 +64,119 @@ void sre_stack_rows_drop_process(struct sre_stack_rows *rs, uint32_t tgid)
 	rs->n = out;
 }
 
-/* Names n frames of process tgid (gen) into fresh arrays. */
+/* Room for one more frame in v (cap of them now). */
+static int frames_grow(struct frames_val *v, int *cap)
+{
+	const char **names;
+	uint64_t *ips;
+
+	if (v->n < *cap)
+		return 0;
+	*cap *= 2;
+	names = realloc(v->names, (size_t)*cap * sizeof(*v->names));
+	if (names)
+		v->names = names;
+	ips = realloc(v->ips, (size_t)*cap * sizeof(*v->ips));
+	if (ips)
+		v->ips = ips;
+	return names && ips ? 0 : -ENOMEM;
+}
+
+/* Adds name (for address ip) to v. */
+static int add_name(struct sre_stack_rows *rs, struct frames_val *v, int *cap, const char *name, uint64_t ip)
+{
+	const char *s = sre_intern(&rs->names, name);
+
+	if (!s || frames_grow(v, cap))
+		return -ENOMEM;
+	v->ips[v->n] = ip;
+	v->names[v->n++] = s;
+	return 0;
+}
+
+/* The Python frames from *next up to the first that began a C call of the
+ * interpreter (or all of them, when last): what one C frame of the
+ * interpreter ran. */
+static int add_python_run(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, const struct frames_key *k,
+			  const uint64_t *py, int npy, int *next, bool last, struct frames_val *v, int *cap)
+{
+	char name[SRE_FRAME_NAME_MAX];
+	int err = 0;
+
+	while (*next < npy && !err) {
+		uint64_t f = py[(*next)++];
+
+		pysyms_name(sym->py, k->tgid, k->gen, f, name, sizeof(name));
+		if (!v->py_first)
+			v->py_first = v->n + 1;
+		err = add_name(rs, v, cap, name, f);
+		if (!last && (f & PY_FRAME_ENTRY))
+			break;
+	}
+	return err;
+}
+
+/* Names n frames of process tgid (gen) into fresh arrays. A user frame
+ * holding inlined calls becomes several, each with the frame's address.
+ * User frames may be followed by PY_MARK and the interpreter's frames:
+ * each C frame of the interpreter (PY_EVAL_FUNCTION) is replaced by the
+ * Python frames it ran, as py-spy --native shows them; Python frames left
+ * over (the native stack was cut) are the outermost. */
 static int name_new_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, const struct frames_key *k,
 			   struct frames_val *v)
 {
-	char name[256];
+	/* Not on the stack: 33 names of 4 KiB. */
+	static char name[SRE_INLINE_MAX + 1][SRE_FRAME_NAME_MAX];
+	int cap = k->n > 0 ? k->n : 1, n = k->n, npy = 0, next = 0, err = 0;
+	const uint64_t *py = NULL;
 
 	v->n = 0;
-	v->names = calloc(k->n > 0 ? (size_t)k->n : 1, sizeof(*v->names));
-	v->ips = calloc(k->n > 0 ? (size_t)k->n : 1, sizeof(*v->ips));
+	v->py_first = 0;
+	v->names = calloc((size_t)cap, sizeof(*v->names));
+	v->ips = calloc((size_t)cap, sizeof(*v->ips));
 	if (!v->names || !v->ips)
 		return -ENOMEM;
-	for (int i = 0; i < k->n; i++) {
-		const char *s;
+	for (int i = 0; !k->kernel && i < k->n; i++)
+		if (k->ips[i] == PY_MARK) {
+			n = i;
+			py = k->ips + i + 1;
+			npy = k->n - i - 1;
+			break;
+		}
+	for (int i = 0; i < n && !err; i++) {
+		int got = 1;
 
-		if (k->kernel) {
-			sre_symbolizer_kernel_name(sym, k->ips[i], name, sizeof(name));
+		if (k->kernel && k->ips[i] == SRE_FRAME_RUNNABLE) {
+			memcpy(name[0], SRE_RUNNABLE_NAME, sizeof(SRE_RUNNABLE_NAME));
+		} else if (k->kernel) {
+			sre_symbolizer_kernel_name(sym, k->ips[i], name[0], sizeof(name[0]));
 			/* The tracer's own frames are not the workload's. */
-			if (ksyms_is_bpf(name))
+			if (ksyms_is_bpf(name[0]))
 				continue;
 		} else {
-			sre_symbolizer_user_name(sym, k->tgid, k->gen, k->ips[i], name, sizeof(name));
+			got = sre_symbolizer_user_frames(sym, k->tgid, k->gen, k->ips[i], i == 0, name,
+							 SRE_INLINE_MAX + 1);
 		}
-		s = sre_intern(&rs->names, name);
-		if (!s)
-			return -ENOMEM;
-		v->ips[v->n] = k->ips[i];
-		v->names[v->n++] = s;
+		if (next < npy && sym->py && !strcmp(name[got - 1], PY_EVAL_FUNCTION)) {
+			for (int j = 0; j < got - 1 && !err; j++)
+				err = add_name(rs, v, &cap, name[j], k->ips[i]);
+			if (!err)
+				err = add_python_run(rs, sym, k, py, npy, &next, false, v, &cap);
+			continue;
+		}
+		for (int j = 0; j < got && !err; j++)
+			err = add_name(rs, v, &cap, name[j], k->ips[i]);
 	}
-	return 0;
+	if (!err && next < npy && sym->py)
+		err = add_python_run(rs, sym, k, py, npy, &next, true, v, &cap);
+	return err;
 }
 
 /* Names n frames of process tgid (gen), and each frame's address when
  * out_ips is given: the set's shared arrays for these frames. */
 static int name_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, uint32_t tgid, uint32_t gen,
-		       bool kernel, const uint64_t *ips, int n, const char ***out, uint64_t **out_ips, int *nout)
+		       bool kernel, const uint64_t *ips, int n, const char ***out, uint64_t **out_ips, int *nout,
+		       int *out_py)
 {
 	struct frames_key k = { .ips = ips, .tgid = kernel ? 0 : tgid, .gen = kernel ? 0 : gen, .n = n > 0 ? n : 0,
 				.kernel = kernel };
@@ -122,6 +205,8 @@ static int name_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 	*out = v->names;
 	if (out_ips)
 		*out_ips = v->ips;
+	if (out_py)
+		*out_py = v->py_first;
 	*nout = v->n;
 	return 0;
 }
@@ -153,9 +238,26 @@ int sre_stack_rows_add(struct sre_stack_rows *rs, const struct sre_symbolizer *s
 	r->kips = r->uips = NULL;
 	r->waker.kframes = r->waker.uframes = NULL;
 	r->waker.nk = r->waker.nu = 0;
-	err = name_frames(rs, sym, r->tgid, r->gen, true, kips, nk, &r->kframes, &r->kips, &r->nk);
-	if (!err)
-		err = name_frames(rs, sym, r->tgid, r->gen, false, uips, nu, &r->uframes, &r->uips, &r->nu);
+	r->pyips = NULL;
+	r->npy = 0;
+	r->upy = 0;
+	err = name_frames(rs, sym, r->tgid, r->gen, true, kips, nk, &r->kframes, &r->kips, &r->nk, NULL);
+	if (!err && base->npy > 0) {
+		/* One list, so rows with the same native and Python frames share
+		 * their names: the native frames, a mark, the Python frames. */
+		uint64_t both[2 * STACK_MAX_DEPTH + 1];
+		int n = nu > 0 ? (nu < STACK_MAX_DEPTH ? nu : STACK_MAX_DEPTH) : 0;
+		int npy = base->npy < STACK_MAX_DEPTH ? base->npy : STACK_MAX_DEPTH;
+
+		memcpy(both, uips, (size_t)n * sizeof(*both));
+		both[n] = PY_MARK;
+		memcpy(both + n + 1, base->pyips, (size_t)npy * sizeof(*both));
+		npy = pysyms_normalize(both + n + 1, npy);
+		err = name_frames(rs, sym, r->tgid, r->gen, false, both, n + 1 + npy, &r->uframes, &r->uips, &r->nu,
+				  &r->upy);
+	} else if (!err) {
+		err = name_frames(rs, sym, r->tgid, r->gen, false, uips, nu, &r->uframes, &r->uips, &r->nu, NULL);
+	}
 	if (err)
 		return err;
 	rs->n++;
@@ -171,9 +273,9 @@ int sre_stack_rows_add_waker(struct sre_stack_rows *rs, const struct sre_symboli
 	if (!rs->n)
 		return -EINVAL;
 	w = &rs->rows[rs->n - 1].waker;
-	err = name_frames(rs, sym, w->tgid, w->gen, true, kips, nk, &w->kframes, NULL, &w->nk);
+	err = name_frames(rs, sym, w->tgid, w->gen, true, kips, nk, &w->kframes, NULL, &w->nk, NULL);
 	if (!err)
-		err = name_frames(rs, sym, w->tgid, w->gen, false, uips, nu, &w->uframes, NULL, &w->nu);
+		err = name_frames(rs, sym, w->tgid, w->gen, false, uips, nu, &w->uframes, NULL, &w->nu, NULL);
 	return err;
 }
 

@@ -14,6 +14,11 @@
 #include "lib/core/interner.h"
 #include "lib/sym/symbolizer.h"
 
+/* A kernel "address" no function has: the one frame of a preemption whose
+ * stacks were not taken (SRE_SYSCALL_RUNNABLE), named SRE_RUNNABLE_NAME. */
+#define SRE_FRAME_RUNNABLE 1
+#define SRE_RUNNABLE_NAME "[runnable: waiting for a CPU]"
+
 /* Who ended a wait (offcpu --wakers, triage): a thread, or an interrupt
  * that arrived while comm ran (flags SRE_WAKER_IRQ). */
 struct sre_stack_waker {
@@ -41,6 +46,11 @@ struct sre_stack_row {
 	bool user_wanted;     /* user frames were asked for (for the "-" frame) */
 	bool kernel_wanted;
 	int syscall;          /* the syscall it blocked in (offcpu with wakers); -1: none or unknown */
+	/* To sre_stack_rows_add only: the interpreter's frames (bpf/python.h),
+	 * innermost first, which replace the C frames that ran them. */
+	const uint64_t *pyips;
+	int npy;
+	int upy; /* 1 + index in uframes of the innermost Python frame; 0: none */
 	struct sre_stack_waker waker;
 };
 

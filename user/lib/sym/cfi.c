@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/core/sorted.h"
+#include "lib/sym/bytes.h"
 #include "lib/sym/cfi.h"
 
 /* Pointer encodings (DW_EH_PE_*). */
@@ -47,67 +48,6 @@ struct cfi_table {
 	size_t nfdes;
 	struct cfi_cached_row *cache; /* CFI_ROW_CACHE, direct-mapped; made at the first lookup */
 };
-
-struct cursor {
-	const uint8_t *p, *end;
-	uint64_t addr;	/* virtual address of data[0], for pc-relative pointers */
-	const uint8_t *base;
-	bool bad;
-};
-
-static uint64_t rd_uleb(struct cursor *c)
-{
-	uint64_t v = 0;
-	unsigned int shift = 0;
-
-	while (c->p < c->end) {
-		uint8_t b = *c->p++;
-
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-		if (!(b & 0x80))
-			return v;
-	}
-	c->bad = true;
-	return 0;
-}
-
-static int64_t rd_sleb(struct cursor *c)
-{
-	int64_t v = 0;
-	unsigned int shift = 0;
-	uint8_t b = 0;
-
-	while (c->p < c->end) {
-		b = *c->p++;
-		if (shift < 64)
-			v |= (int64_t)((uint64_t)(b & 0x7f) << shift);
-		shift += 7;
-		if (!(b & 0x80)) {
-			if (shift < 64 && (b & 0x40))
-				v |= (int64_t)(~0ULL << shift);
-			return v;
-		}
-	}
-	c->bad = true;
-	return 0;
-}
-
-static uint64_t rd_fixed(struct cursor *c, size_t n)
-{
-	uint64_t v = 0;
-
-	if ((size_t)(c->end - c->p) < n) {
-		c->bad = true;
-		c->p = c->end;
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)c->p[i] << (8 * i);
-	c->p += n;
-	return v;
-}
 
 static int64_t sext(uint64_t v, unsigned int bits)
 {

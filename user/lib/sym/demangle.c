@@ -30,6 +30,21 @@ char *sre_demangle_alloc(const char *name)
 	return cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_VERBOSE);
 }
 
+/* A PLT stub's name ("_ZN...@plt"): the function's, demangled, then @plt. */
+static char *demangle_plt(const char *name)
+{
+	size_t len = strlen(name);
+	char *base, *d, *out = NULL;
+
+	if (len < 5 || strcmp(name + len - 4, "@plt") || !(base = strndup(name, len - 4)))
+		return NULL;
+	if ((d = sre_demangle_alloc(base)) && (out = malloc(strlen(d) + 5)))
+		strcat(strcpy(out, d), "@plt");
+	free(d);
+	free(base);
+	return out;
+}
+
 const char *sre_demangle(struct sre_demangler *d, const char *name)
 {
 	const char **slot;
@@ -44,6 +59,8 @@ const char *sre_demangle(struct sre_demangler *d, const char *name)
 	if (!added)
 		return *slot;
 	out = sre_demangle_alloc(name);
+	if (!out)
+		out = demangle_plt(name);
 	*slot = out ? sre_intern(&d->names, out) : name;
 	if (!*slot)
 		*slot = name;

@@ -15,6 +15,7 @@
 #include "lib/core/sorted.h"
 #include "lib/sym/cfi.h"
 #include "lib/sym/elfsyms.h"
+#include "lib/sym/inlines.h"
 
 struct usym_fn {
 	uint64_t start;
@@ -40,6 +41,7 @@ struct usym_table {
 	char build_id[41];	/* GNU build ID in hex, "" when the file has none */
 	char *debug_file;	/* where .symtab came from, when not the file itself */
 	struct cfi_table *cfi;	/* .eh_frame, when unwinding wants it */
+	struct inline_info *inl; /* DWARF of the file or its debug file, read at the first lookup */
 	bool frame_pointers;	/* judged from cfi once, when it is loaded */
 };
 
@@ -52,11 +54,9 @@ bool usym_elf_ready(void)
 	return state > 0;
 }
 
-static int add_fn(struct usym_table *t, const GElf_Sym *s, const char *name, size_t *cap)
+/* Adds the first len bytes of name as the function s. */
+static int add_fn(struct usym_table *t, const GElf_Sym *s, const char *name, size_t len, size_t *cap)
 {
-	/* A versioned definition ("__libc_start_main@@GLIBC_2.34" in a debug
-	 * file's .symtab) by its name alone, as in .dynsym. */
-	size_t len = strcspn(name, "@");
 	static const uint8_t bind_rank[] = { [STB_GLOBAL] = 0, [STB_WEAK] = 1, [STB_LOCAL] = 2 };
 	unsigned int bind = GELF_ST_BIND(s->st_info);
 
@@ -117,11 +117,79 @@ static int load_syms(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct usym_tabl
 		name = elf_strptr(e, sh->sh_link, s.st_name);
 		if (!name || !*name)
 			continue;
-		err = add_fn(t, &s, name, &cap);
+		/* A symbol without a size (_init) reaches at most to the end of
+		 * its section, not over the PLT after it. */
+		if (!s.st_size && s.st_shndx < SHN_LORESERVE) {
+			GElf_Shdr ssh;
+			Elf_Scn *sscn = elf_getscn(e, s.st_shndx);
+
+			if (sscn && gelf_getshdr(sscn, &ssh) && s.st_value >= ssh.sh_addr &&
+			    s.st_value < ssh.sh_addr + ssh.sh_size)
+				s.st_size = ssh.sh_addr + ssh.sh_size - s.st_value;
+		}
+		/* A versioned definition ("__libc_start_main@@GLIBC_2.34" in a
+		 * debug file's .symtab) by its name alone, as in .dynsym. */
+		err = add_fn(t, &s, name, strcspn(name, "@"), &cap);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+static Elf_Scn *find_named_section(Elf *e, const char *want, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	const char *name;
+
+	if (elf_getshdrstrndx(e, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(e, scn)))
+		if (gelf_getshdr(scn, sh) && (name = elf_strptr(e, shstrndx, sh->sh_name)) && !strcmp(name, want))
+			return scn;
+	return NULL;
+}
+
+/* PLT stubs as "NAME@plt", as perf names them: on x86-64 the stub of
+ * .rela.plt's entry i is the i-th 16-byte entry of .plt.sec (IBT builds)
+ * or else the (i+1)-th of .plt (entry 0 calls the resolver). */
+static int load_plt(Elf *e, struct usym_table *t)
+{
+	GElf_Shdr rsh, psh, dsh;
+	Elf_Scn *rscn = find_named_section(e, ".rela.plt", &rsh), *pscn, *dscn;
+	Elf_Data *rd, *dd;
+	GElf_Ehdr eh;
+	size_t cap = t->nfns, n, first = 0;
+	char name[256];
+	int err = 0;
+
+	if (!rscn || rsh.sh_type != SHT_RELA || !gelf_getehdr(e, &eh) || eh.e_machine != EM_X86_64)
+		return 0;
+	if (!(pscn = find_named_section(e, ".plt.sec", &psh))) {
+		pscn = find_named_section(e, ".plt", &psh);
+		first = 1;
+	}
+	dscn = elf_getscn(e, rsh.sh_link);
+	if (!pscn || psh.sh_type == SHT_NOBITS || !dscn || !gelf_getshdr(dscn, &dsh) || !(rd = elf_getdata(rscn, NULL)) ||
+	    !(dd = elf_getdata(dscn, NULL)) || !rsh.sh_entsize)
+		return 0;
+	n = rsh.sh_size / rsh.sh_entsize;
+	for (size_t i = 0; i < n && !err && (i + first + 1) * 16 <= psh.sh_size; i++) {
+		GElf_Rela r;
+		GElf_Sym ds, stub = { 0 };
+		const char *sym;
+
+		if (!gelf_getrela(rd, (int)i, &r) || !GELF_R_SYM(r.r_info) ||
+		    !gelf_getsym(dd, (int)GELF_R_SYM(r.r_info), &ds) || !(sym = elf_strptr(e, dsh.sh_link, ds.st_name)) ||
+		    !*sym)
+			continue;
+		snprintf(name, sizeof(name), "%.*s@plt", (int)strcspn(sym, "@"), sym);
+		stub.st_value = psh.sh_addr + (i + first) * 16;
+		stub.st_size = 16;
+		stub.st_info = GELF_ST_INFO(STB_LOCAL, STT_FUNC);
+		err = add_fn(t, &stub, name, strlen(name), &cap);
+	}
+	return err;
 }
 
 static Elf_Scn *find_section(Elf *e, uint32_t type, GElf_Shdr *sh)
@@ -200,11 +268,60 @@ static void load_build_id(Elf *e, struct usym_table *t)
 
 /* ---- separate debug files ---- */
 
-static char debug_dirs[2][PATH_MAX] = { "/usr/lib/debug" };
+/* The system's debug root, then --debug-dir's ("" when not given). Not an
+ * initialised array: 8 KB of zeroes in the binary's data otherwise. */
+static char extra_debug_dir[PATH_MAX];
+
+static const char *debug_dir(int i)
+{
+	return i == 0 ? "/usr/lib/debug" : extra_debug_dir;
+}
 
 void usym_set_debug_dir(const char *extra)
 {
-	snprintf(debug_dirs[1], sizeof(debug_dirs[1]), "%s", extra ? extra : "");
+	snprintf(extra_debug_dir, sizeof(extra_debug_dir), "%s", extra ? extra : "");
+}
+
+/* Inlined frames: with --inline (reading a debug file's DWARF costs its
+ * decompressed size in memory: +9-11 MB for libc6-dbg, per tool). Each
+ * file with debug info keeps
+ * a descriptor open until the end (its process may be gone by the
+ * report), so at most INLINE_FILES_MAX of them; the rest are counted. */
+#define INLINE_FILES_MAX 256
+static bool inlines_wanted;
+static uint64_t inline_files, inline_over;
+
+void usym_set_inlines(bool on)
+{
+	inlines_wanted = on;
+}
+
+void usym_inline_files(uint64_t *open, uint64_t *over)
+{
+	*open = inline_files;
+	*over = inline_over;
+}
+
+/* want is there with contents (not SHT_NOBITS, as in a stripped copy). */
+static bool has_section(Elf *e, const char *want)
+{
+	GElf_Shdr sh;
+
+	return find_named_section(e, want, &sh) && sh.sh_type != SHT_NOBITS;
+}
+
+/* Keeps fd (taken) as t's source of inlined frames when it has debug info. */
+static void keep_inlines(struct usym_table *t, int fd)
+{
+	if (fd < 0)
+		return;
+	if (inline_files >= INLINE_FILES_MAX) {
+		inline_over++;
+		close(fd);
+		return;
+	}
+	if ((t->inl = inline_info_open(fd)))
+		inline_files++;
 }
 
 /* .gnu_debuglink: the debug file's name and the CRC-32 of its contents. */
@@ -283,9 +400,9 @@ static Elf *find_debug(Elf *e, const struct usym_table *t, const char *path, cha
 	Elf *d;
 
 	for (int i = 0; i < 2 && t->build_id[0]; i++) {
-		if (!debug_dirs[i][0])
+		if (!debug_dir(i)[0])
 			continue;
-		snprintf(try, DEBUG_PATH_MAX, "%s/.build-id/%.2s/%s.debug", debug_dirs[i], t->build_id, t->build_id + 2);
+		snprintf(try, DEBUG_PATH_MAX, "%s/.build-id/%.2s/%s.debug", debug_dir(i), t->build_id, t->build_id + 2);
 		if ((d = open_debug(try, t->build_id, false, 0, fd))) {
 			return d;
 		}
@@ -301,8 +418,8 @@ static Elf *find_debug(Elf *e, const struct usym_table *t, const char *path, cha
 			snprintf(try, DEBUG_PATH_MAX, "%s/%s", dir, name);
 		else if (i == 1)
 			snprintf(try, DEBUG_PATH_MAX, "%s/.debug/%s", dir, name);
-		else if (debug_dirs[i - 2][0])
-			snprintf(try, DEBUG_PATH_MAX, "%s%s/%s", debug_dirs[i - 2], dir, name);
+		else if (debug_dir(i - 2)[0])
+			snprintf(try, DEBUG_PATH_MAX, "%s%s/%s", debug_dir(i - 2), dir, name);
 		else
 			continue;
 		/* Not the file itself (its debuglink may name it). */
@@ -326,13 +443,15 @@ static int cmp_fn(const void *a, const void *b)
 	return x->name < y->name ? -1 : x->name > y->name;
 }
 
-static struct usym_table *table_from_elf(Elf *e, bool want_cfi, const char *path)
+/* fd: the file open (for its debug info), or -1 (the vDSO, from memory). */
+static struct usym_table *table_from_elf(Elf *e, bool want_cfi, const char *path, int fd)
 {
 	struct usym_table *t;
 	Elf_Scn *scn;
 	GElf_Ehdr eh;
 	GElf_Shdr sh;
 	size_t out = 0;
+	bool want_inl;
 	int err;
 
 	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) {
@@ -348,17 +467,27 @@ static struct usym_table *table_from_elf(Elf *e, bool want_cfi, const char *path
 	scn = find_section(e, SHT_SYMTAB, &sh);
 	if (!err && scn)
 		err = load_syms(e, scn, &sh, t);
+	want_inl = inlines_wanted && fd >= 0;
+	if (want_inl && has_section(e, ".debug_info")) {
+		keep_inlines(t, dup(fd));
+		want_inl = false;
+	}
 	/* Stripped: the separate debug file's .symtab, when installed, names
-	 * the static functions .dynsym lacks (libc's __new_sem_wait_slow64). */
-	if (!err && !t->nfns && path) {
+	 * the static functions .dynsym lacks (libc's __new_sem_wait_slow64);
+	 * its .debug_info, the calls inlined. */
+	if (!err && (!t->nfns || want_inl) && path) {
 		char found[DEBUG_PATH_MAX];
 		int dfd = -1;
 		Elf *d = find_debug(e, t, path, found, &dfd);
 		GElf_Shdr dsh;
-		Elf_Scn *dscn = d ? find_section(d, SHT_SYMTAB, &dsh) : NULL;
+		Elf_Scn *dscn = d && !t->nfns ? find_section(d, SHT_SYMTAB, &dsh) : NULL;
 
 		if (dscn && !(err = load_syms(d, dscn, &dsh, t)) && t->nfns)
 			t->debug_file = strdup(found);
+		if (d && want_inl && has_section(d, ".debug_info")) {
+			keep_inlines(t, dfd);
+			dfd = -1;
+		}
 		if (d)
 			elf_end(d);
 		if (dfd >= 0)
@@ -369,6 +498,8 @@ static struct usym_table *table_from_elf(Elf *e, bool want_cfi, const char *path
 		if (scn)
 			err = load_syms(e, scn, &sh, t);
 	}
+	if (!err)
+		err = load_plt(e, t);
 	if (err) {
 		usym_table_free(t);
 		errno = -err;
@@ -394,7 +525,7 @@ static struct usym_table *table_from_elf(Elf *e, bool want_cfi, const char *path
 
 struct usym_table *usym_table_from_elf(Elf *e, bool want_cfi)
 {
-	return table_from_elf(e, want_cfi, NULL);
+	return table_from_elf(e, want_cfi, NULL, -1);
 }
 
 struct usym_table *usym_table_open(int fd, bool want_cfi)
@@ -425,7 +556,7 @@ struct usym_table *usym_table_open_path(int fd, bool want_cfi, const char *path)
 		return NULL;
 	}
 	/* The debug file is looked for by build ID even without a path. */
-	t = table_from_elf(e, want_cfi, path ? path : "");
+	t = table_from_elf(e, want_cfi, path ? path : "", fd);
 	elf_end(e);
 	return t;
 }
@@ -440,6 +571,7 @@ void usym_table_free(struct usym_table *t)
 	if (!t)
 		return;
 	cfi_table_free(t->cfi);
+	inline_info_free(t->inl);
 	free(t->debug_file);
 	free(t->fns);
 	free(t->segs);
@@ -489,7 +621,12 @@ size_t usym_table_bytes(const struct usym_table *t)
 	if (!t)
 		return 0;
 	return sizeof(*t) + t->nfns * sizeof(*t->fns) + t->names_cap + t->nsegs * sizeof(*t->segs) +
-	       cfi_table_bytes(t->cfi);
+	       cfi_table_bytes(t->cfi) + inline_info_bytes(t->inl);
+}
+
+int usym_table_inlines(struct usym_table *t, uint64_t vaddr, const char **names, int max)
+{
+	return t && t->inl ? inline_info_at(t->inl, vaddr, names, max) : 0;
 }
 
 const char *usym_table_debug_file(const struct usym_table *t)

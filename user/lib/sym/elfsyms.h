@@ -36,7 +36,16 @@ struct usym_table *usym_table_open_path(int fd, bool want_cfi, const char *path)
 /* Where debug files are looked for: "/usr/lib/debug" and extra (--debug-dir,
  * NULL for none), for every table opened afterwards. */
 void usym_set_debug_dir(const char *extra);
-/* Bytes the table holds in memory (symbols, names, CFI). */
+/* Inlined frames from DWARF (the file's own, else its debug file's):
+ * off by default (--inline); set before tables are opened. */
+void usym_set_inlines(bool on);
+/* Files whose debug info is kept for inlined frames, and files past the cap. */
+void usym_inline_files(uint64_t *open, uint64_t *over);
+/* The calls inlined at ELF virtual address vaddr, innermost first (as
+ * inline_info_at: mangled linkage names or plain names); 0 when none or
+ * the file has no debug info. Debug info is read at the first call. */
+int usym_table_inlines(struct usym_table *t, uint64_t vaddr, const char **names, int max);
+/* Bytes the table holds in memory (symbols, names, CFI, debug info read). */
 size_t usym_table_bytes(const struct usym_table *t);
 /* The debug file the table's names came from, or NULL. */
 const char *usym_table_debug_file(const struct usym_table *t);

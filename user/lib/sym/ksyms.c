@@ -206,7 +206,11 @@ void ksyms_free(struct ksyms *k)
 
 bool ksyms_is_bpf(const char *name)
 {
-	/* bpf_trace_run<N>: the tracepoint calling a program (a waker's stack). */
+	/* bpf_trace_run<N>: the tracepoint calling a program (a waker's stack);
+	 * __traceiter_<event>, __bpf_trace_<event>: the tracepoint's own
+	 * iterator, which the unwinder includes in some walks from a tp_btf
+	 * program and not in others (two rows for one waker). */
 	return name && (!strncmp(name, "bpf_prog_", 9) || !strncmp(name, "bpf_trampoline_", 15) ||
-			!strncmp(name, "bpf_trace_run", 13));
+			!strncmp(name, "bpf_trace_run", 13) || !strncmp(name, "__traceiter_", 12) ||
+			!strncmp(name, "__bpf_trace_", 12));
 }

@@ -10,6 +10,7 @@
 
 struct ksyms;
 struct usyms;
+struct pysyms;
 
 #include "lib/sym/demangle.h"
 
@@ -18,6 +19,7 @@ struct sre_symbolizer {
 	bool kernel_wanted;
 	struct usyms *usyms; /* NULL: user frames are not wanted */
 	struct sre_demangler *demangler; /* C++ and Rust names; NULL with --no-demangle */
+	struct pysyms *py; /* Python code objects (profile); NULL with user */
 };
 
 void sre_symbolizer_init(struct sre_symbolizer *sym, bool kernel, bool user);
@@ -33,6 +35,17 @@ void sre_symbolizer_kernel_name(const struct sre_symbolizer *sym, uint64_t ip, c
 /* "function", "module+0x...", or "[unknown]". */
 void sre_symbolizer_user_name(const struct sre_symbolizer *sym, uint32_t tgid, uint32_t gen, uint64_t ip, char *buf,
 			      size_t len);
+/* Longest frame name kept (a demangled std::map member inlined into a
+ * caller runs past 1,000 characters), and most calls inlined at one
+ * address that are shown. */
+#define SRE_FRAME_NAME_MAX 4096
+#define SRE_INLINE_MAX 32
+/* The frames ip stands for, innermost first: the calls inlined there
+ * (from debug info, "NAME (inlined)"), then sre_symbolizer_user_name's
+ * name of the function. leaf: ip is the instruction itself (a sampled
+ * pc), not a return address. Up to max names; returns how many (>= 1). */
+int sre_symbolizer_user_frames(const struct sre_symbolizer *sym, uint32_t tgid, uint32_t gen, uint64_t ip, bool leaf,
+			       char (*bufs)[SRE_FRAME_NAME_MAX], int max);
 /* One line on stderr with how user frames resolved (for -v);
  * procs_gone: processes gone before their maps were read. */
 void sre_symbolizer_summary(const struct sre_symbolizer *sym, const char *tool, uint64_t procs_gone);

@@ -20,6 +20,7 @@
 #include "lib/sym/cfi.h"
 #include "lib/sym/elfsyms.h"
 #include "lib/sym/perfmap.h"
+#include "lib/sym/procmaps.h"
 #include "lib/sym/usyms.h"
 
 /* Address spaces of processes that ended, kept for their stacks; beyond
@@ -77,6 +78,7 @@ struct usyms {
 	struct sre_interner pool; /* module names repeat across every process */
 	uint64_t named, module_only, unknown, jit;
 	uint64_t file_bytes, files_loaded, files_debug, files_over_budget;
+	uint64_t inlined, inline_bytes; /* inlined frames named; debug info read for them */
 	bool want_cfi;
 };
 
@@ -209,87 +211,23 @@ void usyms_free(struct usyms *u)
 	free(u);
 }
 
-/* Whole file into a NUL-terminated buffer: /proc files have no size. */
-static int read_text(const char *path, char **out)
-{
-	size_t len = 0, cap = 16384;
-	char *buf = malloc(cap), *n;
-	ssize_t r;
-	int fd, err = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		free(buf);
-		return err;
-	}
-	for (;;) {
-		if (cap - len < 4096) {
-			n = realloc(buf, cap * 2);
-			if (!n) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = n;
-			cap *= 2;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			err = -errno;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	buf[len] = 0;
-	*out = buf;
-	return 0;
-}
-
-struct maps_line {
-	uint64_t start, end, pgoff, ino;
-	unsigned int major, minor;
-	char perms[5];
-	const char *path;	/* "" for anonymous memory */
-};
-
-static int parse_maps_line(char *line, struct maps_line *ml)
-{
-	int n = 0;
-
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n",
-		   &ml->start, &ml->end, ml->perms, &ml->pgoff, &ml->major, &ml->minor,
-		   &ml->ino, &n) != 7 || !n || ml->end <= ml->start)
-		return -EINVAL;
-	ml->path = line + n;
-	return 0;
-}
-
 /* The vDSO is the same image in every native process, so our own copy
  * names the frames of all of them. */
 static void load_vdso(struct usyms *u)
 {
 	unsigned long base = getauxval(AT_SYSINFO_EHDR);
 	char *text = NULL, *line, *next, *copy;
-	struct maps_line ml;
+	struct sre_maps_line ml;
 	Elf *e;
 
 	u->vdso_tried = true;
-	if (!base || !usym_elf_ready() || read_text("/proc/self/maps", &text))
+	if (!base || !usym_elf_ready() || sre_read_text("/proc/self/maps", &text))
 		return;
 	for (line = text; *line; line = next) {
 		next = strchrnul(line, '\n');
 		if (*next)
 			*next++ = 0;
-		if (!parse_maps_line(line, &ml) && ml.start == base && !strcmp(ml.path, "[vdso]")) {
+		if (!sre_parse_maps_line(line, &ml) && ml.start == base && !strcmp(ml.path, "[vdso]")) {
 			u->vdso_size = ml.end - ml.start;
 			break;
 		}
@@ -310,30 +248,7 @@ static void load_vdso(struct usyms *u)
 	free(copy);
 }
 
-static int open_mapped(uint32_t pid, const struct maps_line *ml, const char *path, size_t path_len,
-		       bool deleted)
-{
-	char buf[PATH_MAX + 64];
-	struct stat st;
-	int fd;
-
-	snprintf(buf, sizeof(buf), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, pid, ml->start, ml->end);
-	fd = open(buf, O_RDONLY | O_CLOEXEC);
-	/* By path only as a last resort: a deleted file's name is another file now. */
-	if (fd >= 0 || deleted || path_len > PATH_MAX)
-		return fd;
-	snprintf(buf, sizeof(buf), "/proc/%u/root%.*s", pid, (int)path_len, path);
-	fd = open(buf, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) || st.st_ino != ml->ino) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static struct ufile *get_file(struct usyms *u, uint32_t pid, const struct maps_line *ml,
+static struct ufile *get_file(struct usyms *u, uint32_t pid, const struct sre_maps_line *ml,
 			      const char *path, size_t path_len, bool deleted)
 {
 	struct file_key k = { .dev = makedev(ml->major, ml->minor), .ino = ml->ino };
@@ -348,7 +263,7 @@ static struct ufile *get_file(struct usyms *u, uint32_t pid, const struct maps_l
 		u->files_over_budget++;
 		return NULL;
 	}
-	fd = open_mapped(pid, ml, path, path_len, deleted);
+	fd = sre_open_mapped(pid, ml, path, path_len, deleted);
 	/* Not cached: another process may let us open it. */
 	if (fd < 0)
 		return NULL;
@@ -376,7 +291,7 @@ static struct ufile *get_file(struct usyms *u, uint32_t pid, const struct maps_l
 	return f;
 }
 
-static int fill_map(struct usyms *u, uint32_t pid, const struct maps_line *ml, struct umap *m)
+static int fill_map(struct usyms *u, uint32_t pid, const struct sre_maps_line *ml, struct umap *m)
 {
 	static const char deleted_sfx[] = " (deleted)";
 	const size_t sfx_len = sizeof(deleted_sfx) - 1;
@@ -419,7 +334,7 @@ int usyms_capture(struct usyms *u, uint32_t pid, uint32_t gen)
 {
 	char path[64], *text, *line, *next;
 	struct umap *maps = NULL, *grown;
-	struct maps_line ml;
+	struct sre_maps_line ml;
 	size_t n = 0, cap = 0;
 	struct uproc *p, **slot;
 	int err;
@@ -427,7 +342,7 @@ int usyms_capture(struct usyms *u, uint32_t pid, uint32_t gen)
 	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
 	/* Snapshot the whole list first: loading files takes time, and the
 	 * process keeps running. */
-	err = read_text(path, &text);
+	err = sre_read_text(path, &text);
 	if (err)
 		return err == -ESRCH ? -ENOENT : err;
 	for (line = text; *line; line = next) {
@@ -436,7 +351,7 @@ int usyms_capture(struct usyms *u, uint32_t pid, uint32_t gen)
 			*next++ = 0;
 		/* Only code can be in a stack: data, heap and stack mappings are
 		 * most of a process's list, and kept per process they add up. */
-		if (parse_maps_line(line, &ml) || ml.perms[2] != 'x')
+		if (sre_parse_maps_line(line, &ml) || ml.perms[2] != 'x')
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -637,6 +552,30 @@ int usyms_resolve(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, st
 	if (m->file)
 		to_function_start(m->file->tab, out);
 	return 0;
+}
+
+int usyms_inlines(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, const char **names, int max)
+{
+	bool known;
+	const struct umap *m = find_map(u, pid, gen, addr, &known);
+	struct usym_table *tab = m && m->file ? m->file->tab : NULL;
+	uint64_t vaddr;
+	size_t before;
+	int n;
+
+	if (!tab || !usym_table_vaddr(tab, addr - m->start + m->pgoff, &vaddr))
+		return 0;
+	before = usym_table_bytes(tab);
+	n = usym_table_inlines(tab, vaddr, names, max);
+	u->inline_bytes += usym_table_bytes(tab) - before;
+	u->inlined += (uint64_t)n;
+	return n;
+}
+
+void usyms_inline_stats(const struct usyms *u, uint64_t *frames, uint64_t *bytes)
+{
+	*frames = u->inlined;
+	*bytes = u->inline_bytes;
 }
 
 void usyms_files(const struct usyms *u, uint64_t *loaded, uint64_t *bytes, uint64_t *from_debug, uint64_t *over)

@@ -57,6 +57,11 @@ int usyms_find_cfi(const struct usyms *u, uint32_t pid, uint32_t gen, uint64_t a
  * its CFI; usyms_set_cfi must be on), 0 when not or unknown, -ENOENT when
  * never captured. */
 int usyms_frame_pointers(const struct usyms *u, uint32_t pid, uint32_t gen);
+/* The calls inlined at addr in (pid, gen), innermost first, from the
+ * debug info of the file mapped there (usym_table_inlines); 0 when none. */
+int usyms_inlines(struct usyms *u, uint32_t pid, uint32_t gen, uint64_t addr, const char **names, int max);
+/* Inlined frames named so far, and the bytes of debug info read for them. */
+void usyms_inline_stats(const struct usyms *u, uint64_t *frames, uint64_t *bytes);
 /* Files whose symbols were loaded, the bytes they hold, how many took
  * their names from a separate debug file, and files not loaded because
  * the cap on files or bytes was reached. */
