@@ -168,7 +168,8 @@ profile_raw() {
 	gcc -O2 -o "$T/libcwork" "$ROOT/tests/workload/cxx/libcwork.c"
 	profile_raw --inline -- "$T/libcwork" 4000
 	OUTER=0 $check /lib/x86_64-linux-gnu/libc.so.6 "$T/raw.txt" "$dbg" >&3
-	profile_folded --inline -v -- "$T/libcwork" 100
+	# ~0.5 s of CPU: 100 rounds (30 ms) gave a sample or two, none inlined under load.
+	profile_folded --inline -v -- "$T/libcwork" 1500
 	grep -E 'profile: inlined frames: [1-9][0-9]* named from the debug info of [1-9][0-9]* files' <<<"$stderr" >&3
 }
 
