@@ -53,6 +53,9 @@ cmd[control]="sleep 3600"
 # What any sched_switch program costs: an empty one (the floor offcpu
 # cannot go below).
 cmd[floor-sched]="$sre _floor sched 3600"
+# ... and empty sys_enter/sys_exit programs: what triage's syscall table
+# costs before its programs do anything (every syscall takes the slow path).
+cmd[floor-sys]="$sre _floor syscalls 3600"
 cmd[offcpu]="$sre offcpu -f folded"
 cmd[offcpu-fp]="$sre offcpu --unwind fp -f folded"
 # Who ended each wait, with the waker's stacks (triage records the waker only).

@@ -73,8 +73,13 @@ value_of() { scrape | awk -v s="$1" 'index($0, s) == 1 { print $2; f = 1 } END {
 	start_serve --tools offcpu
 	"$BLOCKER" -n sre_offsrv -k 10 -t 50 -o "$T/truth"
 	got=$(value_of 'sretrace_offcpu_seconds_total{comm="sre_offsrv"}')
-	echo "exporter $got s, workload $(cat "$T/truth") us" >&3
-	within_pct "$(awk -v g="$got" 'BEGIN { printf "%d", g * 1e6 }')" "$(cat "$T/truth")" 5
+	got=$(awk -v g="$got" 'BEGIN { printf "%d", g * 1e6 }')
+	# Exported, so a block whose end this host's kernel hid (docs/offcpu.md)
+	# is accounted for: one such 50 ms nap at most.
+	u=$(value_of 'sretrace_offcpu_unended_blocks_total')
+	echo "exporter $got us ($u blocks unended host-wide), workload $(cat "$T/truth") us" >&3
+	[ "$u" -ge 0 ]
+	within_pct "$got" "$(cat "$T/truth")" 5 || { [ "$u" -ge 1 ] && within_pct "$((got + 50000))" "$(cat "$T/truth")" 5; }
 }
 
 @test "serve: promtool accepts the exposition; names and types follow the conventions" {
@@ -87,6 +92,7 @@ value_of() { scrape | awk -v s="$1" 'index($0, s) == 1 { print $2; f = 1 } END {
 	grep -q '^# TYPE sretrace_block_io_latency_seconds histogram' "$T/m"
 	grep -q '^# TYPE sretrace_tcp_retransmitted_segments_total counter' "$T/m"
 	grep -q '^# TYPE sretrace_offcpu_seconds_total counter' "$T/m"
+	grep -qE '^sretrace_offcpu_unended_blocks_total [0-9]+$' "$T/m"
 	grep -qE '^sretrace_bpf_run_seconds_total\{tool="syslat",program="sys_enter_(btf|raw)"\} [0-9.]+$' "$T/m"
 	grep -qE '^sretrace_events_total\{tool="offcpu"\} [1-9]' "$T/m"
 	# Every counter family ends in _total.

@@ -134,6 +134,25 @@ setup() {
 	pkill -f 'sleep 30' || true
 }
 
+@test "syslat: a second Ctrl-C a while after the first ends it at once, whatever it was doing" {
+	# Its report stuck writing to a pipe nobody reads (SA_RESTART keeps
+	# the write waiting): the second Ctrl-C, 1.5 s later, is "now".
+	T=$BATS_TEST_TMPDIR
+	mkfifo "$T/fifo"
+	sleep 30 <"$T/fifo" & r=$!
+	"$SRE" syslat -L 0 >"$T/fifo" 2>/dev/null & p=$!
+	wait_attached $p
+	sleep 1
+	kill -INT $p
+	sleep 1.5
+	kill -0 $p
+	kill -INT $p
+	for _ in $(seq 20); do kill -0 $p 2>/dev/null || break; sleep 0.1; done
+	st=0; wait $p || st=$?
+	kill $r 2>/dev/null || true
+	[ "$st" -eq 130 ]
+}
+
 @test "syslat: a closed pipe ends it quietly" {
 	run bash -c "'$SRE' syslat -L 0 2>/tmp/sre_pipe_err | head -1; echo \${PIPESTATUS[0]}"
 	[ "${lines[1]}" -eq 0 ]

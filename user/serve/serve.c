@@ -416,6 +416,14 @@ static void write_health(FILE *f, struct serve_run *run)
 				fprintf(f, "%s{tool=\"%s\"} %" PRIu64 "\n", health[h].name, tool_names[t],
 					cnt[t][health[h].cnt]);
 	}
+	/* Lost off-CPU time, not a lost event: the kernel switched the thread
+	 * back in without the tracepoint, so its block's length is unknown
+	 * (docs/offcpu.md). */
+	if (counters_fd(run, T_OFFCPU) >= 0) {
+		prom_family(f, "sretrace_offcpu_unended_blocks_total", "counter",
+			    "Blocks whose end the tracer never saw; their time is not in sretrace_offcpu_seconds_total.");
+		fprintf(f, "sretrace_offcpu_unended_blocks_total %" PRIu64 "\n", cnt[T_OFFCPU][SRE_CNT_UNENDED]);
+	}
 	prom_family(f, "sretrace_series_overflow_total", "counter",
 		    "Label values folded into \"other\" because --max-series was reached.");
 	fprintf(f, "sretrace_series_overflow_total{metric=\"syscall\"} %" PRIu64 "\n", run->syscalls.overflowed);
