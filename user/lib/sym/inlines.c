@@ -538,10 +538,31 @@ static int read_rnglist(const struct inline_info *ii, const struct unit *u, uint
 	return err;
 }
 
-/* A DIE's code: its DW_AT_ranges, else low_pc with high_pc. */
-static int die_pcs(const struct inline_info *ii, const struct unit *u, const struct value *low,
-		   const struct value *high, const struct value *ranges, struct pcs *out)
+/* The attributes that say which code a DIE covers. */
+struct die_code {
+	struct value low, high, ranges;
+};
+
+static const struct die_code no_code = { { V_NONE, 0, NULL }, { V_NONE, 0, NULL }, { V_NONE, 0, NULL } };
+
+/* Keeps v when attribute at is one of them. */
+static bool take_code_attr(struct die_code *d, uint32_t at, const struct value *v)
 {
+	if (at == AT_low_pc)
+		d->low = *v;
+	else if (at == AT_high_pc)
+		d->high = *v;
+	else if (at == AT_ranges)
+		d->ranges = *v;
+	else
+		return false;
+	return true;
+}
+
+/* A DIE's code: its DW_AT_ranges, else low_pc with high_pc. */
+static int die_pcs(const struct inline_info *ii, const struct unit *u, const struct die_code *d, struct pcs *out)
+{
+	const struct value *low = &d->low, *high = &d->high, *ranges = &d->ranges;
 	uint64_t lo, hi, off;
 
 	if (ranges->kind == V_SEC || ranges->kind == V_RNGLISTX || (ranges->kind == V_CONST && u->version < 5)) {
@@ -624,7 +645,8 @@ static int index_unit(struct inline_info *ii, uint32_t idx)
 	struct unit *u = &ii->units[idx];
 	const struct section *info = &ii->sec[S_INFO];
 	struct cursor c = { info->p + u->die_off, info->p + u->end, 0, NULL, false };
-	struct value v, low = { V_NONE, 0, NULL }, high = low, ranges = low;
+	struct value v;
+	struct die_code covers = no_code;
 	const struct abbrevs *t = unit_abbrevs(ii, u);
 	const struct abbrev *a = t ? abbrev_find(t, rd_uleb(&c)) : NULL;
 	struct pcs pcs = { 0 };
@@ -637,22 +659,18 @@ static int index_unit(struct inline_info *ii, uint32_t idx)
 
 		if (!read_form(&c, u, s->form, s->implicit, &v))
 			return -EINVAL;
-		if (s->at == AT_low_pc)
-			low = v;
-		else if (s->at == AT_high_pc)
-			high = v;
-		else if (s->at == AT_ranges)
-			ranges = v;
-		else if (s->at == AT_str_offsets_base)
+		if (take_code_attr(&covers, s->at, &v))
+			continue;
+		if (s->at == AT_str_offsets_base)
 			u->str_offsets_base = v.u;
 		else if (s->at == AT_addr_base)
 			u->addr_base = v.u;
 		else if (s->at == AT_rnglists_base)
 			u->rnglists_base = v.u;
 	}
-	if (!value_addr(ii, u, &low, &u->base_pc))
+	if (!value_addr(ii, u, &covers.low, &u->base_pc))
 		u->base_pc = 0;
-	err = die_pcs(ii, u, &low, &high, &ranges, &pcs);
+	err = die_pcs(ii, u, &covers, &pcs);
 	for (size_t i = 0; !err && i < pcs.n; i++)
 		err = add_span(ii, pcs.r[i][0], pcs.r[i][1], idx);
 	free(pcs.r);
@@ -733,7 +751,8 @@ static int read_unit(struct inline_info *ii, struct unit *u)
 	while (!err && c.p < c.end) {
 		uint64_t code = rd_uleb(&c);
 		const struct abbrev *a;
-		struct value v, low = { V_NONE, 0, NULL }, high = low, ranges = low, origin = low;
+		struct value v, origin = no_code.low;
+		struct die_code covers = no_code;
 		uint32_t parent, mine;
 		bool inl;
 
@@ -754,15 +773,9 @@ static int read_unit(struct inline_info *ii, struct unit *u)
 				err = -EINVAL;
 				break;
 			}
-			if (!inl)
+			if (!inl || take_code_attr(&covers, s->at, &v))
 				continue;
-			if (s->at == AT_low_pc)
-				low = v;
-			else if (s->at == AT_high_pc)
-				high = v;
-			else if (s->at == AT_ranges)
-				ranges = v;
-			else if (s->at == AT_abstract_origin)
+			if (s->at == AT_abstract_origin)
 				origin = v;
 		}
 		if (err)
@@ -772,7 +785,7 @@ static int read_unit(struct inline_info *ii, struct unit *u)
 		mine = inl ? parent + 1 : a->tag == TAG_subprogram ? 0 : parent;
 		if (inl && origin.kind == V_REF) {
 			pcs.n = 0;
-			err = die_pcs(ii, u, &low, &high, &ranges, &pcs);
+			err = die_pcs(ii, u, &covers, &pcs);
 			for (size_t i = 0; !err && i < pcs.n; i++) {
 				if ((err = grow(&u->pieces, u->npieces, &cap, 64, sizeof(*u->pieces))))
 					break;
