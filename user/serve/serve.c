@@ -416,8 +416,9 @@ static void write_health(FILE *f, struct serve_run *run)
 				fprintf(f, "%s{tool=\"%s\"} %" PRIu64 "\n", health[h].name, tool_names[t],
 					cnt[t][health[h].cnt]);
 	}
-	/* Lost off-CPU time, not a lost event: the kernel switched the thread
-	 * back in without the tracepoint, so its block's length is unknown
+	/* Lost off-CPU time, not a lost event: the thread's switch-in never
+	 * reached the tracer (a kernel that switches away from some tasks
+	 * without the tracepoint), so its block's length is unknown
 	 * (docs/offcpu.md). */
 	if (counters_fd(run, T_OFFCPU) >= 0) {
 		prom_family(f, "sretrace_offcpu_unended_blocks_total", "counter",
