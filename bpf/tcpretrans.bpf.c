@@ -166,8 +166,15 @@ static __always_inline int on_retransmit(void *ctx, const struct sock *sk, const
 				return 0;
 			}
 		}
-		__sync_fetch_and_add(&st->retrans_segs, segs);
-		__sync_fetch_and_add(&st->events, 1);
+		/* Since 6.10 the tracepoint also fires for attempts that
+		 * failed (host queue busy, no memory, no route): nothing was
+		 * sent, and the kernel's TcpRetransSegs leaves most out. */
+		if (err) {
+			__sync_fetch_and_add(&st->failed, 1);
+		} else {
+			__sync_fetch_and_add(&st->retrans_segs, segs);
+			__sync_fetch_and_add(&st->events, 1);
+		}
 		st->segs_out = BPF_CORE_READ(tp, segs_out);
 		st->total_retrans = BPF_CORE_READ(tp, total_retrans);
 		st->state = BPF_CORE_READ(sk, __sk_common.skc_state);

@@ -30,8 +30,9 @@ struct tcpretrans_event {
 
 /* -A: per flow, in the kernel. */
 struct tcpretrans_flow_stats {
-	__u64 retrans_segs;   /* seen by us */
-	__u64 events;
+	__u64 retrans_segs;   /* segments that went out again (err 0) */
+	__u64 events;         /* retransmits that went out */
+	__u64 failed;         /* attempts that did not (err != 0, 6.10+) */
 	__u32 segs_out;       /* the socket's own counters, at the last retransmit */
 	__u32 total_retrans;
 	__u32 pid;

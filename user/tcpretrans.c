@@ -33,7 +33,7 @@ struct tcpretrans_run {
 	struct sre_session *session;
 	struct ring_buffer *rb;
 	struct ksyms *ksyms;
-	uint64_t segs_seen;
+	uint64_t failed; /* events with err != 0: attempts that sent nothing */
 };
 
 static const struct option tcpretrans_long[] = {
@@ -245,7 +245,8 @@ static int on_event(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*e))
 		return 0;
-	run->segs_seen += e->segs;
+	if (e->err)
+		run->failed++;
 	sre_event_time(e->ts_ns, ts, sizeof(ts));
 	format_addr(&e->flow, e->flow.saddr, sa, sizeof(sa));
 	format_addr(&e->flow, e->flow.daddr, da, sizeof(da));
@@ -318,8 +319,8 @@ int tcpretrans_print_flows(FILE *f, int fd, bool json)
 	/* One document a flow, each its own line. */
 	sre_json_init(&j, f);
 	if (!json)
-		fprintf(f, "%-28s %-28s %8s %8s %10s %10s %7s %-7s %s\n", "LADDR:LPORT", "RADDR:RPORT", "RETRANS",
-			"EVENTS", "SEGS_OUT", "TOT_RETR", "RATE%", "PID", "COMM");
+		fprintf(f, "%-28s %-28s %8s %8s %6s %10s %10s %7s %-7s %s\n", "LADDR:LPORT", "RADDR:RPORT", "RETRANS",
+			"EVENTS", "FAILED", "SEGS_OUT", "TOT_RETR", "RATE%", "PID", "COMM");
 	for (size_t i = 0; i < n; i++) {
 		const struct flow_row *r = &rows[i];
 		char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
@@ -335,6 +336,7 @@ int tcpretrans_print_flows(FILE *f, int fd, bool json)
 			sre_json_uint(&j, "dport", r->flow.dport);
 			sre_json_uint(&j, "retrans_segs", r->st.retrans_segs);
 			sre_json_uint(&j, "events", r->st.events);
+			sre_json_uint(&j, "failed", r->st.failed);
 			sre_json_uint(&j, "segs_out", r->st.segs_out);
 			sre_json_uint(&j, "total_retrans", r->st.total_retrans);
 			sre_json_fixed(&j, "rate", rate / 100, 6);
@@ -347,8 +349,9 @@ int tcpretrans_print_flows(FILE *f, int fd, bool json)
 
 			snprintf(l, sizeof(l), r->flow.family == AF_INET ? "%s:%u" : "[%s]:%u", sa, r->flow.sport);
 			snprintf(rr, sizeof(rr), r->flow.family == AF_INET ? "%s:%u" : "[%s]:%u", da, r->flow.dport);
-			fprintf(f, "%-28s %-28s %8" PRIu64 " %8" PRIu64 " %10u %10u %7.2f %-7u %s\n", l, rr,
-				(uint64_t)r->st.retrans_segs, (uint64_t)r->st.events, r->st.segs_out, r->st.total_retrans,
+			fprintf(f, "%-28s %-28s %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %10u %10u %7.2f %-7u %s\n", l, rr,
+				(uint64_t)r->st.retrans_segs, (uint64_t)r->st.events, (uint64_t)r->st.failed,
+				r->st.segs_out, r->st.total_retrans,
 				rate, r->st.pid, r->st.pid ? r->st.comm : "-");
 		}
 	}
@@ -367,10 +370,17 @@ static int report(void *ctx, bool final)
 		err = tcpretrans_print_flows(run->session->out.f, bpf_map__fd(run->skel->maps.flows),
 					     run->session->opts.format == SRE_FMT_JSON);
 	sre_read_counters(bpf_map__fd(run->skel->maps.sre_counters), cnt);
-	if (!run->cfg.aggregate || cnt[SRE_CNT_DROPS] || cnt[SRE_CNT_MISSED])
-		fprintf(stderr, "tcpretrans: %" PRIu64 " retransmits, %" PRIu64 " events dropped (ring buffer full), %"
+	if (!run->cfg.aggregate || cnt[SRE_CNT_DROPS] || cnt[SRE_CNT_MISSED]) {
+		/* With -A the failed attempts are per flow (FAILED column). */
+		char failed[64] = "";
+
+		if (!run->cfg.aggregate)
+			snprintf(failed, sizeof(failed), " (%" PRIu64 " failed attempts: err != 0, nothing sent)",
+				 run->failed);
+		fprintf(stderr, "tcpretrans: %" PRIu64 " retransmits%s, %" PRIu64 " events dropped (ring buffer full), %"
 				PRIu64 " missed (map full)\n",
-			cnt[SRE_CNT_EVENTS], cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED]);
+			cnt[SRE_CNT_EVENTS], failed, cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED]);
+	}
 	return err ? err : sre_output_flush(&run->session->out);
 }
 

@@ -77,7 +77,7 @@ json_lines_have() {
 	run --separate-stderr ip netns exec "$NS" "$SRE" tcpretrans -A -f json -- "$XFER" 127.0.0.1 5555 2000000
 	ip netns del "$NS"
 	[ "$status" -eq 0 ]
-	json_lines_have saddr sport daddr dport retrans_segs events segs_out total_retrans rate state pid comm
+	json_lines_have saddr sport daddr dport retrans_segs events failed segs_out total_retrans rate state pid comm
 	output=$ev
 	json_lines_have time pid comm saddr sport daddr dport state segs err
 }
