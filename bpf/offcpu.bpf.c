@@ -102,6 +102,17 @@ struct {
 	__type(value, struct place_stacks);
 } places SEC(".maps");
 
+/* The registers a blocking thread entered the kernel with, read once per
+ * block (struct pt_regs is too large for the switch program's stack
+ * beside a place's stacks). Only the switch program uses it; it runs with
+ * interrupts off, so nothing on the CPU interleaves. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_regs);
+} block_regs SEC(".maps");
+
 /* What decides a sleeping thread's kernel stack, as far as it can be read
  * without walking it: the user call chain it entered the kernel from (its
  * user stack id), how it left the CPU, and a fingerprint of its innermost
@@ -218,28 +229,13 @@ static __always_inline bool reader_behind(void)
 	       bpf_ringbuf_query(&proc_events, BPF_RB_RING_SIZE) / 2;
 }
 
-/* The syscall prev (current) blocks in, + 1; 0 for none (a page fault, a
- * preemption outside a syscall) or a kernel thread. */
-static __always_inline __u32 blocked_syscall(struct task_struct *prev)
+/* The syscall a thread with user registers r blocks in, + 1; 0 for none
+ * (a page fault, a preemption outside a syscall). */
+static __always_inline __u32 regs_syscall(const struct pt_regs *r)
 {
-	struct pt_regs *regs;
-	long nr = -1;
+	long nr = (long)r->orig_ax;
 
-	if (!prev->mm || !(regs = current_user_regs()))
-		return 0;
-	bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
 	return nr >= 0 && nr < 0xffff ? (__u32)nr + 1 : 0;
-}
-
-/* The instruction the current thread was at in user code; 0 if unknown. */
-static __always_inline __u64 current_user_ip(void)
-{
-	struct pt_regs *regs = current_user_regs();
-	__u64 ip = 0;
-
-	if (regs)
-		bpf_probe_read_kernel(&ip, sizeof(ip), &regs->ip);
-	return ip;
 }
 
 /* Only that instruction: a stack of one frame (no unwinding attempted). */
@@ -271,7 +267,7 @@ static __always_inline bool place_stack_holds(const struct place_stack *p, __u64
  * (5.15), or for copies from the top of the kernel stack; an fp walk
  * without the helper is never reused. */
 static __always_inline void user_stack_at_block(void *ctx, struct task_struct *prev, struct block_start *b,
-						__u32 pid, __u32 tgid, __u32 now_ms)
+						const struct pt_regs *uregs, __u32 pid, __u32 tgid, __u32 now_ms)
 {
 	enum ustack_way way;
 	struct block_place key = {};
@@ -279,7 +275,6 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 	struct place_stack *fresh;
 	bool copied = false, have_ret = false;
 	__u64 ret = 0, id = 0, stored = 0, held, ip;
-	struct pt_regs uregs;
 	bool one_off = false;
 
 	/* A preemption in user code lands at any instruction: each is a new
@@ -290,8 +285,8 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 	 * the vDSO), the walk would skip the caller of the library function,
 	 * so it is joined to a small copy as a block is, and not kept for the
 	 * place. (Preempted in a syscall: a place like a block.) */
-	if (b->state == OFFCPU_STATE_PREEMPTED && !blocked_syscall(prev)) {
-		ip = current_user_ip();
+	if (b->state == OFFCPU_STATE_PREEMPTED && uregs && !regs_syscall(uregs)) {
+		ip = uregs->ip;
 		if (!built_with_fp(tgid, b->gen)) {
 			b->ustack = current_user_leaf(ip);
 			if (b->ustack)
@@ -306,7 +301,9 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 		}
 		one_off = true;
 	}
-	if (!(unwind_cfg.has_task_pt_regs || unwind_cfg.copies) || !read_user_regs(&uregs)) {
+	/* Registers from the top of the kernel stack (no bpf_task_pt_regs)
+	 * serve a copy, not a place for an fp walk. */
+	if (!(unwind_cfg.has_task_pt_regs || unwind_cfg.copies) || !uregs) {
 		way = user_stack_way(tgid, b->gen);
 		b->ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
 		return;
@@ -321,12 +318,12 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 		key.stack_top = b->stack_top;
 		key.exe_ino = b->exe_ino;
 		key.exe_dev = b->exe_dev;
-		key.ip = uregs.ip;
-		key.sp = uregs.sp;
+		key.ip = uregs->ip;
+		key.sp = uregs->sp;
 		p = bpf_map_lookup_elem(&places, &key);
 		for (int i = 0; p && i < PLACE_STACKS; i++) {
 			if (p->at[i].sp != key.sp ||
-			    !place_stack_holds(&p->at[i], uregs.bp, now_ms, &ret, &have_ret, &stored))
+			    !place_stack_holds(&p->at[i], uregs->bp, now_ms, &ret, &have_ret, &stored))
 				continue;
 			held = p->at[i].id;
 			if (p->at[i].ip == key.ip && p->at[i].sp == key.sp) {
@@ -346,7 +343,7 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 	/* The walk (fp, or joined to a small copy), kept when a copy fails. */
 	b->ustack = way == USTACK_COPY ? 0 : current_user_stack(ctx);
 	if (way != USTACK_WALK && (id = next_copy_id()))
-		copied = send_user_stack(&proc_events, &uregs, pid, tgid, b->gen,
+		copied = send_user_stack(&proc_events, uregs, pid, tgid, b->gen,
 					 USTACK_STORE_AS_ID | (way == USTACK_JOIN ? USTACK_FP_JOIN : 0) |
 						 (one_off ? USTACK_ONE_OFF : 0), id, 0, b->ustack, 0);
 	if (copied)
@@ -360,8 +357,8 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 	fresh = &kept.at[kept.next++ % PLACE_STACKS];
 	fresh->ip = key.ip;
 	fresh->sp = key.sp;
-	fresh->bp = uregs.bp;
-	fresh->ret = copied ? 0 : return_address(uregs.bp, &ret, &have_ret);
+	fresh->bp = uregs->bp;
+	fresh->ret = copied ? 0 : return_address(uregs->bp, &ret, &have_ret);
 	fresh->id = b->ustack;
 	fresh->copied = copied;
 	fresh->sent_ms = now_ms;
@@ -373,6 +370,8 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 {
 	struct block_start *b;
 	__u32 tgid, state = state_class(prev, preempt);
+	struct pt_regs *uregs;
+	__u32 zero_key = 0;
 
 	if (!(state_mask & state)) {
 		/* Not a block to keep (a preemption, by default), but a start
@@ -405,15 +404,19 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 	b->waker.flags = 0;
 	b->wake_keep = 0;
 	b->state = state;
-	if (wakers)
-		b->syscall = blocked_syscall(prev);
+	/* The registers prev entered the kernel with, read once for the
+	 * syscall and the user stack; kernel threads have none. */
+	uregs = bpf_map_lookup_elem(&block_regs, &zero_key);
+	if (uregs && !((wakers || user_stacks) && prev->mm && read_user_regs(uregs)))
+		uregs = NULL;
+	b->syscall = wakers && uregs ? regs_syscall(uregs) : 0;
 	/* Kernel threads have no user stack: nothing to walk, copy or announce
 	 * (on a busy server they are a large share of all blocks). */
 	if (user_stacks && prev->mm && (preempt_stacks || state != OFFCPU_STATE_PREEMPTED)) {
 		tgid = prev->tgid;
 		/* Announced first: the copy must reach userspace after it. */
 		b->gen = announce_process(tgid);
-		user_stack_at_block(ctx, prev, b, prev->pid, tgid, (__u32)(now / 1000000));
+		user_stack_at_block(ctx, prev, b, uregs, prev->pid, tgid, (__u32)(now / 1000000));
 		b->pystack = python_stack(tgid, prev->pid, b->gen);
 	}
 }

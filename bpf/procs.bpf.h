@@ -23,7 +23,7 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } proc_events SEC(".maps");
 
-static __always_inline void send_proc_event(__u32 tgid, __u32 gen, __u32 kind)
+static __always_inline void send_proc_event(__u32 tgid, __u32 gen, __u32 kind, __u64 stack_id)
 {
 	struct sre_proc_event *e = bpf_ringbuf_reserve(&proc_events, sizeof(*e), 0);
 
@@ -35,6 +35,7 @@ static __always_inline void send_proc_event(__u32 tgid, __u32 gen, __u32 kind)
 	e->gen = gen;
 	e->kind = kind;
 	e->pad = 0;
+	e->stack_id = stack_id;
 	/* Wake the reader now: the process may be short-lived. */
 	bpf_ringbuf_submit(e, 0);
 }
@@ -55,7 +56,7 @@ static __always_inline __u32 announce_process(__u32 tgid)
 		seen = bpf_map_lookup_elem(&seen_procs, &tgid);
 		return seen ? *seen : 0;
 	}
-	send_proc_event(tgid, gen, SRE_PROC_NEW);
+	send_proc_event(tgid, gen, SRE_PROC_NEW, 0);
 	return gen;
 }
 
@@ -66,7 +67,7 @@ static __always_inline void end_process(__u32 tgid)
 
 	if (!seen)
 		return;
-	send_proc_event(tgid, *seen, SRE_PROC_GONE);
+	send_proc_event(tgid, *seen, SRE_PROC_GONE, 0);
 	bpf_map_delete_elem(&seen_procs, &tgid);
 }
 

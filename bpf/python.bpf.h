@@ -101,7 +101,6 @@ static __always_inline __u64 python_stack(__u32 tgid, __u32 pid, __u32 gen)
 {
 	struct py_proc *pp;
 	struct stack_trace *st;
-	struct sre_py_event *e;
 	__u64 ts, frame, id;
 	bool fresh = false;
 	int n = 0;
@@ -152,16 +151,8 @@ static __always_inline __u64 python_stack(__u32 tgid, __u32 pid, __u32 gen)
 	if (!n)
 		return 0;
 	id = store_stack_new(st, n * sizeof(__u64), STACK_KIND_PYTHON, (__u64)tgid << 32 | gen, &fresh);
-	if (id && fresh && (e = bpf_ringbuf_reserve(&proc_events, sizeof(*e), 0))) {
-		e->tgid = tgid;
-		e->gen = gen;
-		e->kind = SRE_PROC_PYSTACK;
-		e->pad = 0;
-		e->stack_id = id;
-		bpf_ringbuf_submit(e, 0);
-	} else if (id && fresh) {
-		count_event(SRE_CNT_DROPS);
-	}
+	if (id && fresh)
+		send_proc_event(tgid, gen, SRE_PROC_PYSTACK, id);
 	return id;
 }
 

@@ -53,11 +53,4 @@ struct py_proc {
  * first (pysyms_normalize). */
 #define PY_FRAME_SHIM PY_FRAME_ENTRY
 
-/* SRE_PROC_PYSTACK: a Python stack stored for the first time, so its
- * code objects are read while the process lives. */
-struct sre_py_event {
-	__u32 tgid, gen, kind, pad; /* same head as struct sre_proc_event */
-	__u64 stack_id;
-};
-
 #endif

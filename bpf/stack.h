@@ -99,6 +99,7 @@ struct sre_proc_event {
 	__u32 gen;
 	__u32 kind;
 	__u32 pad;
+	__u64 stack_id; /* SRE_PROC_PYSTACK: the new Python stack's id; else 0 */
 };
 
 /* A row spilled to userspace when the aggregation map is full: added to

@@ -61,6 +61,9 @@ cmd[offcpu-fp]="$sre offcpu --unwind fp -f folded"
 # Who ended each wait, with the waker's stacks (triage records the waker only).
 cmd[offcpu-wakers]="$sre offcpu --wakers -f folded"
 cmd[profile]="$sre profile -f folded"
+# triage's other parts on their own, to see where its cost comes from.
+cmd[syslat]="$sre syslat -P"
+cmd[biolat]="$sre biolat"
 cmd[triage]="$sre triage -o $PG_DIR/triage"
 # libbpf-tools 0.26 has no folded output (-f); the default report is printed at exit.
 command -v offcputime >/dev/null && cmd[offcputime]="offcputime --stack-storage-size 65536"

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "lib/core/hashmap.h"
 #include "lib/core/names.h"
+#include "lib/sym/symbolizer.h"
 #include "triage/waitfor.h"
 
 bool sre_waker_is_thread(const struct sre_stack_waker *w)
@@ -109,15 +110,9 @@ bool sre_system_frame(const char *f)
  * libc's lll_mutex_lock_optimized is libc's, whatever its name. */
 static bool user_frame_is_system(const struct sre_stack_row *r, int i)
 {
-	static const char inlined[] = " (inlined)";
-	size_t n = sizeof(inlined) - 1;
-
-	for (int j = i; j < r->nu; j++) {
-		size_t len = strlen(r->uframes[j]);
-
-		if (len < n || strcmp(r->uframes[j] + len - n, inlined))
+	for (int j = i; j < r->nu; j++)
+		if (!sre_frame_is_inlined(r->uframes[j]))
 			return sre_system_frame(r->uframes[j]);
-	}
 	return sre_system_frame(r->uframes[i]);
 }
 

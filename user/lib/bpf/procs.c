@@ -8,6 +8,7 @@
 #include "bpf/stack.h"
 #include "bpf/ustack.h"
 #include "lib/bpf/procs.h"
+#include "lib/bpf/stackmap.h"
 #include "lib/sym/python.h"
 #include "lib/sym/usyms.h"
 
@@ -69,12 +70,13 @@ static void find_python(struct sre_procs *p, uint32_t tgid, uint32_t gen)
 
 /* A Python stack BPF stored for the first time: its code objects are read
  * now, while the process lives. */
-static void read_python_stack(struct sre_procs *p, const struct sre_py_event *e)
+static void read_python_stack(struct sre_procs *p, const struct sre_proc_event *e)
 {
-	struct stack_trace st;
+	uint64_t ips[STACK_MAX_DEPTH];
+	int n;
 
-	if (p->py && p->stacks_fd >= 0 && !bpf_map_lookup_elem(p->stacks_fd, &e->stack_id, &st))
-		pysyms_read(p->py, e->tgid, e->gen, (const uint64_t *)st.ips, st.nr < STACK_MAX_DEPTH ? (int)st.nr : STACK_MAX_DEPTH);
+	if (p->py && p->stacks_fd >= 0 && (n = sre_read_stack(p->stacks_fd, e->stack_id, ips)))
+		pysyms_read(p->py, e->tgid, e->gen, ips, n);
 }
 
 void sre_procs_free(struct sre_procs *p)
@@ -144,8 +146,8 @@ void sre_procs_on_event(struct sre_procs *p, const void *data, size_t len)
 			classify(p, e->tgid, e->gen);
 			find_python(p, e->tgid, e->gen);
 		}
-	} else if (e->kind == SRE_PROC_PYSTACK && len >= sizeof(struct sre_py_event)) {
-		read_python_stack(p, data);
+	} else if (e->kind == SRE_PROC_PYSTACK) {
+		read_python_stack(p, e);
 	}
 }
 

@@ -3,8 +3,7 @@
 #include "lib/bpf/procs.h"
 #include "lib/bpf/stackmap.h"
 
-/* Frames of stack id (0: none) from the stack map. */
-static int read_stack(int stacks_fd, uint64_t id, uint64_t *ips)
+int sre_read_stack(int stacks_fd, uint64_t id, uint64_t *ips)
 {
 	struct stack_trace st;
 
@@ -43,13 +42,13 @@ static int add_row(struct sre_stack_rows *rs, struct sre_symbolizer *sym, struct
 	if (procs && key->ustack)
 		sre_procs_ensure(procs, key->tgid, key->gen);
 	memcpy(base.comm, key->comm, sizeof(base.comm));
-	nk = read_stack(src->stacks_fd, key->kstack, kips);
+	nk = sre_read_stack(src->stacks_fd, key->kstack, kips);
 	if (key->syscall & SRE_SYSCALL_RUNNABLE) {
 		kips[0] = SRE_FRAME_RUNNABLE;
 		nk = 1;
 	}
-	nu = read_stack(src->stacks_fd, user_stack_id(src, key->ustack), uips);
-	base.npy = read_stack(src->stacks_fd, key->pystack, pyips);
+	nu = sre_read_stack(src->stacks_fd, user_stack_id(src, key->ustack), uips);
+	base.npy = sre_read_stack(src->stacks_fd, key->pystack, pyips);
 	base.pyips = pyips;
 	base.waker = (struct sre_stack_waker){
 		.pid = key->waker.pid, .tgid = key->waker.tgid, .gen = key->waker.gen, .flags = key->waker.flags,
@@ -60,8 +59,8 @@ static int add_row(struct sre_stack_rows *rs, struct sre_symbolizer *sym, struct
 		return err;
 	if (procs && key->waker.ustack)
 		sre_procs_ensure(procs, key->waker.tgid, key->waker.gen);
-	nk = read_stack(src->stacks_fd, key->waker.kstack, kips);
-	nu = read_stack(src->stacks_fd, key->waker.ustack, uips);
+	nk = sre_read_stack(src->stacks_fd, key->waker.kstack, kips);
+	nu = sre_read_stack(src->stacks_fd, key->waker.ustack, uips);
 	return sre_stack_rows_add_waker(rs, sym, kips, nk, uips, nu);
 }
 

@@ -23,6 +23,10 @@ struct sre_stack_source {
 	bool user_wanted, kernel_wanted;
 };
 
+/* The frames of stack id (0: none) from the stack map into ips
+ * (STACK_MAX_DEPTH of them at most); their number, 0 when not there. */
+int sre_read_stack(int stacks_fd, uint64_t id, uint64_t *ips);
+
 /* Every row of src, symbolized, largest first. */
 int sre_stack_map_collect(struct sre_stack_rows *rs, struct sre_symbolizer *sym, struct sre_procs *procs,
 			  const struct sre_stack_source *src);

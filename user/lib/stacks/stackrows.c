@@ -125,7 +125,8 @@ static int add_python_run(struct sre_stack_rows *rs, const struct sre_symbolizer
 static int name_new_frames(struct sre_stack_rows *rs, const struct sre_symbolizer *sym, const struct frames_key *k,
 			   struct frames_val *v)
 {
-	/* Not on the stack: 33 names of 4 KiB. */
+	/* Not on the stack: 33 names of 4 KiB. Static, so not reentrant:
+	 * every tool names its frames from one thread. */
 	static char name[SRE_INLINE_MAX + 1][SRE_FRAME_NAME_MAX];
 	int cap = k->n > 0 ? k->n : 1, n = k->n, npy = 0, next = 0, err = 0;
 	const uint64_t *py = NULL;

@@ -302,26 +302,23 @@ void usym_inline_files(uint64_t *open, uint64_t *over)
 	*over = inline_over;
 }
 
-/* want is there with contents (not SHT_NOBITS, as in a stripped copy). */
-static bool has_section(Elf *e, const char *want)
-{
-	GElf_Shdr sh;
-
-	return find_named_section(e, want, &sh) && sh.sh_type != SHT_NOBITS;
-}
-
-/* Keeps fd (taken) as t's source of inlined frames when it has debug info. */
-static void keep_inlines(struct usym_table *t, int fd)
+/* Keeps fd (taken) as t's source of inlined frames when it has debug info
+ * (inline_info_open checks: sections with contents, not a stripped copy's
+ * SHT_NOBITS). True when no other file need be tried: kept, or over the
+ * budget of open files (counted). */
+static bool keep_inlines(struct usym_table *t, int fd)
 {
 	if (fd < 0)
-		return;
+		return false;
 	if (inline_files >= INLINE_FILES_MAX) {
 		inline_over++;
 		close(fd);
-		return;
+		return true;
 	}
-	if ((t->inl = inline_info_open(fd)))
-		inline_files++;
+	if (!(t->inl = inline_info_open(fd)))
+		return false;
+	inline_files++;
+	return true;
 }
 
 /* .gnu_debuglink: the debug file's name and the CRC-32 of its contents. */
@@ -468,10 +465,8 @@ static struct usym_table *table_from_elf(Elf *e, bool want_cfi, const char *path
 	if (!err && scn)
 		err = load_syms(e, scn, &sh, t);
 	want_inl = inlines_wanted && fd >= 0;
-	if (want_inl && has_section(e, ".debug_info")) {
-		keep_inlines(t, dup(fd));
+	if (want_inl && keep_inlines(t, dup(fd)))
 		want_inl = false;
-	}
 	/* Stripped: the separate debug file's .symtab, when installed, names
 	 * the static functions .dynsym lacks (libc's __new_sem_wait_slow64);
 	 * its .debug_info, the calls inlined. */
@@ -484,7 +479,7 @@ static struct usym_table *table_from_elf(Elf *e, bool want_cfi, const char *path
 
 		if (dscn && !(err = load_syms(d, dscn, &dsh, t)) && t->nfns)
 			t->debug_file = strdup(found);
-		if (d && want_inl && has_section(d, ".debug_info")) {
+		if (d && want_inl) {
 			keep_inlines(t, dfd);
 			dfd = -1;
 		}

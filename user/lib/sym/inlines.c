@@ -159,16 +159,21 @@ struct inline_info *inline_info_open(int fd)
 	return ii;
 }
 
+static void abbrevs_free(struct abbrevs *t)
+{
+	if (!t)
+		return;
+	free(t->a);
+	free(t->specs);
+	free(t);
+}
+
 void inline_info_free(struct inline_info *ii)
 {
 	if (!ii)
 		return;
 	for (size_t i = 0; i < ii->nunits; i++) {
-		if (ii->units[i].abbrevs) {
-			free(ii->units[i].abbrevs->a);
-			free(ii->units[i].abbrevs->specs);
-			free(ii->units[i].abbrevs);
-		}
+		abbrevs_free(ii->units[i].abbrevs);
 		free(ii->units[i].pieces);
 	}
 	free(ii->units);
@@ -231,15 +236,6 @@ static int grow(void *arr, size_t n, size_t *cap, size_t first, size_t size)
 }
 
 /* ---- abbreviations ---- */
-
-static void abbrevs_free(struct abbrevs *t)
-{
-	if (!t)
-		return;
-	free(t->a);
-	free(t->specs);
-	free(t);
-}
 
 static struct abbrevs *abbrevs_read(const struct inline_info *ii, uint64_t off)
 {

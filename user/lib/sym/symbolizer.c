@@ -88,11 +88,18 @@ int sre_symbolizer_user_frames(const struct sre_symbolizer *sym, uint32_t tgid, 
 	for (int i = 0; i < got && n < max - 1; i++) {
 		if (!inl[i][0])
 			continue;
-		snprintf(bufs[n++], SRE_FRAME_NAME_MAX, "%s (inlined)",
+		snprintf(bufs[n++], SRE_FRAME_NAME_MAX, "%s" SRE_INLINED_SUFFIX,
 			 sym->demangler ? sre_demangle(sym->demangler, inl[i]) : inl[i]);
 	}
 	sre_symbolizer_user_name(sym, tgid, gen, ip, bufs[n++], SRE_FRAME_NAME_MAX);
 	return n;
+}
+
+bool sre_frame_is_inlined(const char *name)
+{
+	size_t len = strlen(name), n = sizeof(SRE_INLINED_SUFFIX) - 1;
+
+	return len >= n && !strcmp(name + len - n, SRE_INLINED_SUFFIX);
 }
 
 void sre_symbolizer_summary(const struct sre_symbolizer *sym, const char *tool, uint64_t procs_gone)
@@ -108,7 +115,7 @@ void sre_symbolizer_summary(const struct sre_symbolizer *sym, const char *tool, 
 	usym_inline_files(&inl_files, &inl_over);
 	usyms_inline_stats(sym->usyms, &inl_frames, &inl_bytes);
 	fprintf(stderr, "%s: inlined frames: %" PRIu64 " named from the debug info of %" PRIu64 " files (%.1f MB read)%s\n",
-		tool, inl_frames, inl_files, (double)inl_bytes / 1e6, inl_over ? ", more files over the cap" : "");
+		tool, inl_frames, inl_files, (double)inl_bytes / 1e6, inl_over ? ", files past the cap not read" : "");
 	pysyms_stats(sym->py, &py_named, &py_unread, &py_codes);
 	if (py_named || py_unread)
 		fprintf(stderr, "%s: Python frames: %" PRIu64 " named from %" PRIu64 " code objects, %" PRIu64

@@ -40,6 +40,10 @@ void sre_symbolizer_user_name(const struct sre_symbolizer *sym, uint32_t tgid, u
  * address that are shown. */
 #define SRE_FRAME_NAME_MAX 4096
 #define SRE_INLINE_MAX 32
+/* What an inlined call's frame name ends with: "NAME (inlined)". */
+#define SRE_INLINED_SUFFIX " (inlined)"
+/* name is an inlined call's frame. */
+bool sre_frame_is_inlined(const char *name);
 /* The frames ip stands for, innermost first: the calls inlined there
  * (from debug info, "NAME (inlined)"), then sre_symbolizer_user_name's
  * name of the function. leaf: ip is the instruction itself (a sampled
