@@ -21,6 +21,9 @@
 # just taken, no autovacuum or timed checkpoint to land inside a run.
 # Usage: pg-overhead.sh [PAIRS] [ON_SECONDS] [LOAD...]
 # SRE_BENCH_ONLY="control offcpu ...": only these rows.
+# SRE_BENCH_VERSUS=DIR: the "off" windows run the same row with DIR's
+# sretrace instead of nothing (another build): cost is then this build's
+# against that one's, drift cancelling as it does against no tracer.
 set -u
 cd "$(dirname "$0")/../.."
 pairs=${1:-4}
@@ -29,6 +32,7 @@ shift 2 2>/dev/null
 loads=${*:-select rowlock commit}
 off=$on
 sre=$PWD/build/sretrace
+versus_sre=${SRE_BENCH_VERSUS:+$SRE_BENCH_VERSUS/sretrace}
 [ -x "$sre" ] || { echo "build first: make" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 2; }
 [ "$on" -ge 6 ] || { echo "ON_SECONDS must be at least 6" >&2; exit 2; }
@@ -126,6 +130,7 @@ measure() {
 	# Room for each start-up (wait_links); pgbench is stopped after the
 	# last window.
 	total=$((2 + pairs * (on + off + 40) + 2))
+	[ -n "$versus" ] && total=$((total + pairs * 40))
 	: >"$PG_DIR/windows"
 	start=$(now)
 	# shellcheck disable=SC2046
@@ -133,9 +138,26 @@ measure() {
 	local bench=$!
 	sleep 2
 	for p in $(seq "$pairs"); do
-		a=$(now)
-		sleep "$off"
-		b=$(now)
+		if [ -n "$versus" ]; then
+			# The other build in the "off" windows, started and measured
+			# as the tracer is (its start-up left out the same way).
+			# shellcheck disable=SC2086
+			$versus >/dev/null 2>&1 &
+			local vp=$!
+			sleep 1
+			wait_links "$vp"
+			sleep 2
+			a=$(now)
+			sleep "$((off - 3))"
+			b=$(now)
+			kill -INT "$vp" 2>/dev/null
+			wait "$vp"
+			sleep 0.5
+		else
+			a=$(now)
+			sleep "$off"
+			b=$(now)
+		fi
 		echo "off $a $b" >>"$PG_DIR/windows"
 		# shellcheck disable=SC2086
 		/usr/bin/time -f "%U %S %M" -o "$PG_DIR/time" $cmdline >/dev/null 2>&1 &
@@ -212,6 +234,8 @@ for load in $loads; do
 	echo "  tracer CPU: its user + system time inside the measured windows, % of one CPU; RSS: peak"
 	for name in $order; do
 		[ -n "${cmd[$name]+x}" ] || continue
+		versus=""
+		[ -n "$versus_sre" ] && versus=${cmd[$name]//$sre/$versus_sre}
 		read -r cost se ontps offtps cpu rss < <(measure "$load" "${cmd[$name]}")
 		printf "  %-12s cost %6s%% ± %4s   tps on %7s  off %7s   cpu %5s%%   rss %4s MB\n" "$name" "$cost" \
 			"$se" "$ontps" "$offtps" "$cpu" "$rss"
