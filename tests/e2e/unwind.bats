@@ -208,10 +208,19 @@ while time.time() < t: sum(i * i for i in range(1000))'
 	[ "$status" -eq 0 ]
 	[ "$(jq '.unwind.fp_processes' <<<"$output")" -eq 1 ]
 	total=$(jq '.samples' <<<"$output")
+	# The Go runtime's own CPU is real and not under burn: sysmon preempting
+	# the goroutine every 10 ms (tgkill), the signal handler, the scheduler
+	# (CI under load: 6 of 100 samples). So the chain is judged on the
+	# samples taken in burn itself, and burn must be most of the profile.
+	inburn=$(jq '[.stacks[] | select(.user[0] == "main.sretraceGoBurn") | .samples] | add // 0' <<<"$output")
 	hot=$(jq '[.stacks[] | select(.user[0:4] == ["main.sretraceGoBurn","main.sretraceGoOuter","main.main","runtime.main"]) | .samples] | add // 0' <<<"$output")
-	echo "go: $hot of $total samples with burn <- outer <- main.main <- runtime.main" >&3
+	echo "go: $hot of $inburn samples in burn (of $total) with burn <- outer <- main.main <- runtime.main" >&3
+	if [ "$hot" -lt "$inburn" ]; then
+		jq -r '.stacks[] | select(.user[0] == "main.sretraceGoBurn" and .user[1:4] != ["main.sretraceGoOuter","main.main","runtime.main"]) | "\(.samples) \(.user | join(" <- "))"' <<<"$output" >&3
+	fi
 	[ "$total" -ge 80 ]
-	[ $((hot * 100)) -ge $((total * 95)) ]
+	[ $((inburn * 100)) -ge $((total * 80)) ]
+	[ $((hot * 100)) -ge $((inburn * 99)) ]
 }
 
 @test "offcpu reuses a copy only while its callers are the same: twin callers at one depth keep their own time" {
