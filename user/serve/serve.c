@@ -27,6 +27,7 @@
 #include "serve/prom.h"
 #include "lib/bpf/runloop.h"
 #include "lib/bpf/session.h"
+#include "lib/bpf/skipped.h"
 #include "tools.h"
 
 enum { OPT_LISTEN = 1000, OPT_TOOLS, OPT_MAX_SERIES, OPT_BPF_STATS, OPT_REFRESH };
@@ -451,9 +452,12 @@ static void write_health(FILE *f, struct serve_run *run)
 	if (run->stats_fd < 0)
 		return;
 	prom_family(f, "sretrace_bpf_run_seconds_total", "counter", "Time the kernel spent in each BPF program.");
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass)
+	for (int pass = 0; pass < 3; pass++) {
+		if (pass == 1)
 			prom_family(f, "sretrace_bpf_runs_total", "counter", "Runs of each BPF program.");
+		if (pass == 2)
+			prom_family(f, "sretrace_bpf_skipped_runs_total", "counter",
+				    "Runs the kernel skipped because the program was already running on that CPU: their events are missing.");
 		for (int t = 0; t < NTOOLS; t++) {
 			struct bpf_object *obj = tool_obj(run, t);
 			struct bpf_program *p;
@@ -465,7 +469,10 @@ static void write_health(FILE *f, struct serve_run *run)
 
 				if (sre_prog_run_stats(p, &run_ns, &runs))
 					continue;
-				if (pass)
+				if (pass == 2)
+					fprintf(f, "sretrace_bpf_skipped_runs_total{tool=\"%s\",program=\"%s\"} %" PRIu64 "\n",
+						tool_names[t], bpf_program__name(p), sre_prog_skipped_runs(p));
+				else if (pass)
 					fprintf(f, "sretrace_bpf_runs_total{tool=\"%s\",program=\"%s\"} %" PRIu64 "\n",
 						tool_names[t], bpf_program__name(p), runs);
 				else

@@ -30,6 +30,7 @@
 #include "lib/core/parse.h"
 #include "lib/bpf/runloop.h"
 #include "lib/bpf/session.h"
+#include "lib/bpf/skipped.h"
 #include "lib/bpf/stackreport.h"
 #include "lib/fmt/stackprint.h"
 #include "lib/stacks/stackopts.h"
@@ -677,11 +678,14 @@ static int triage_main(int argc, char **argv)
 		.tick = tick,
 		.ctx = &run,
 	});
+	if (!err)
+		sre_skipped_report("triage");
 
 cleanup:
 	sre_services_free(&run.services);
 	sre_selfcost_stop(&run.selfcost);
 	ring_buffer__free(rb);
+	sre_skipped_forget();
 	unload_all(&run);
 	sre_stack_sink_free(&run.offcpu_sink);
 	sre_stack_sink_free(&run.profile_sink);

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "bpf/ustack.h"
 #include "lib/bpf/load.h"
+#include "lib/bpf/skipped.h"
 #include "lib/stacks/stackopts.h"
 
 #ifndef CAP_PERFMON
@@ -377,5 +378,6 @@ int sre_attach_loaded(struct bpf_object_skeleton *s, const char *tool, const str
 		sre_error(o, "cannot attach %s: %s", tool, strerror(-err));
 		return err;
 	}
+	sre_skipped_watch(*s->obj);
 	return fill_filters(*s->obj, o, command_pid);
 }

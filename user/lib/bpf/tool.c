@@ -3,6 +3,7 @@
 #include <string.h>
 #include "lib/bpf/runloop.h"
 #include "lib/bpf/session.h"
+#include "lib/bpf/skipped.h"
 #include "lib/bpf/tool.h"
 
 const struct sre_tool *sre_tool_find(const char *name)
@@ -46,10 +47,13 @@ int sre_tool_main(const struct sre_tool *t, int argc, char **argv)
 		err = t->start(run, probe, &s, &loop);
 	if (!err)
 		err = sre_session_run(&s, &loop);
+	if (!err)
+		sre_skipped_report(t->spec->name);
 	if (!err && t->verdict)
 		failed = t->verdict(run);
 	if (t->stop)
 		t->stop(run);
+	sre_skipped_forget();
 	if (probe)
 		t->unload(probe);
 	code = sre_session_end(&s, err);
