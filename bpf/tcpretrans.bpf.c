@@ -15,7 +15,9 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define TCP_SYN_SENT 2
+#define TCP_SYN_RECV 3
 #define TCP_CLOSE 7
+#define TCP_LISTEN 10
 #define IPPROTO_TCP 6
 
 const volatile bool aggregate = false;
@@ -79,25 +81,28 @@ static __always_inline int on_state(const struct sock *sk, int newstate)
 {
 	__u64 key = (__u64)sk;
 
-	if (newstate == TCP_SYN_SENT) {
-		record_owner(sk, true); /* connect(): runs in the caller */
+	if (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN) {
+		/* connect() and listen() run in the caller; a listener's
+		 * owner is its SYN-ACK retransmits' owner. */
+		record_owner(sk, true);
 	} else if (newstate == TCP_CLOSE) {
 		bpf_map_delete_elem(&owners, &key);
 	}
 	return 0;
 }
 
-static __always_inline void read_flow(const struct sock *sk, struct tcp_flow *f)
+/* A socket's or a connection request's addresses: both begin with them. */
+static __always_inline void read_flow(const struct sock_common *c, struct tcp_flow *f)
 {
-	f->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	f->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	f->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	f->family = BPF_CORE_READ(c, skc_family);
+	f->sport = BPF_CORE_READ(c, skc_num);
+	f->dport = __builtin_bswap16(BPF_CORE_READ(c, skc_dport));
 	if (f->family == AF_INET) {
-		BPF_CORE_READ_INTO((__u32 *)f->saddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)f->daddr, sk, __sk_common.skc_daddr);
+		BPF_CORE_READ_INTO((__u32 *)f->saddr, c, skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)f->daddr, c, skc_daddr);
 	} else {
-		BPF_CORE_READ_INTO(&f->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&f->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&f->saddr, c, skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&f->daddr, c, skc_v6_daddr.in6_u.u6_addr8);
 	}
 }
 
@@ -137,20 +142,29 @@ static __always_inline __u32 skb_segs(const struct sk_buff *skb)
 	return segs ? segs : 1;
 }
 
-static __always_inline int on_retransmit(void *ctx, const struct sock *sk, const struct sk_buff *skb, int err)
+/* sk: the socket (its listener, for a SYN-ACK); flow: the connection;
+ * skb: the segment, NULL for a SYN-ACK (one segment, no socket yet). */
+static __always_inline int on_retransmit(void *ctx, const struct sock *sk, const struct tcp_flow *fl,
+					 const struct sk_buff *skb, int err)
 {
 	__u64 key = (__u64)sk;
-	struct tcp_flow flow = {};
+	struct tcp_flow flow = *fl;
 	struct owner *o;
-	__u32 segs;
+	__u32 segs, state;
 
-	read_flow(sk, &flow);
 	if (!flow_wanted(&flow))
 		return 0;
 	o = bpf_map_lookup_elem(&owners, &key);
-	if (filter_owner && (!o || !o->wanted))
+	if (filter_owner && (!o || !o->wanted)) {
+		/* A socket nobody was seen using since we started (it last
+		 * sent before, or its owner's record could not be stored):
+		 * it may belong to a wanted process, so it is counted. */
+		if (!o)
+			count_event(SRE_CNT_UNOWNED);
 		return 0;
-	segs = skb_segs(skb);
+	}
+	segs = skb ? skb_segs(skb) : 1;
+	state = skb ? BPF_CORE_READ(sk, __sk_common.skc_state) : TCP_SYN_RECV;
 	count_event(SRE_CNT_EVENTS);
 
 	if (aggregate) {
@@ -175,9 +189,11 @@ static __always_inline int on_retransmit(void *ctx, const struct sock *sk, const
 			__sync_fetch_and_add(&st->retrans_segs, segs);
 			__sync_fetch_and_add(&st->events, 1);
 		}
-		st->segs_out = BPF_CORE_READ(tp, segs_out);
-		st->total_retrans = BPF_CORE_READ(tp, total_retrans);
-		st->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		if (skb) { /* a listener's counters are not the connection's */
+			st->segs_out = BPF_CORE_READ(tp, segs_out);
+			st->total_retrans = BPF_CORE_READ(tp, total_retrans);
+		}
+		st->state = state;
 		if (o) {
 			st->pid = o->pid;
 			__builtin_memcpy(st->comm, o->comm, sizeof(st->comm));
@@ -195,7 +211,7 @@ static __always_inline int on_retransmit(void *ctx, const struct sock *sk, const
 	e->flow = flow;
 	e->segs = segs;
 	e->err = err;
-	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e->state = state;
 	e->kstack = with_stack ? current_kernel_stack(ctx) : 0;
 	if (o) {
 		e->pid = o->pid;
@@ -211,7 +227,22 @@ static __always_inline int on_retransmit(void *ctx, const struct sock *sk, const
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(retransmit_btf, const struct sock *sk, const struct sk_buff *skb)
 {
-	return on_retransmit(ctx, sk, skb, has_err_arg ? (int)ctx[2] : 0);
+	struct tcp_flow flow = {};
+
+	read_flow(&sk->__sk_common, &flow);
+	return on_retransmit(ctx, sk, &flow, skb, has_err_arg ? (int)ctx[2] : 0);
+}
+
+/* The kernel counts a SYN-ACK sent again in TcpRetransSegs too: the
+ * client's handshake ACK lost, or dropped because the accept queue was
+ * full (a server not calling accept() fast enough). */
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(retransmit_synack_btf, const struct sock *listener, const struct request_sock *req)
+{
+	struct tcp_flow flow = {};
+
+	read_flow(&req->__req_common, &flow);
+	return on_retransmit(ctx, listener, &flow, NULL, 0);
 }
 
 SEC("tp_btf/inet_sock_set_state")

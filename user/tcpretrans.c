@@ -181,6 +181,8 @@ int tcpretrans_load(void **probe, const struct sre_opts *o, pid_t command_pid, v
 	skel->rodata->only_port = cfg->port;
 	skel->rodata->filter_owner = o->npids || o->ntids || o->comm[0] || o->cgroup || o->command;
 	/* Owners of accepted sockets come from send/recv, traced since 6.3. */
+	if (sre_tracepoint_nargs("tcp_retransmit_synack") < 0)
+		bpf_program__set_autoload(skel->progs.retransmit_synack_btf, false);
 	if (sre_tracepoint_nargs("sock_send_length") < 0) {
 		bpf_program__set_autoload(skel->progs.sock_send_btf, false);
 		bpf_program__set_autoload(skel->progs.sock_recv_btf, false);
@@ -381,6 +383,10 @@ static int report(void *ctx, bool final)
 				PRIu64 " missed (map full)\n",
 			cnt[SRE_CNT_EVENTS], failed, cnt[SRE_CNT_DROPS], cnt[SRE_CNT_MISSED]);
 	}
+	if (cnt[SRE_CNT_UNOWNED])
+		fprintf(stderr,
+			"tcpretrans: %" PRIu64 " retransmits left out on sockets whose owner was not seen (no send, receive or connect since the start)\n",
+			cnt[SRE_CNT_UNOWNED]);
 	return err ? err : sre_output_flush(&run->session->out);
 }
 
