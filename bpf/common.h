@@ -27,6 +27,8 @@ enum sre_counter {
 	SRE_CNT_KSTACK_CHECKED, /* offcpu: reuses walked anyway and compared */
 	SRE_CNT_KSTACK_DIFFERED, /* offcpu: of those, walks that found another stack */
 	SRE_CNT_UNENDED, /* offcpu: blocks whose end (the thread's switch-in) was never seen */
+	SRE_CNT_UNENDED_NS, /* offcpu: their most possible time, start to the next switch-out, in ns */
+	SRE_CNT_UNOWNED, /* tcpretrans: left out by an owner filter, the socket's owner never seen */
 	SRE_CNT_MAX,
 };
 

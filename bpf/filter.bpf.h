@@ -40,13 +40,18 @@ struct {
 	__type(value, __u64);
 } sre_counters SEC(".maps");
 
-static __always_inline void count_event(enum sre_counter which)
+static __always_inline void count_add(enum sre_counter which, __u64 n)
 {
 	__u32 key = which;
 	__u64 *v = bpf_map_lookup_elem(&sre_counters, &key);
 
 	if (v)
-		(*v)++;
+		*v += n;
+}
+
+static __always_inline void count_event(enum sre_counter which)
+{
+	count_add(which, 1);
 }
 
 static __always_inline bool comm_matches(const char *comm)

@@ -368,6 +368,15 @@ static __always_inline void user_stack_at_block(void *ctx, struct task_struct *p
 	bpf_map_update_elem(&places, &key, &kept, BPF_ANY);
 }
 
+/* A block whose switch-in was never seen, found at the thread's next
+ * switch-out: it lasted at most from its start to now (the thread ran in
+ * between), which bounds what is missing. */
+static __always_inline void count_unended(__u64 start, __u64 now)
+{
+	count_event(SRE_CNT_UNENDED);
+	count_add(SRE_CNT_UNENDED_NS, now - start);
+}
+
 /* prev is current: it is about to leave the CPU. */
 static __always_inline void on_block(void *ctx, struct task_struct *prev, bool preempt, __u64 now)
 {
@@ -382,7 +391,7 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 		 * next wake would stretch that block over this run. */
 		b = task_slot(&blocks, &blocks_by_tid, prev, prev->pid, false, &zero_block);
 		if (b && b->ts) {
-			count_event(SRE_CNT_UNENDED);
+			count_unended(b->ts, now);
 			b->ts = 0;
 		}
 		return;
@@ -400,7 +409,7 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 	 * from its agent's threads; docs/offcpu.md). That block's time is
 	 * unknown: counted, not silent. */
 	if (b->ts)
-		count_event(SRE_CNT_UNENDED);
+		count_unended(b->ts, now);
 	b->ts = now;
 	b->ustack = 0;
 	b->pystack = 0;

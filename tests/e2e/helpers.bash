@@ -62,6 +62,20 @@ unended_blocks() {
 	sed -nE 's/^offcpu: ([0-9]+) blocks lost: their end.*/\1/p' <<<"$1" | head -1 | grep . || echo 0
 }
 
+# The most time those blocks can have lasted, in us (the same line's "at
+# most X ms in all"); 0 when none.
+unended_max_us() {
+	sed -nE 's/^offcpu: [0-9]+ blocks lost: their end.*at most ([0-9.]+) ms in all.*/\1/p' <<<"$1" |
+		awk '{ printf "%d\n", $1 * 1000 + 0.5; found = 1 } END { if (!found) print 0 }'
+}
+
+# A side of nofp twins: offcpu's $1 us against the workload's $2 us, 3%
+# either way; below, also short by at most $3 us that offcpu counted as
+# lost or left without a full stack.
+twins_side_ok() {
+	awk -v g="$1" -v w="$2" -v x="$3" 'BEGIN { exit !(g <= w * 1.03 && g + x >= w * 0.97) }'
+}
+
 # within_pct for an offcpu total of blocks $4 long (same unit as $1): a
 # block offcpu counted as unended (its end never reached it; this host's
 # kernel loses 2-3 in 100 runs of ten) may be one of them, or another.

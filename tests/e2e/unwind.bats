@@ -240,7 +240,11 @@ while time.time() < t: sum(i * i for i in range(1000))'
 	# from either side (CI under load: one 4.4 ms preemption on return from
 	# a page fault).
 	stackless=$(grep -vE -- '^[^;]+;.+;.+;-;' <<<"$output" | awk '{ s += $NF } END { print s + 0 }')
-	echo "left $left us, right $right us (workload: $l_us, $r_us), $stackless us without user frames, $copies copies for 200 blocks" >&3
+	# A block whose end never reached the tracer (this host's kernel:
+	# docs/offcpu.md) is counted with the most time it can have lasted:
+	# each side may be short by that too (CI: 1 lost, one side 4% short).
+	lost=$(unended_max_us "$stderr")
+	echo "left $left us, right $right us (workload: $l_us, $r_us), $stackless us without user frames, $lost us at most in lost blocks, $copies copies for 200 blocks" >&3
 	# Time without a full user stack must be explained by a counter line:
 	# the preemptions above, or copies dropped (ring full).
 	if [ "$stackless" -gt 0 ]; then grep -qE 'have only their innermost user frame|user stack copies dropped' <<<"$stderr"; fi
@@ -248,7 +252,7 @@ while time.time() < t: sum(i * i for i in range(1000))'
 	# callers moves whole 2 ms blocks to the wrong side.
 	for side in "$left $l_us" "$right $r_us"; do
 		read -r got want <<<"$side"
-		awk -v g="$got" -v w="$want" -v s="$stackless" 'BEGIN { exit !(g <= w * 1.03 && g + s >= w * 0.97) }'
+		twins_side_ok "$got" "$want" $((stackless + lost))
 	done
 	[ "$copies" -le 20 ]
 }

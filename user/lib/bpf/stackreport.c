@@ -64,6 +64,7 @@ void sre_stack_report_json(FILE *f, const struct sre_stack_report *r, const stru
 	sre_json_uint(&j, "kernel_stacks_checked", cnt[SRE_CNT_KSTACK_CHECKED]);
 	sre_json_uint(&j, "kernel_stacks_differed", cnt[SRE_CNT_KSTACK_DIFFERED]);
 	sre_json_uint(&j, "unended_blocks", cnt[SRE_CNT_UNENDED]);
+	sre_json_uint(&j, "unended_blocks_max_us", cnt[SRE_CNT_UNENDED_NS] / 1000);
 	sre_json_uint(&j, "spilled_rows", r->sink->spilled);
 	sre_stack_sink_json(r->sink, &j);
 	if (r->json_extra)
@@ -137,7 +138,8 @@ int sre_stack_report_print(struct sre_session *s, struct sre_symbolizer *sym, co
 			r->tool, cnt[SRE_CNT_KSTACK_DIFFERED], cnt[SRE_CNT_KSTACK_CHECKED]);
 	if (cnt[SRE_CNT_UNENDED])
 		fprintf(stderr, "%s: %" PRIu64 " %s lost: their end (the thread's next switch-in) never reached "
-				"the tracer, so their time is unknown\n", r->tool, cnt[SRE_CNT_UNENDED], r->lost_what);
+				"the tracer, so their time is unknown (at most %.1f ms in all)\n", r->tool,
+			cnt[SRE_CNT_UNENDED], r->lost_what, (double)cnt[SRE_CNT_UNENDED_NS] / 1e6);
 	/* Losses are shown, never hidden; on stderr so folded output stays clean. */
 	if (cnt[SRE_CNT_STACK_LOST] || cnt[SRE_CNT_MISSED] || cnt[SRE_CNT_DROPS])
 		fprintf(stderr, "%s: %" PRIu64 " stacks lost (map full or walk failed; see --stack-storage-size), "
