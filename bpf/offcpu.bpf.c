@@ -23,6 +23,7 @@
 #include "procs.bpf.h"
 #include "taskslot.bpf.h"
 #include "ustack.bpf.h"
+#include "copycheck.bpf.h"
 #include "python.bpf.h"
 #include "irqctx.bpf.h"
 
@@ -384,6 +385,7 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 	__u32 tgid, state = state_class(prev, preempt);
 	struct pt_regs *uregs;
 	__u32 zero_key = 0;
+	bool take_ustack;
 
 	if (!(state_mask & state)) {
 		/* Not a block to keep (a preemption, by default), but a start
@@ -416,15 +418,16 @@ static __always_inline void on_block(void *ctx, struct task_struct *prev, bool p
 	b->waker.flags = 0;
 	b->wake_keep = 0;
 	b->state = state;
+	/* Kernel threads have no user stack: nothing to walk, copy or announce
+	 * (on a busy server they are a large share of all blocks). */
+	take_ustack = user_stacks && prev->mm && (preempt_stacks || state != OFFCPU_STATE_PREEMPTED);
 	/* The registers prev entered the kernel with, read once for the
 	 * syscall and the user stack; kernel threads have none. */
 	uregs = bpf_map_lookup_elem(&block_regs, &zero_key);
-	if (uregs && !((wakers || user_stacks) && prev->mm && read_user_regs(uregs)))
+	if (uregs && !((wakers || take_ustack) && prev->mm && read_user_regs(uregs)))
 		uregs = NULL;
 	b->syscall = wakers && uregs ? regs_syscall(uregs) : 0;
-	/* Kernel threads have no user stack: nothing to walk, copy or announce
-	 * (on a busy server they are a large share of all blocks). */
-	if (user_stacks && prev->mm && (preempt_stacks || state != OFFCPU_STATE_PREEMPTED)) {
+	if (take_ustack) {
 		tgid = prev->tgid;
 		/* Announced first: the copy must reach userspace after it. */
 		b->gen = announce_process(tgid);
