@@ -47,6 +47,7 @@ matches_kernel() {
 	# What the tracer said it saw and lost, and its events, for the log.
 	printf '%s\n' "${stderr:-}" | grep -E 'tcpretrans|skipped' >&3 || true
 	jq -c '{time, pid, sport, dport, state, segs, err}' <<<"${output:-}" >&3 || true
+	in_ns nstat -az | awk '$2 > 0 && $1 ~ /Tcp/ { printf "%s=%s ", $1, $2 } END { print "" }' >&3 || true
 	return 1
 }
 # Segments of the events that went out, from tcpretrans -f json.
