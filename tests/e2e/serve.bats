@@ -93,6 +93,7 @@ value_of() { scrape | awk -v s="$1" 'index($0, s) == 1 { print $2; f = 1 } END {
 	grep -q '^# TYPE sretrace_tcp_retransmitted_segments_total counter' "$T/m"
 	grep -q '^# TYPE sretrace_offcpu_seconds_total counter' "$T/m"
 	grep -qE '^sretrace_offcpu_unended_blocks_total [0-9]+$' "$T/m"
+	grep -qE '^sretrace_bpf_skipped_runs_total\{tool="offcpu",program="[a-z_]+"\} [0-9]+$' "$T/m"
 	grep -qE '^sretrace_bpf_run_seconds_total\{tool="syslat",program="sys_enter_(btf|raw)"\} [0-9.]+$' "$T/m"
 	grep -qE '^sretrace_events_total\{tool="offcpu"\} [1-9]' "$T/m"
 	# Every counter family ends in _total.

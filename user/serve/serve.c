@@ -391,6 +391,23 @@ static struct bpf_object *tool_obj(struct serve_run *run, int t)
 	}
 }
 
+/* Counted by the kernel whether or not --bpf-stats is on. */
+static void write_skipped_runs(FILE *f, struct serve_run *run)
+{
+	prom_family(f, "sretrace_bpf_skipped_runs_total", "counter",
+		    "Runs the kernel skipped because the program was already running on that CPU: their events are missing.");
+	for (int t = 0; t < NTOOLS; t++) {
+		struct bpf_object *obj = tool_obj(run, t);
+		struct bpf_program *p;
+
+		if (!obj)
+			continue;
+		bpf_object__for_each_program(p, obj)
+			fprintf(f, "sretrace_bpf_skipped_runs_total{tool=\"%s\",program=\"%s\"} %" PRIu64 "\n",
+				tool_names[t], bpf_program__name(p), sre_prog_skipped_runs(p));
+	}
+}
+
 static void write_health(FILE *f, struct serve_run *run)
 {
 	static const struct {
@@ -449,15 +466,13 @@ static void write_health(FILE *f, struct serve_run *run)
 	}
 	prom_family(f, "process_resident_memory_bytes", "gauge", "Resident memory of the exporter.");
 	fprintf(f, "process_resident_memory_bytes %ld\n", rss_pages * sysconf(_SC_PAGESIZE));
+	write_skipped_runs(f, run);
 	if (run->stats_fd < 0)
 		return;
 	prom_family(f, "sretrace_bpf_run_seconds_total", "counter", "Time the kernel spent in each BPF program.");
-	for (int pass = 0; pass < 3; pass++) {
-		if (pass == 1)
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass)
 			prom_family(f, "sretrace_bpf_runs_total", "counter", "Runs of each BPF program.");
-		if (pass == 2)
-			prom_family(f, "sretrace_bpf_skipped_runs_total", "counter",
-				    "Runs the kernel skipped because the program was already running on that CPU: their events are missing.");
 		for (int t = 0; t < NTOOLS; t++) {
 			struct bpf_object *obj = tool_obj(run, t);
 			struct bpf_program *p;
@@ -469,10 +484,7 @@ static void write_health(FILE *f, struct serve_run *run)
 
 				if (sre_prog_run_stats(p, &run_ns, &runs))
 					continue;
-				if (pass == 2)
-					fprintf(f, "sretrace_bpf_skipped_runs_total{tool=\"%s\",program=\"%s\"} %" PRIu64 "\n",
-						tool_names[t], bpf_program__name(p), sre_prog_skipped_runs(p));
-				else if (pass)
+				if (pass)
 					fprintf(f, "sretrace_bpf_runs_total{tool=\"%s\",program=\"%s\"} %" PRIu64 "\n",
 						tool_names[t], bpf_program__name(p), runs);
 				else

@@ -53,11 +53,11 @@ uint64_t sre_skipped_report(const char *tool)
 				continue;
 			total += n;
 			fprintf(stderr,
-				"sretrace %s: the kernel skipped %" PRIu64 " runs of %s (it was already running on that CPU): those events are missing\n",
+				"%s: the kernel skipped %" PRIu64 " runs of %s (it was already running on that CPU): those events are missing\n",
 				tool, n, bpf_program__name(p));
 		}
 	}
 	if (overflowed)
-		fprintf(stderr, "sretrace %s: %d BPF objects not checked for skipped runs\n", tool, overflowed);
+		fprintf(stderr, "%s: %d BPF objects not checked for skipped runs\n", tool, overflowed);
 	return total;
 }
