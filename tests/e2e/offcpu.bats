@@ -136,8 +136,8 @@ setup() {
 	echo "left $((left / 1000)) us, right $((right / 1000)) us; $(jq -c '{spilled_rows, missed, drops}' <<<"$output")" >&3
 	[ "$(jq '.spilled_rows' <<<"$output")" -ge 1 ]
 	[ "$(jq '.missed + .drops + .lost_stacks' <<<"$output")" -eq 0 ]
-	# Each side against its own measure of its naps (wall time around
-	# nanosleep, a few us of CPU more than the block).
+	# Each side against its own measure of its naps (wall less thread CPU
+	# time around nanosleep); short by at most the counted lost blocks.
 	read -r l_us r_us < <(sed -n 's/^twins //p' <<<"$stderr")
 	lost=$(( $(jq '.unended_blocks_max_us' <<<"$output") ))
 	echo "workload: left $l_us us, right $r_us us; at most $lost us in lost blocks" >&3
